@@ -1,0 +1,40 @@
+# The verbs of the project. Every target sets itself up on first use.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test lint fmt bench browser clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/inbox serve
+
+test: $(STAMP) browser
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check inbox storage web tests bench
+	$(BIN)/ruff format --check inbox storage web tests bench
+
+fmt: $(STAMP)
+	$(BIN)/ruff format inbox storage web tests bench
+	$(BIN)/ruff check --fix inbox storage web tests bench
+
+bench: $(STAMP)
+	$(BIN)/python -m bench
+
+# Debian's Chromium for the browser tests (never a downloaded browser build).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing chromium with apt-get"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; browser tests will be skipped"; }
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
