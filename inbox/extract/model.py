@@ -34,7 +34,6 @@ class PdfFacts:
     unreadable: bool
     reason: str = ""
     text: str = ""  # text layer, bounded; used for search and field heuristics
-    embedded_files: tuple[tuple[str, bytes], ...] = ()  # (name, bytes) as the PDF names them
 
 
 @dataclass(frozen=True, slots=True)
