@@ -21,10 +21,14 @@ def read_pdf(payload: bytes) -> PdfFacts:
         reader = PdfReader(io.BytesIO(payload))
         encrypted = reader.is_encrypted
         if encrypted and not _try_empty_password(reader):
-            return PdfFacts(pages=None, encrypted=True, unreadable=True, reason="encrypted with a password")
+            return PdfFacts(
+                pages=None, encrypted=True, unreadable=True, reason="encrypted with a password"
+            )
         pages = len(reader.pages)
     except Exception as err:  # pypdf raises many types on hostile input; all mean "unreadable"
-        return PdfFacts(pages=None, encrypted=False, unreadable=True, reason=f"pypdf: {_describe(err)}")
+        return PdfFacts(
+            pages=None, encrypted=False, unreadable=True, reason=f"pypdf: {_describe(err)}"
+        )
     return PdfFacts(pages=pages, encrypted=encrypted, unreadable=False, text=_text(reader))
 
 
@@ -41,7 +45,7 @@ def _text(reader: PdfReader) -> str:
     for page in reader.pages[:MAX_TEXT_PAGES]:
         try:
             chunk = page.extract_text() or ""
-        except Exception:  # one broken page does not hide the others
+        except Exception:  # noqa: S112 -- one broken page does not hide the others
             continue
         chunks.append(chunk)
         total += len(chunk)
