@@ -30,7 +30,6 @@ class Entry:
     payload: bytes | None
     decision: Decision | None = None  # set when the entry could not be read
     reason: str = ""
-    is_folder: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +94,7 @@ def _office_type(archive: zipfile.ZipFile, infos: list[zipfile.ZipInfo]) -> str:
 def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget) -> Entry:
     name, size = info.filename, info.file_size
     if info.is_dir():
-        return Entry(name, 0, None, Decision.CONTAINER, "folder in the archive", is_folder=True)
+        return Entry(name.rstrip("/"), 0, None, Decision.CONTAINER, "folder in the archive")
     if info.flag_bits & 0x1:
         return Entry(name, size, None, Decision.UNSUPPORTED, "encrypted archive entry")
     ratio = size / max(info.compress_size, 1)

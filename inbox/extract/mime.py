@@ -116,21 +116,21 @@ def _walk(part: Message, path: str, depth: int, *, in_related: bool) -> Iterator
         inner = _forwarded(part, children)
         if depth >= MAX_FORWARD_DEPTH or inner is None:
             structure = Structure.TOO_DEEP if inner is not None else Structure.LEAF
-            yield _leaf(part, path or "1", in_related, structure)
+            yield _node(part, path or "1", structure, in_related)
             return
         subject = clean_text(inner.get("Subject", ""))
-        yield _container(part, path or "0", Structure.FORWARDED, in_related, subject)
+        yield _node(part, path or "0", Structure.FORWARDED, in_related, subject)
         yield from _walk(inner, _child(path, 1), depth + 1, in_related=False)
         return
     if ctype.startswith("multipart/") and isinstance(children, list):
-        yield _container(part, path or "0", Structure.MULTIPART, in_related, "")
+        yield _node(part, path or "0", Structure.MULTIPART, in_related)
         for index, child in enumerate(children, start=1):
             if isinstance(child, Message):
                 yield from _walk(
                     child, _child(path, index), depth, in_related=ctype == "multipart/related"
                 )
         return
-    yield _leaf(part, path or "1", in_related, Structure.LEAF)
+    yield _node(part, path or "1", Structure.LEAF, in_related)
 
 
 def _forwarded(part: Message, children: object) -> Message | None:
@@ -150,32 +150,19 @@ def _forwarded(part: Message, children: object) -> Message | None:
     return inner
 
 
-def _container(part: Message, path: str, structure: Structure, in_related: bool, note: str):
+def _node(part: Message, path: str, structure: Structure, in_related: bool, note: str = "") -> Node:
+    leaf = structure in (Structure.LEAF, Structure.TOO_DEEP)
     return Node(
         path=path,
         structure=structure,
         declared_type=part.get_content_type(),
         filename=safe_filename(_filename(part)),
         disposition=_disposition(part),
-        content_id="",
-        charset="",
+        content_id=clean_text(part.get("Content-ID") or "").strip("<> ") if leaf else "",
+        charset=_charset(part) if leaf else "",
         in_related=in_related,
-        payload=b"",
+        payload=_payload(part) if leaf else b"",
         note=note,
-    )
-
-
-def _leaf(part: Message, path: str, in_related: bool, structure: Structure) -> Node:
-    return Node(
-        path=path,
-        structure=structure,
-        declared_type=part.get_content_type(),
-        filename=safe_filename(_filename(part)),
-        disposition=_disposition(part),
-        content_id=clean_text(part.get("Content-ID") or "").strip("<> "),
-        charset=_charset(part),
-        in_related=in_related,
-        payload=_payload(part),
     )
 
 

@@ -63,14 +63,15 @@ EXTENSIONS = {
 def detect_type(payload: bytes) -> str:
     """Return a MIME type for what the bytes really are, or "application/octet-stream"."""
     head = payload[:1024]
-    # PDF readers accept a header anywhere in the first KiB; so do we.
-    if b"%PDF-" in head:
-        return PDF
     if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
         return WEBP
     for magic, mime in _MAGIC:
         if head.startswith(magic):
             return mime
+    # PDF readers accept a header anywhere in the first KiB; so do we, once no format that
+    # may carry a PDF inside it (ZIP, TNEF) has matched at offset 0.
+    if b"%PDF-" in head:
+        return PDF
     if _looks_like_xml(head):
         return XML
     return _text_type(head)
