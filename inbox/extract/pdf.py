@@ -45,7 +45,7 @@ def _text(reader: PdfReader) -> str:
     for page in reader.pages[:MAX_TEXT_PAGES]:
         try:
             chunk = page.extract_text() or ""
-        except Exception:  # one broken page does not hide the others
+        except Exception:  # noqa: S112 -- one broken page does not hide the others
             continue
         chunks.append(chunk)
         total += len(chunk)
