@@ -3,6 +3,7 @@ and its 2014 release candidate. The three differ in namespaces and element names
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from lxml import etree
@@ -56,32 +57,27 @@ CII_D16B = Dialect(
     line_summation="ram:SpecifiedTradeSettlementLineMonetarySummation",
 )
 
-_ZUGFERD1_NAMES = {
-    "context": "rsm:SpecifiedExchangedDocumentContext",
-    "document": "rsm:HeaderExchangedDocument",
-    "transaction": "rsm:SpecifiedSupplyChainTradeTransaction",
-    "agreement": "ram:ApplicableSupplyChainTradeAgreement",
-    "settlement": "ram:ApplicableSupplyChainTradeSettlement",
-    "summation": "ram:SpecifiedTradeSettlementMonetarySummation",
-    "line_delivery": "ram:SpecifiedSupplyChainTradeDelivery",
-    "line_agreement": "ram:SpecifiedSupplyChainTradeAgreement",
-    "line_settlement": "ram:SpecifiedSupplyChainTradeSettlement",
-    "line_summation": "ram:SpecifiedTradeSettlementMonetarySummation",
-}
-
 ZUGFERD1 = Dialect(
     namespaces={
         "rsm": "urn:ferd:CrossIndustryDocument:invoice:1p0",
         "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12",
         "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:15",
     },
-    **_ZUGFERD1_NAMES,
+    context="rsm:SpecifiedExchangedDocumentContext",
+    document="rsm:HeaderExchangedDocument",
+    transaction="rsm:SpecifiedSupplyChainTradeTransaction",
+    agreement="ram:ApplicableSupplyChainTradeAgreement",
+    settlement="ram:ApplicableSupplyChainTradeSettlement",
+    summation="ram:SpecifiedTradeSettlementMonetarySummation",
+    line_delivery="ram:SpecifiedSupplyChainTradeDelivery",
+    line_agreement="ram:SpecifiedSupplyChainTradeAgreement",
+    line_settlement="ram:SpecifiedSupplyChainTradeSettlement",
+    line_summation="ram:SpecifiedTradeSettlementMonetarySummation",
 )
 
-ZUGFERD1_RC = Dialect(
-    namespaces={"rsm": "urn:un:unece:uncefact:data:standard:CBFBUY:5"},
-    qualified=False,
-    **_ZUGFERD1_NAMES,
+# The 2014 release candidate: ZUGFeRD 1.0 element names, root namespace CBFBUY:5, bare children.
+ZUGFERD1_RC = dataclasses.replace(
+    ZUGFERD1, namespaces={"rsm": "urn:un:unece:uncefact:data:standard:CBFBUY:5"}, qualified=False
 )
 
 
