@@ -11,9 +11,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from storage.db import Store
-from web import api, auth, downloads, pages
+from web import api, auth, downloads, exports, language, pages, previews
 from web.deps import LoginRequired
+from web.i18n import load_catalogues
 from web.templating import make_environment, render
+from web.thumbnails import Thumbnailer
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -38,8 +40,10 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     app.state.templates = make_environment()
+    app.state.catalogues = load_catalogues()
+    app.state.thumbnailer = Thumbnailer(store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, downloads, pages, api):
+    for module in (auth, language, exports, downloads, previews, pages, api):
         app.include_router(module.router)
 
     @app.get("/healthz")

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from storage.accounts import authenticate, end_session, start_session
+from web.cookies import set_cookie
 from web.deps import SESSION_COOKIE, FormCaller, StoreDep
 from web.templating import render
 
@@ -21,7 +22,7 @@ LOGIN_CSRF_COOKIE = "inbox_login_csrf"
 def login_page(request: Request) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     response = render(request, "login.html", csrf_token=token, error=None)
-    _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
 
 
@@ -51,7 +52,7 @@ def login(
             )
         token, _ = start_session(session=session, user=user)
     response = RedirectResponse("/documents", status_code=303)
-    _set_cookie(request, response, SESSION_COOKIE, token, max_age=14 * 24 * 3600)
+    set_cookie(request, response, SESSION_COOKIE, token, max_age=14 * 24 * 3600)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -63,17 +64,3 @@ def logout(request: Request, caller: FormCaller, store: StoreDep) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
-
-
-def _set_cookie(
-    request: Request, response: Response, name: str, value: str, *, max_age: int
-) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
-        path="/",
-    )

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from storage.documents import get_document
 from storage.errors import NotFound
 from web.deps import PageCaller, StoreDep
+from web.errors import not_found
 from web.filenames import content_disposition
 
 router = APIRouter()
@@ -21,7 +22,7 @@ def download(document_id: str, caller: PageCaller, store: StoreDep) -> FileRespo
                 session=session, account_id=caller.account.id, document_id=document_id
             )
         except NotFound as err:
-            raise HTTPException(status_code=404, detail="no such document") from err
+            raise not_found() from err
     return FileResponse(
         store.blobs.path(doc.sha256),
         media_type=doc.content_type or "application/octet-stream",

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from storage.documents import documents_of_message, get_document, list_documents
+from storage.document_search import count_documents, search_documents
+from storage.documents import documents_of_message, get_document
 from storage.errors import NotFound
 from storage.messages import document_ids_by_message, get_message, list_messages, part_logs
 from storage.pagination import BadCursor
 from web.deps import PageCaller, StoreDep
+from web.errors import bad_link, not_found
+from web.listing import filter_from_query, is_filtered, sort_query, to_query
 from web.templating import render
+from web.views import invoice_lines
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -25,19 +29,31 @@ def home() -> Response:
 def documents_page(
     request: Request, caller: PageCaller, store: StoreDep, cursor: str | None = None
 ) -> Response:
+    filters = filter_from_query(request.query_params)
     with store.session() as session:
         try:
-            rows, next_cursor = list_documents(
-                session=session, account_id=caller.account.id, cursor=cursor, limit=PAGE_SIZE
+            rows, next_cursor = search_documents(
+                session=session,
+                account_id=caller.account.id,
+                filters=filters,
+                cursor=cursor,
+                limit=PAGE_SIZE,
             )
         except BadCursor as err:
-            raise HTTPException(status_code=400, detail=str(err)) from err
+            raise bad_link() from err
+        total = count_documents(session=session, account_id=caller.account.id, filters=filters)
+    request.app.state.thumbnailer.prefetch(rows)
     return render(
         request,
         "documents.html",
         caller=caller,
         address=_address(request, caller),
         documents=rows,
+        total=total,
+        filters=filters,
+        filtered=is_filtered(filters),
+        query=to_query(filters),
+        sort_query=lambda sort: sort_query(filters, sort),
         next_cursor=next_cursor,
         first_page=cursor is None,
     )
@@ -53,8 +69,10 @@ def document_page(
                 session=session, account_id=caller.account.id, document_id=document_id
             )
         except NotFound as err:
-            raise HTTPException(status_code=404, detail="no such document") from err
-    return render(request, "document.html", caller=caller, doc=doc)
+            raise not_found() from err
+    return render(
+        request, "document.html", caller=caller, doc=doc, invoice_lines=invoice_lines(doc)
+    )
 
 
 @router.get("/messages")
@@ -67,7 +85,7 @@ def messages_page(
                 session=session, account_id=caller.account.id, cursor=cursor, limit=PAGE_SIZE
             )
         except BadCursor as err:
-            raise HTTPException(status_code=400, detail=str(err)) from err
+            raise bad_link() from err
         documents = document_ids_by_message(session=session, message_ids=[m.id for m in rows])
     return render(
         request,
@@ -91,7 +109,7 @@ def message_page(
                 session=session, account_id=caller.account.id, message_id=message_id
             )
         except NotFound as err:
-            raise HTTPException(status_code=404, detail="no such mail") from err
+            raise not_found() from err
         parts = part_logs(session=session, message_id=message.id)
         docs = documents_of_message(
             session=session, account_id=caller.account.id, message_id=message.id

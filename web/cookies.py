@@ -1,0 +1,20 @@
+"""Every cookie we set: HttpOnly, SameSite=Lax, Secure when served over HTTPS, whole site."""
+
+from __future__ import annotations
+
+from fastapi import Request
+from fastapi.responses import Response
+
+
+def set_cookie(
+    request: Request, response: Response, name: str, value: str, *, max_age: int
+) -> None:
+    response.set_cookie(
+        name,
+        value,
+        max_age=max_age,
+        httponly=True,
+        samesite="lax",
+        secure=request.app.state.settings.secure_cookies,
+        path="/",
+    )
