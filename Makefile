@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench browser clean
+.PHONY: run test lint fmt bench browser i18n clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,13 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Translations: collect the strings, merge them into the fr/de catalogues, compile the .mo files
+# (committed, so an install needs no build step). Translate new entries in the .po files.
+i18n: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o web/locale/messages.pot .
+	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale --no-location
+	$(BIN)/pybabel compile -d web/locale
 
 # Debian's Chromium for the browser tests (never a downloaded browser build).
 browser:

@@ -25,6 +25,7 @@ from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
 from storage.messages import Delivery, release_claims
 from storage.models import Account
+from storage.rejections import record_rejection
 from web.app import WebConfig, create_app
 
 log = logging.getLogger("inbox.serve")
@@ -58,6 +59,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
         mail_domain=settings.mail_domain,
         max_recipients=settings.max_recipients,
         on_accepted=worker.wake,
+        log_rejection=partial(_log_rejection, store),
     )
     sessions: weakref.WeakSet[InboxSMTP] = weakref.WeakSet()
 
@@ -134,6 +136,22 @@ async def _find_account(store: Store, local: str) -> Account | None:
             return accounts_for_locals(session=session, locals_=[local]).get(local)
 
     return await asyncio.to_thread(lookup)
+
+
+async def _log_rejection(
+    store: Store, account: Account, envelope_from: str, envelope_to: str
+) -> None:
+    def record() -> None:
+        with store.session() as session:
+            record_rejection(
+                session=session,
+                account_id=account.id,
+                envelope_from=envelope_from,
+                envelope_to=envelope_to,
+                reason="sender not on the allowed list",
+            )
+
+    await asyncio.to_thread(record)
 
 
 async def _accept(

@@ -156,3 +156,19 @@ def end_session(*, session: Session, token: str) -> None:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def users_of_account(*, session: Session, account_id: str) -> list[User]:
+    return list(
+        session.exec(select(User).where(User.account_id == account_id).order_by(User.created_at))
+    )
+
+
+def check_password(*, session: Session, user_id: str, password: str) -> bool:
+    user = session.get(User, user_id)
+    if user is None:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

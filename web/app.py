@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from storage.db import Store
-from web import api, auth, downloads, exports, language, pages, previews
+from web import account, api, auth, downloads, exports, language, mailbody, pages, previews
 from web.deps import LoginRequired
 from web.i18n import load_catalogues
 from web.templating import make_environment, render
@@ -43,7 +43,7 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
     app.state.catalogues = load_catalogues()
     app.state.thumbnailer = Thumbnailer(store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, language, exports, downloads, previews, pages, api):
+    for module in (auth, language, exports, downloads, previews, mailbody, pages, account, api):
         app.include_router(module.router)
 
     @app.get("/healthz")

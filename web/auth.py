@@ -2,20 +2,28 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from storage.accounts import authenticate, end_session, start_session
-from web.cookies import set_cookie
+from storage.accounts import authenticate, end_session, normalise_email, start_session
+from storage.logins import failures_since, forget_failures, record_login_failure
+from storage.models import utcnow
+from web.cookies import set_cookie, set_session_cookie
 from web.deps import SESSION_COOKIE, FormCaller, StoreDep
 from web.templating import render
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "inbox_login_csrf"
+# Failed logins allowed per window: per e-mail slows guessing one password, per IP slows
+# trying many accounts; an office behind one address still gets room for typos.
+LIMIT_WINDOW = timedelta(minutes=15)
+LIMITS = {"email": 10, "ip": 50}
 
 
 @router.get("/login")
@@ -39,20 +47,34 @@ def login(
         return render(
             request, "login.html", status_code=403, csrf_token=expected, error="form_expired"
         )
+    keys = _limit_keys(request, email)
     with store.session() as session:
-        user = authenticate(session=session, email=email, password=password)
-        if user is None:  # one message for unknown user and wrong password: no enumeration
+        if _too_many_failures(session, keys):  # same answer for known and unknown e-mails
             return render(
                 request,
                 "login.html",
-                status_code=401,
+                status_code=429,
                 csrf_token=expected,
-                error="bad_login",
+                error="too_many",
                 email=email,
             )
+        user = authenticate(session=session, email=email, password=password)
+        if user is None:
+            record_login_failure(session=session, keys=list(keys.values()))
+    if user is None:  # one message for unknown user and wrong password: no enumeration
+        return render(
+            request,
+            "login.html",
+            status_code=401,
+            csrf_token=expected,
+            error="bad_login",
+            email=email,
+        )
+    with store.session() as session:
+        forget_failures(session=session, key=keys["email"])
         token, _ = start_session(session=session, user=user)
     response = RedirectResponse("/documents", status_code=303)
-    set_cookie(request, response, SESSION_COOKIE, token, max_age=14 * 24 * 3600)
+    set_session_cookie(request, response, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -64,3 +86,19 @@ def logout(request: Request, caller: FormCaller, store: StoreDep) -> Response:
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
     return response
+
+
+def _limit_keys(request: Request, email: str) -> dict[str, str]:
+    address = normalise_email(email).encode()
+    return {
+        "email": "email:" + hashlib.sha256(address).hexdigest(),  # no addresses kept in clear
+        "ip": "ip:" + (request.client.host if request.client else "unknown"),
+    }
+
+
+def _too_many_failures(session, keys: dict[str, str]) -> bool:
+    since = utcnow() - LIMIT_WINDOW
+    return any(
+        failures_since(session=session, key=key, since=since) >= LIMITS[kind]
+        for kind, key in keys.items()
+    )

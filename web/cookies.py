@@ -5,6 +5,9 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import Response
 
+from storage.accounts import SESSION_LIFETIME
+from web.deps import SESSION_COOKIE
+
 
 def set_cookie(
     request: Request, response: Response, name: str, value: str, *, max_age: int
@@ -18,3 +21,8 @@ def set_cookie(
         secure=request.app.state.settings.secure_cookies,
         path="/",
     )
+
+
+def set_session_cookie(request: Request, response: Response, token: str) -> None:
+    max_age = int(SESSION_LIFETIME.total_seconds())
+    set_cookie(request, response, SESSION_COOKIE, token, max_age=max_age)

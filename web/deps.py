@@ -11,6 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from storage.accounts import get_account, resume_session
 from storage.db import Store
 from storage.models import Account, WebSession
+from web.i18n import N_
 
 SESSION_COOKIE = "inbox_session"
 
@@ -60,7 +61,7 @@ async def check_csrf(request: Request, caller: Annotated[Caller, Depends(page_ca
     sent = str(form.get("csrf_token", ""))
     if not hmac.compare_digest(sent, caller.session.csrf_token):
         raise HTTPException(
-            status_code=403, detail="the form is out of date; reload the page and try again"
+            status_code=403, detail=N_("The form is out of date. Reload the page and try again.")
         )
     return caller
 

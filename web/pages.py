@@ -6,13 +6,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from storage.document_search import count_documents, search_documents
-from storage.documents import documents_of_message, get_document
-from storage.errors import NotFound
-from storage.messages import document_ids_by_message, get_message, list_messages, part_logs
+from storage.documents import documents_of_message
+from storage.messages import document_ids_by_message, list_messages, part_logs
 from storage.pagination import BadCursor
+from storage.rejections import recent_rejections
 from web.deps import PageCaller, StoreDep
-from web.errors import bad_link, not_found
+from web.errors import bad_link
 from web.listing import filter_from_query, is_filtered, sort_query, to_query
+from web.lookups import document_of, message_of
 from web.templating import render
 from web.views import invoice_lines
 
@@ -63,13 +64,7 @@ def documents_page(
 def document_page(
     document_id: str, request: Request, caller: PageCaller, store: StoreDep
 ) -> Response:
-    with store.session() as session:
-        try:
-            doc = get_document(
-                session=session, account_id=caller.account.id, document_id=document_id
-            )
-        except NotFound as err:
-            raise not_found() from err
+    doc = document_of(store, caller, document_id)
     return render(
         request, "document.html", caller=caller, doc=doc, invoice_lines=invoice_lines(doc)
     )
@@ -87,9 +82,15 @@ def messages_page(
         except BadCursor as err:
             raise bad_link() from err
         documents = document_ids_by_message(session=session, message_ids=[m.id for m in rows])
+        rejected = (
+            recent_rejections(session=session, account_id=caller.account.id)
+            if cursor is None
+            else []
+        )
     return render(
         request,
         "messages.html",
+        rejected=rejected,
         caller=caller,
         messages=rows,
         documents=documents,
@@ -103,13 +104,8 @@ def messages_page(
 def message_page(
     message_id: str, request: Request, caller: PageCaller, store: StoreDep
 ) -> Response:
+    message = message_of(store, caller, message_id)
     with store.session() as session:
-        try:
-            message = get_message(
-                session=session, account_id=caller.account.id, message_id=message_id
-            )
-        except NotFound as err:
-            raise not_found() from err
         parts = part_logs(session=session, message_id=message.id)
         docs = documents_of_message(
             session=session, account_id=caller.account.id, message_id=message.id
@@ -117,11 +113,6 @@ def message_page(
     return render(
         request, "message.html", caller=caller, message=message, parts=parts, documents=docs
     )
-
-
-@router.get("/inbox")
-def inbox_page(request: Request, caller: PageCaller) -> Response:
-    return render(request, "inbox.html", caller=caller, address=_address(request, caller))
 
 
 def _address(request: Request, caller) -> str:

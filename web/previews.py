@@ -5,12 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
-from storage.documents import get_document
-from storage.errors import NotFound
-from storage.models import Document
 from web.deps import PageCaller, StoreDep
-from web.errors import not_found
 from web.filenames import content_disposition
+from web.lookups import document_of
 
 router = APIRouter()
 THUMBNAIL_WAIT_SECONDS = 3.0
@@ -28,19 +25,9 @@ PLACEHOLDER = (
 )
 
 
-def _document(store, caller, document_id: str) -> Document:
-    with store.session() as session:
-        try:
-            return get_document(
-                session=session, account_id=caller.account.id, document_id=document_id
-            )
-        except NotFound as err:
-            raise not_found() from err
-
-
 @router.get("/documents/{document_id}/thumbnail")
 def thumbnail(document_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
-    doc = _document(store, caller, document_id)
+    doc = document_of(store, caller, document_id)
     png = request.app.state.thumbnailer.get(doc, wait=THUMBNAIL_WAIT_SECONDS)
     if png is None:  # not rendered yet, or not renderable: ask again next time
         return Response(
@@ -54,7 +41,7 @@ def thumbnail(document_id: str, request: Request, caller: PageCaller, store: Sto
 
 @router.get("/documents/{document_id}/preview")
 def preview(document_id: str, caller: PageCaller, store: StoreDep) -> FileResponse:
-    doc = _document(store, caller, document_id)
+    doc = document_of(store, caller, document_id)
     media_type = doc.content_type if doc.content_type in INLINE_TYPES else "text/plain"
     return FileResponse(
         store.blobs.path(doc.sha256),

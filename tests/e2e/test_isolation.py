@@ -43,8 +43,11 @@ def test_bob_lists_nothing_of_alice(two_accounts):
     [
         "/documents/{doc}",
         "/documents/{doc}/download",
+        "/documents/{doc}/preview",
+        "/documents/{doc}/thumbnail",
         "/api/documents/{doc}",
         "/messages/{msg}",
+        "/messages/{msg}/body",
         "/api/messages/{msg}",
     ],
 )
@@ -57,7 +60,37 @@ def test_alices_ids_are_404_for_bob(two_accounts, path: str):
     assert "secret" not in response.text.lower()
 
 
-@pytest.mark.parametrize("path", ["/documents", "/messages", "/inbox", "/documents/x/download"])
+def test_alices_ids_in_a_zip_request_are_404_for_bob(two_accounts):
+    bob, doc = two_accounts
+    csrf = bob.get("/documents").text.split('name="csrf_token" value="')[1].split('"')[0]
+
+    response = bob.post("/documents/zip", data={"csrf_token": csrf, "id": [doc["id"]]})
+
+    assert response.status_code == 404
+    assert b"secret" not in response.content
+
+
+def test_bobs_search_and_export_see_nothing_of_alice(two_accounts):
+    bob, _ = two_accounts
+
+    assert "alice-secret.pdf" not in bob.get("/documents", params={"q": "secret"}).text
+    assert "alice-secret.pdf" not in bob.get("/documents.csv").text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/documents",
+        "/documents.csv",
+        "/messages",
+        "/inbox",
+        "/account",
+        "/documents/x/download",
+        "/documents/x/preview",
+        "/documents/x/thumbnail",
+        "/messages/x/body",
+    ],
+)
 def test_pages_need_a_login(service: Service, path: str):
     response = service.client().get(path)
 
