@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from inbox.config import ConfigError, Settings
+from inbox.evaluate import add_parser as add_evaluate_parser
 
 SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
     "--data-dir": "data_dir",
@@ -32,9 +33,7 @@ class CommandError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
     try:
         settings = Settings.from_env(
@@ -67,9 +66,7 @@ def _parser() -> argparse.ArgumentParser:
     create = account.add_parser("create", help="create an account and its first user")
     create.add_argument("name")
     create.add_argument("--email", required=True)
-    create.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.add_argument("--json", action="store_true")
     listing = account.add_parser("list", help="list accounts with their inbox addresses")
     listing.add_argument("--json", action="store_true")
@@ -78,9 +75,7 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument(flag, dest=field, default=None)
         sub.set_defaults(run=run)
 
-    user = commands.add_parser("user", help="manage users").add_subparsers(
-        required=True, metavar="ACTION"
-    )
+    user = commands.add_parser("user", help="manage users").add_subparsers(required=True, metavar="ACTION")
     add = user.add_parser("add", help="add a user to an account (by id, name or a user's e-mail)")
     add.add_argument("account")
     add.add_argument("email")
@@ -93,14 +88,13 @@ def _parser() -> argparse.ArgumentParser:
     reprocess = command("reprocess", _reprocess, "process a received mail again (idempotent)")
     reprocess.add_argument("message_id")
 
+    evaluate = add_evaluate_parser(commands)
+    evaluate.set_defaults(run=_evaluate)
+
     send = command("send-test", _send_test, "send a realistic invoice mail over SMTP")
     send.add_argument("--to", required=True, help="an inbox address")
-    send.add_argument(
-        "--from", dest="sender", default="Acme Supplies Ltd <billing@acme-supplies.example>"
-    )
-    send.add_argument(
-        "--attach", type=Path, help="attach this file instead of the generated invoice PDF"
-    )
+    send.add_argument("--from", dest="sender", default="Acme Supplies Ltd <billing@acme-supplies.example>")
+    send.add_argument("--attach", type=Path, help="attach this file instead of the generated invoice PDF")
     return parser
 
 
@@ -162,9 +156,7 @@ def _account_create(args, settings: Settings) -> int:
     store = open_store(settings.data_dir, settings.database_url)
     try:
         with store.session() as session:
-            account = create_account(
-                session=session, name=args.name, email=args.email, password=password
-            )
+            account = create_account(session=session, name=args.name, email=args.email, password=password)
     except Conflict as err:
         raise CommandError(str(err)) from err
     result = {
@@ -199,9 +191,7 @@ def _account_list(args, settings: Settings) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            print(
-                f"{row['id']}  {row['name']}  {row['inbox_address']}  users: {', '.join(row['users'])}"
-            )
+            print(f"{row['id']}  {row['name']}  {row['inbox_address']}  users: {', '.join(row['users'])}")
     return 0
 
 
@@ -215,9 +205,7 @@ def _user_add(args, settings: Settings) -> int:
     try:
         with store.session() as session:
             account = find_account(session=session, key=args.account)
-            user = add_user(
-                session=session, account_id=account.id, email=args.email, password=password
-            )
+            user = add_user(session=session, account_id=account.id, email=args.email, password=password)
     except (Conflict, NotFound) as err:
         raise CommandError(str(err)) from err
     result = {"id": user.id, "account_id": account.id, "email": user.email}
@@ -261,6 +249,14 @@ def _reprocess(args, settings: Settings) -> int:
     return 0
 
 
+def _evaluate(args, settings: Settings) -> int:
+    if not args.directory.is_dir():
+        raise CommandError(f"{args.directory}: not a directory")
+    if not args.expected.is_file():
+        raise CommandError(f"--expected {args.expected}: no such file")
+    return args.handler(args)
+
+
 def _send_test(args, settings: Settings) -> int:
     from inbox.sendtest import SendError, build_test_invoice, send
 
@@ -270,9 +266,7 @@ def _send_test(args, settings: Settings) -> int:
     try:
         reply = send(mail, host=settings.host, port=settings.smtp_port)
     except (SendError, OSError) as err:
-        raise CommandError(
-            f"sending to {settings.host}:{settings.smtp_port} failed: {err}"
-        ) from err
+        raise CommandError(f"sending to {settings.host}:{settings.smtp_port} failed: {err}") from err
     print(reply)
     return 0
 

@@ -140,6 +140,7 @@ class Document(SQLModel, table=True):
     amount_due: str | None = None
     currency: str | None = None
     profile: str | None = None
+    invoice_lines: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list
 
 
 class PartLog(SQLModel, table=True):

@@ -35,9 +35,7 @@ def login(
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
-        return render(
-            request, "login.html", status_code=403, csrf_token=expected, error="form_expired"
-        )
+        return render(request, "login.html", status_code=403, csrf_token=expected, error="form_expired")
     with store.session() as session:
         user = authenticate(session=session, email=email, password=password)
         if user is None:  # one message for unknown user and wrong password: no enumeration
@@ -65,9 +63,7 @@ def logout(request: Request, caller: FormCaller, store: StoreDep) -> Response:
     return response
 
 
-def _set_cookie(
-    request: Request, response: Response, name: str, value: str, *, max_age: int
-) -> None:
+def _set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int) -> None:
     response.set_cookie(
         name,
         value,

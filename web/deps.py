@@ -59,9 +59,7 @@ async def check_csrf(request: Request, caller: Annotated[Caller, Depends(page_ca
     form = await request.form()
     sent = str(form.get("csrf_token", ""))
     if not hmac.compare_digest(sent, caller.session.csrf_token):
-        raise HTTPException(
-            status_code=403, detail="the form is out of date; reload the page and try again"
-        )
+        raise HTTPException(status_code=403, detail="the form is out of date; reload the page and try again")
     return caller
 
 

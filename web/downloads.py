@@ -17,9 +17,7 @@ router = APIRouter()
 def download(document_id: str, caller: PageCaller, store: StoreDep) -> FileResponse:
     with store.session() as session:
         try:
-            doc = get_document(
-                session=session, account_id=caller.account.id, document_id=document_id
-            )
+            doc = get_document(session=session, account_id=caller.account.id, document_id=document_id)
         except NotFound as err:
             raise HTTPException(status_code=404, detail="no such document") from err
     return FileResponse(

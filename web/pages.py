@@ -44,14 +44,10 @@ def documents_page(
 
 
 @router.get("/documents/{document_id}")
-def document_page(
-    document_id: str, request: Request, caller: PageCaller, store: StoreDep
-) -> Response:
+def document_page(document_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
     with store.session() as session:
         try:
-            doc = get_document(
-                session=session, account_id=caller.account.id, document_id=document_id
-            )
+            doc = get_document(session=session, account_id=caller.account.id, document_id=document_id)
         except NotFound as err:
             raise HTTPException(status_code=404, detail="no such document") from err
     return render(request, "document.html", caller=caller, doc=doc)
@@ -82,23 +78,15 @@ def messages_page(
 
 
 @router.get("/messages/{message_id}")
-def message_page(
-    message_id: str, request: Request, caller: PageCaller, store: StoreDep
-) -> Response:
+def message_page(message_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
     with store.session() as session:
         try:
-            message = get_message(
-                session=session, account_id=caller.account.id, message_id=message_id
-            )
+            message = get_message(session=session, account_id=caller.account.id, message_id=message_id)
         except NotFound as err:
             raise HTTPException(status_code=404, detail="no such mail") from err
         parts = part_logs(session=session, message_id=message.id)
-        docs = documents_of_message(
-            session=session, account_id=caller.account.id, message_id=message.id
-        )
-    return render(
-        request, "message.html", caller=caller, message=message, parts=parts, documents=docs
-    )
+        docs = documents_of_message(session=session, account_id=caller.account.id, message_id=message.id)
+    return render(request, "message.html", caller=caller, message=message, parts=parts, documents=docs)
 
 
 @router.get("/inbox")

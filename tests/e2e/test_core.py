@@ -20,9 +20,7 @@ def send(
     rcpts: list[str] | None = None,
 ):
     with smtplib.SMTP("127.0.0.1", service.smtp_port, timeout=30) as client:
-        return client.sendmail(
-            sender, rcpts or [mail["To"]], mail.as_bytes(policy=email.policy.SMTP)
-        )
+        return client.sendmail(sender, rcpts or [mail["To"]], mail.as_bytes(policy=email.policy.SMTP))
 
 
 def documents(client) -> list[dict]:
@@ -99,9 +97,7 @@ def test_other_domain_is_refused_even_with_a_valid_local_part(service: Service):
 
 def test_mixed_valid_and_invalid_recipients_deliver_to_the_valid_one(service: Service):
     account = service.create_account("Acme", "a@acme.example")
-    mail = make_mail(
-        to=account.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")]
-    )
+    mail = make_mail(to=account.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")])
 
     refused = send(service, mail, rcpts=[account.inbox_address, "ghost@inbox.localhost"])
 
@@ -145,9 +141,7 @@ def test_an_oversize_message_is_refused_while_receiving_and_nothing_is_stored(tm
 
         with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
             client.ehlo()
-            client.mail(
-                "billing@supplier.example"
-            )  # no SIZE= announced: the limit must hold anyway
+            client.mail("billing@supplier.example")  # no SIZE= announced: the limit must hold anyway
             client.rcpt(account.inbox_address)
             reply = client.data(mail.as_bytes(policy=email.policy.SMTP))
 
@@ -160,9 +154,7 @@ def test_an_oversize_message_is_refused_while_receiving_and_nothing_is_stored(tm
 def test_a_mail_to_two_accounts_is_one_blob_and_one_message_each(service: Service):
     first = service.create_account("First", "one@first.example")
     second = service.create_account("Second", "two@second.example")
-    mail = make_mail(
-        to=first.inbox_address, attachments=[("shared.pdf", make_pdf(), "application/pdf")]
-    )
+    mail = make_mail(to=first.inbox_address, attachments=[("shared.pdf", make_pdf(), "application/pdf")])
 
     send(
         service,
@@ -175,9 +167,7 @@ def test_a_mail_to_two_accounts_is_one_blob_and_one_message_each(service: Servic
     assert len(docs_first) == len(docs_second) == 1
     assert docs_first[0]["id"] != docs_second[0]["id"]
     assert len(service.client(first).get("/api/messages").json()["items"]) == 1
-    raw_blobs = [
-        p for p in (service.data_dir / "blobs").rglob("*") if p.is_file() and p.parent.name != "tmp"
-    ]
+    raw_blobs = [p for p in (service.data_dir / "blobs").rglob("*") if p.is_file() and p.parent.name != "tmp"]
     assert len(raw_blobs) == 2  # the raw mail once, the PDF once
 
 
@@ -187,9 +177,7 @@ def test_mail_without_attachment_is_no_documents(service: Service):
 
     client = service.client(account)
     (message,) = wait_for(
-        lambda: [
-            m for m in client.get("/api/messages").json()["items"] if m["status"] != "received"
-        ]
+        lambda: [m for m in client.get("/api/messages").json()["items"] if m["status"] != "received"]
     )
 
     assert message["status"] == "no_documents"
@@ -215,15 +203,11 @@ def test_garbage_bytes_as_a_mail_are_recorded_without_crash(service: Service):
     account = service.create_account("Acme", "a@acme.example")
     garbage = bytes(range(256)).replace(b"\r", b"").replace(b"\n", b"") * 3 + b"\r\n"
     with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
-        client.sendmail(
-            "x@y.example", [account.inbox_address], garbage[:900] + b"\r\n\r\n" + garbage[:900]
-        )
+        client.sendmail("x@y.example", [account.inbox_address], garbage[:900] + b"\r\n\r\n" + garbage[:900])
 
     client = service.client(account)
     (message,) = wait_for(
-        lambda: [
-            m for m in client.get("/api/messages").json()["items"] if m["status"] != "received"
-        ]
+        lambda: [m for m in client.get("/api/messages").json()["items"] if m["status"] != "received"]
     )
     assert message["status"] == "no_documents"
     assert client.get("/healthz").json() == {"status": "ok"}

@@ -21,9 +21,7 @@ def two_accounts(service: Service):
         attachments=[("alice-secret.pdf", make_pdf(["secret"]), "application/pdf")],
     )
     with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
-        client.sendmail(
-            "s@supplier.example", [alice.inbox_address], mail.as_bytes(policy=email.policy.SMTP)
-        )
+        client.sendmail("s@supplier.example", [alice.inbox_address], mail.as_bytes(policy=email.policy.SMTP))
     alice_client = service.client(alice)
     (doc,) = wait_for(lambda: alice_client.get("/api/documents").json()["items"])
     return service.client(bob), doc
@@ -75,12 +73,8 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(service: Service):
     client.get("/login")
     token = client.cookies.get("inbox_login_csrf")
 
-    wrong = client.post(
-        "/login", data={"email": "a@acme.example", "password": "nope", "csrf_token": token}
-    )
-    unknown = client.post(
-        "/login", data={"email": "x@acme.example", "password": "nope", "csrf_token": token}
-    )
+    wrong = client.post("/login", data={"email": "a@acme.example", "password": "nope", "csrf_token": token})
+    unknown = client.post("/login", data={"email": "x@acme.example", "password": "nope", "csrf_token": token})
 
     assert wrong.status_code == unknown.status_code == 401
     assert "Wrong e-mail or password" in wrong.text and "Wrong e-mail or password" in unknown.text
@@ -89,9 +83,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(service: Service):
 def test_login_without_csrf_token_is_refused(service: Service):
     service.create_account("Acme", "a@acme.example", password="right password")
 
-    response = service.client().post(
-        "/login", data={"email": "a@acme.example", "password": "right password"}
-    )
+    response = service.client().post("/login", data={"email": "a@acme.example", "password": "right password"})
 
     assert response.status_code == 403
     assert "inbox_session" not in response.cookies
@@ -111,9 +103,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(service: Service):
     )
 
     cookie = next(
-        v
-        for k, v in response.headers.multi_items()
-        if k == "set-cookie" and v.startswith("inbox_session=")
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("inbox_session=")
     )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
 
