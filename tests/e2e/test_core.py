@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email.policy
+import shutil
 import smtplib
+import subprocess
 
 import pytest
 
@@ -231,3 +233,47 @@ def test_reprocess_is_idempotent(service: Service):
     assert result.stdout.strip() == f"{message_id}: processed"
     assert [d["id"] for d in documents(client)] == [first["id"]]
     assert inbox_cli(service.data_dir, "reprocess", "nope").returncode == 2
+
+
+@pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is not installed")
+def test_swaks_as_in_the_readme_delivers_an_invoice(service: Service, tmp_path):
+    account = service.create_account("Acme", "a@acme.example")
+    invoice = tmp_path / "invoice.pdf"
+    invoice.write_bytes(make_pdf())
+
+    result = subprocess.run(
+        [
+            "swaks",
+            "--server",
+            f"127.0.0.1:{service.smtp_port}",
+            "--to",
+            account.inbox_address,
+            "--from",
+            "billing@supplier.example",
+            "--attach",
+            f"@{invoice}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "250 2.0.0 Ok: queued as" in result.stdout
+    (doc,) = wait_for(lambda: documents(service.client(account)))
+    assert doc["size"] == invoice.stat().st_size
+
+
+def test_send_test_command_as_in_the_readme(service: Service):
+    from tests.service import inbox_cli
+
+    account = service.create_account("Acme", "a@acme.example")
+
+    result = inbox_cli(
+        service.data_dir, "send-test", "--to", account.inbox_address, "--smtp-port", str(service.smtp_port)
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("250 2.0.0 Ok: queued as")
+    (doc,) = wait_for(lambda: documents(service.client(account)))
+    assert doc["invoice"]["total"] == "180.00"
