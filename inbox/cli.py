@@ -85,6 +85,14 @@ def _parser() -> argparse.ArgumentParser:
         add.add_argument(flag, dest=field, default=None)
     add.set_defaults(run=_user_add)
 
+    token = commands.add_parser("token", help="API tokens").add_subparsers(required=True, metavar="ACTION")
+    token_create = token.add_parser("create", help="a bearer token for the JSON API of an account")
+    token_create.add_argument("account", help="account id, name or a user's e-mail")
+    token_create.add_argument("--name", default="automation", help="what the token is for")
+    for flag, field in SETTING_FLAGS.items():
+        token_create.add_argument(flag, dest=field, default=None)
+    token_create.set_defaults(run=_token_create)
+
     reprocess = command("reprocess", _reprocess, "process a received mail again (idempotent)")
     reprocess.add_argument("message_id")
 
@@ -212,6 +220,23 @@ def _user_add(args, settings: Settings) -> int:
     if generated:
         result["password"] = password
     _print(result, args.json)
+    return 0
+
+
+def _token_create(args, settings: Settings) -> int:
+    from storage.accounts import find_account
+    from storage.db import open_store
+    from storage.errors import NotFound
+    from storage.tokens import create_token
+
+    store = open_store(settings.data_dir, settings.database_url)
+    try:
+        with store.session() as session:
+            account = find_account(session=session, key=args.account)
+            secret = create_token(session=session, account_id=account.id, name=args.name)
+    except NotFound as err:
+        raise CommandError(str(err)) from err
+    print(secret)
     return 0
 
 

@@ -71,6 +71,15 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = _when(nullable=False)
 
 
+class ApiToken(SQLModel, table=True):
+    """A secret for automation platforms; only its hash is stored."""
+
+    token_hash: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    name: str
+    created_at: datetime = _when(nullable=False, default=utcnow)
+
+
 class Message(SQLModel, table=True):
     """One received mail for one account. The raw bytes live in the blob store."""
 

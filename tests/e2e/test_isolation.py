@@ -117,3 +117,20 @@ def test_logout_ends_the_session(service: Service):
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
     client.cookies.clear()
     assert client.get("/documents").status_code == 303
+
+
+def test_a_bearer_token_reads_its_own_account_only(two_accounts, service: Service):
+    from tests.service import inbox_cli
+
+    bob_client, alice_doc = two_accounts
+    token = inbox_cli(service.data_dir, "token", "create", "alice@alice.example").stdout.strip()
+    bob_token = inbox_cli(service.data_dir, "token", "create", "Bob AG").stdout.strip()
+    api = service.client()
+
+    mine = api.get("/api/documents", headers={"Authorization": f"Bearer {token}"})
+    theirs = api.get(f"/api/documents/{alice_doc['id']}", headers={"Authorization": f"Bearer {bob_token}"})
+    forged = api.get("/api/documents", headers={"Authorization": "Bearer iib_not-a-token"})
+
+    assert [d["id"] for d in mine.json()["items"]] == [alice_doc["id"]]
+    assert theirs.status_code == 404
+    assert forged.status_code == 401
