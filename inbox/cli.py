@@ -49,57 +49,46 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inbox", description="invoice-inbox: every invoice mailed in becomes a document."
     )
+    settings = argparse.ArgumentParser(add_help=False)
+    for flag, field in SETTING_FLAGS.items():
+        settings.add_argument(flag, dest=field, default=None, help=f"(env INBOX_{field.upper()})")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    def command(name: str, run, help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
-        for flag, field in SETTING_FLAGS.items():
-            sub.add_argument(flag, dest=field, default=None, help=f"(env INBOX_{field.upper()})")
+    def command(group, name: str, run, help: str) -> argparse.ArgumentParser:
+        sub = group.add_parser(name, help=help, description=help, parents=[settings])
         sub.set_defaults(run=run)
         return sub
 
-    command("serve", _serve, "run SMTP, the worker and the web in one process")
+    def group(name: str, help: str):
+        return commands.add_parser(name, help=help).add_subparsers(required=True, metavar="ACTION")
 
-    account = commands.add_parser("account", help="manage accounts").add_subparsers(
-        required=True, metavar="ACTION"
-    )
-    create = account.add_parser("create", help="create an account and its first user")
+    command(commands, "serve", _serve, "run SMTP, the worker and the web in one process")
+
+    accounts = group("account", "manage accounts")
+    create = command(accounts, "create", _account_create, "create an account and its first user")
     create.add_argument("name")
     create.add_argument("--email", required=True)
     create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.add_argument("--json", action="store_true")
-    listing = account.add_parser("list", help="list accounts with their inbox addresses")
+    listing = command(accounts, "list", _account_list, "list accounts with their inbox addresses")
     listing.add_argument("--json", action="store_true")
-    for sub, run in ((create, _account_create), (listing, _account_list)):
-        for flag, field in SETTING_FLAGS.items():
-            sub.add_argument(flag, dest=field, default=None)
-        sub.set_defaults(run=run)
 
-    user = commands.add_parser("user", help="manage users").add_subparsers(required=True, metavar="ACTION")
-    add = user.add_parser("add", help="add a user to an account (by id, name or a user's e-mail)")
-    add.add_argument("account")
+    add = command(group("user", "manage users"), "add", _user_add, "add a user to an account")
+    add.add_argument("account", help="account id, name or a user's e-mail")
     add.add_argument("email")
     add.add_argument("--password-stdin", action="store_true")
     add.add_argument("--json", action="store_true")
-    for flag, field in SETTING_FLAGS.items():
-        add.add_argument(flag, dest=field, default=None)
-    add.set_defaults(run=_user_add)
 
-    token = commands.add_parser("token", help="API tokens").add_subparsers(required=True, metavar="ACTION")
-    token_create = token.add_parser("create", help="a bearer token for the JSON API of an account")
-    token_create.add_argument("account", help="account id, name or a user's e-mail")
-    token_create.add_argument("--name", default="automation", help="what the token is for")
-    for flag, field in SETTING_FLAGS.items():
-        token_create.add_argument(flag, dest=field, default=None)
-    token_create.set_defaults(run=_token_create)
+    token = command(group("token", "API tokens"), "create", _token_create, "a bearer token for the JSON API")
+    token.add_argument("account", help="account id, name or a user's e-mail")
+    token.add_argument("--name", default="automation", help="what the token is for")
 
-    reprocess = command("reprocess", _reprocess, "process a received mail again (idempotent)")
+    reprocess = command(commands, "reprocess", _reprocess, "process a received mail again (idempotent)")
     reprocess.add_argument("message_id")
 
-    evaluate = add_evaluate_parser(commands)
-    evaluate.set_defaults(run=_evaluate)
+    add_evaluate_parser(commands).set_defaults(run=_evaluate)
 
-    send = command("send-test", _send_test, "send a realistic invoice mail over SMTP")
+    send = command(commands, "send-test", _send_test, "send a realistic invoice mail over SMTP")
     send.add_argument("--to", required=True, help="an inbox address")
     send.add_argument("--from", dest="sender", default="Acme Supplies Ltd <billing@acme-supplies.example>")
     send.add_argument("--attach", type=Path, help="attach this file instead of the generated invoice PDF")
