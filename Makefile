@@ -38,9 +38,9 @@ i18n: $(STAMP)
 
 # Debian's Chromium for the browser tests (never a downloaded browser build).
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "installing chromium with apt-get"; \
-	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	@command -v chromium >/dev/null 2>&1 && command -v swaks >/dev/null 2>&1 || { \
+	  echo "installing chromium and swaks with apt-get"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium swaks >/dev/null) \
 	  || echo "warning: could not install chromium; browser tests will be skipped"; }
 
 clean:

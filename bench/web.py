@@ -60,9 +60,7 @@ def seed(data_dir: Path, count: int) -> str:
     store = open_store(data_dir)
     sha256 = store.blobs.put(PDF)  # every row points at one small file: one thumbnail to render
     with store.session() as session:
-        account_id = create_account(
-            session=session, name="Bench", email=EMAIL, password=PASSWORD
-        ).id
+        account_id = create_account(session=session, name="Bench", email=EMAIL, password=PASSWORD).id
     rng = random.Random(42)
     start = datetime(2020, 1, 1, tzinfo=UTC)
     for first in range(0, count, 20_000):
@@ -189,9 +187,7 @@ def main() -> None:
                 "list, by total": [{"sort": "total"}],
                 "list, by supplier": [{"sort": "supplier"}],
                 "page 150,000 deep (cursor)": deep_pages(client, deep, 5) if deep else [{}],
-                "search, 1 rare word (INV number)": [
-                    {"q": f"INV-{n:07d}"} for n in (7, 1234, 99999)
-                ],
+                "search, 1 rare word (INV number)": [{"q": f"INV-{n:07d}"} for n in (7, 1234, 99999)],
                 "search, 2 words": [{"q": "müller beratung"}, {"q": "dupont nettoyage"}],
                 "search + filter + sort": [{"q": "wartung", "sort": "total", "from": "2020-03-01"}],
             }

@@ -14,9 +14,7 @@ class AcceptError(Exception):
     """The message could not be made durable; the sender must retry."""
 
 
-def accept(
-    store: Store, *, raw: bytes, envelope_from: str, deliveries: list[Delivery]
-) -> list[str]:
+def accept(store: Store, *, raw: bytes, envelope_from: str, deliveries: list[Delivery]) -> list[str]:
     """Store the raw bytes once and record one Message per account. Returns the message ids."""
     try:
         sha256 = store.blobs.put(raw)  # blob first, row second: an orphan blob is harmless
@@ -30,8 +28,6 @@ def accept(
             )
             session.flush()
             ids = [m.id for m in messages]
-    except (
-        Exception
-    ) as err:  # disk full, database locked too long, ...: all transient for the sender
+    except Exception as err:  # disk full, database locked too long, ...: all transient for the sender
         raise AcceptError(f"{type(err).__name__}: {err}") from err
     return ids

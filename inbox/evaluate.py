@@ -9,21 +9,17 @@ corpus's einvoices/expected.json: a list of {"file", "expect", "invoice_number",
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import sys
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TextIO
 
-from pypdf import PdfReader
-
-from inbox.extract.einvoice import EInvoiceError, invoice_from_pdf, invoice_from_xml
-from inbox.extract.fields import fields_from_text
+from inbox.extract.einvoice import EInvoiceError, invoice_from_xml
 from inbox.extract.model import InvoiceFields
+from inbox.extract.pdf import read_pdf
 
 FIELDS = ("invoice_number", "issue_date", "seller", "total", "currency")
 READ_AS_INVOICE = ("ok", "invalid_xml_declaration")  # expectations whose values are compared
@@ -51,17 +47,14 @@ def extract_file(data: bytes) -> Outcome:
 
 
 def _from_pdf(data: bytes) -> Outcome:
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        embedded = invoice_from_pdf(reader)
-        if embedded is not None:
-            return Outcome("einvoice", embedded)
-        text = "\n".join(page.extract_text() or "" for page in reader.pages)
-    except EInvoiceError as err:
-        return Outcome("xml_error", reason=str(err))
-    except Exception as err:  # pypdf raises many types on a damaged file: all mean unreadable
-        return Outcome("pdf_error", reason=f"{type(err).__name__}: {err}"[:200])
-    return Outcome("no_einvoice", fields_from_text(text))
+    reading = read_pdf(data)  # the same reader production uses
+    if reading.facts.unreadable and not reading.facts.encrypted:
+        return Outcome("pdf_error", reason=reading.facts.reason)
+    if reading.invoice is not None and reading.invoice.source == "xml":
+        return Outcome("einvoice", reading.invoice)
+    if reading.note:
+        return Outcome("xml_error", reason=reading.note)
+    return Outcome("no_einvoice", reading.invoice)
 
 
 def _value(fields: InvoiceFields | None, name: str) -> object:
@@ -96,9 +89,7 @@ def _outcome_matches(expect: str, outcome: Outcome) -> bool:
 def run(directory: Path, expected: Path, out: TextIO) -> int:
     """Print per-field accuracy and every miss; 0 when everything matched, else 1."""
     entries = {entry["file"]: entry for entry in json.loads(expected.read_text(encoding="utf-8"))}
-    files = sorted(
-        p for p in directory.rglob("*") if p.is_file() and p.resolve() != expected.resolve()
-    )
+    files = sorted(p for p in directory.rglob("*") if p.is_file() and p.resolve() != expected.resolve())
     hits = dict.fromkeys(FIELDS, 0)
     compared = outcomes_ok = 0
     misses: list[str] = []
@@ -142,15 +133,6 @@ def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParse
         "eval-extraction", help="measure invoice field extraction over a folder of files"
     )
     parser.add_argument("directory", type=Path, help="folder of PDF and XML invoices")
-    parser.add_argument(
-        "--expected", type=Path, required=True, help="JSON list of expected results per file"
-    )
+    parser.add_argument("--expected", type=Path, required=True, help="JSON list of expected results per file")
     parser.set_defaults(handler=lambda args: run(args.directory, args.expected, sys.stdout))
     return parser
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="inbox")
-    add_parser(parser.add_subparsers(required=True))
-    args = parser.parse_args(argv)
-    return args.handler(args)

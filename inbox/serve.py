@@ -95,9 +95,8 @@ async def serve(settings: Settings, *, ready=print) -> None:
         await asyncio.sleep(0.01)
     smtp_port = smtp_server.sockets[0].getsockname()[1]
     web_port = web_socket.getsockname()[1]
-    ready(
-        f"invoice-inbox ready: smtp={settings.host}:{smtp_port} web=http://{settings.host}:{web_port}/ data={settings.data_dir}"
-    )
+    web_url = f"http://{settings.host}:{web_port}/"
+    ready(f"invoice-inbox ready: smtp={settings.host}:{smtp_port} web={web_url} data={settings.data_dir}")
 
     await stopping.wait()
     log.info("shutting down: no new connections, finishing mails in progress")
@@ -114,9 +113,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
 async def _drain(sessions: weakref.WeakSet[InboxSMTP]) -> None:
     """Let sessions in the middle of a mail finish, then close the idle ones."""
     deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
-    while (
-        any(_in_transaction(s) for s in sessions) and asyncio.get_running_loop().time() < deadline
-    ):
+    while any(_in_transaction(s) for s in sessions) and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.05)
     for protocol in list(sessions):
         if protocol.transport is not None:
@@ -125,9 +122,7 @@ async def _drain(sessions: weakref.WeakSet[InboxSMTP]) -> None:
 
 def _in_transaction(protocol: InboxSMTP) -> bool:
     envelope = protocol.envelope
-    return (
-        protocol.transport is not None and envelope is not None and envelope.mail_from is not None
-    )
+    return protocol.transport is not None and envelope is not None and envelope.mail_from is not None
 
 
 async def _find_account(store: Store, local: str) -> Account | None:
@@ -138,9 +133,7 @@ async def _find_account(store: Store, local: str) -> Account | None:
     return await asyncio.to_thread(lookup)
 
 
-async def _log_rejection(
-    store: Store, account: Account, envelope_from: str, envelope_to: str
-) -> None:
+async def _log_rejection(store: Store, account: Account, envelope_from: str, envelope_to: str) -> None:
     def record() -> None:
         with store.session() as session:
             record_rejection(
@@ -154,12 +147,8 @@ async def _log_rejection(
     await asyncio.to_thread(record)
 
 
-async def _accept(
-    store: Store, raw: bytes, envelope_from: str, deliveries: list[Delivery]
-) -> list[str]:
-    return await asyncio.to_thread(
-        accept, store, raw=raw, envelope_from=envelope_from, deliveries=deliveries
-    )
+async def _accept(store: Store, raw: bytes, envelope_from: str, deliveries: list[Delivery]) -> list[str]:
+    return await asyncio.to_thread(accept, store, raw=raw, envelope_from=envelope_from, deliveries=deliveries)
 
 
 def _listen(host: str, port: int) -> socket.socket:

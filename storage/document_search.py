@@ -60,9 +60,14 @@ def search_documents(
     return [doc for doc, _ in rows[:limit]], next_cursor
 
 
-def count_documents(*, session: Session, account_id: str, filters: DocumentFilter) -> int:
-    query = _filtered(select(func.count()).select_from(Document), session, account_id, filters)
-    return session.exec(query).one()
+def count_documents(
+    *, session: Session, account_id: str, filters: DocumentFilter, up_to: int | None = None
+) -> int:
+    """How many match; with `up_to`, counting stops there (a broad search need not count all)."""
+    matching = _filtered(select(Document.id), session, account_id, filters)
+    if up_to is not None:
+        matching = matching.limit(up_to)
+    return session.exec(select(func.count()).select_from(matching.subquery())).one()
 
 
 def iter_documents(
@@ -98,15 +103,11 @@ def _filtered(
     if filters.flag == "unreadable":
         query = query.where(col(Document.unreadable).is_(True))
     elif filters.flag == "duplicate":  # the same file arrived again later
-        query = query.where(
-            exists().where(PartLog.document_id == Document.id, PartLog.decision == DUPLICATE)
-        )
+        query = query.where(exists().where(PartLog.document_id == Document.id, PartLog.decision == DUPLICATE))
     if filters.received_from:
         query = query.where(Document.received_at >= _midnight(filters.received_from))
     if filters.received_to:
-        query = query.where(
-            Document.received_at < _midnight(filters.received_to + timedelta(days=1))
-        )
+        query = query.where(Document.received_at < _midnight(filters.received_to + timedelta(days=1)))
     return query
 
 

@@ -25,16 +25,19 @@ class FullTextIndex(Protocol):
         """A condition on `document` rows that contain every word of `query` (as prefixes)."""
 
 
-def search_terms(query: str) -> list[str]:
-    """Words of what the user typed; punctuation and FTS syntax are not operators here."""
-    return re.findall(r"\w+", query.lower())[:MAX_TERMS]
+def search_terms(query: str) -> list[list[str]]:
+    """What the user typed as groups of words: "INV-2026/7 acme" -> [[inv, 2026, 7], [acme]].
+
+    Words joined by punctuation stay together (a phrase); punctuation and FTS syntax are never
+    operators here.
+    """
+    groups = [re.findall(r"\w+", chunk) for chunk in query.lower().split()]
+    return [group for group in groups if group][:MAX_TERMS]
 
 
 class SqliteFullText:
     def install(self, connection: Connection) -> None:
-        exists = connection.exec_driver_sql(
-            "SELECT 1 FROM sqlite_master WHERE name = 'document_fts'"
-        ).first()
+        exists = connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'document_fts'").first()
         if exists:
             return
         # IF NOT EXISTS: another process (the CLI beside the server) may be installing it too.
@@ -62,7 +65,8 @@ class SqliteFullText:
         terms = search_terms(query)
         if not terms:
             return None
-        fts_query = " ".join(f'"{term}"*' for term in terms)  # every word, each as a prefix
+        # Every group must match; a group is a phrase whose last word may be a prefix.
+        fts_query = " ".join('"' + " ".join(group) + '"*' for group in terms)
         matches = (
             text("SELECT rowid FROM document_fts WHERE document_fts MATCH :fts_query")
             .bindparams(fts_query=fts_query)

@@ -17,9 +17,7 @@ KEEP = timedelta(days=1)  # longer than any limit's window
 
 def record_login_failure(*, session: Session, keys: list[str]) -> None:
     session.exec(
-        delete(LoginFailure).where(
-            col(LoginFailure.key).in_(keys), col(LoginFailure.at) < utcnow() - KEEP
-        )
+        delete(LoginFailure).where(col(LoginFailure.key).in_(keys), col(LoginFailure.at) < utcnow() - KEEP)
     )
     session.add_all(LoginFailure(key=key) for key in keys)
 

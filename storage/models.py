@@ -81,6 +81,15 @@ class WebSession(SQLModel, table=True):
     expires_at: datetime = _when(nullable=False)
 
 
+class ApiToken(SQLModel, table=True):
+    """A secret for automation platforms; only its hash is stored."""
+
+    token_hash: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    name: str
+    created_at: datetime = _when(nullable=False, default=utcnow)
+
+
 class Message(SQLModel, table=True):
     """One received mail for one account. The raw bytes live in the blob store."""
 
@@ -150,6 +159,7 @@ class Document(SQLModel, table=True):
     amount_due: str | None = None
     currency: str | None = None
     profile: str | None = None
+    invoice_lines: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list
 
 
 class PartLog(SQLModel, table=True):

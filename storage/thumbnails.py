@@ -19,9 +19,7 @@ def cached_sources(*, session: Session, source_sha256s: list[str]) -> set[str]:
     return set(rows)
 
 
-def save_thumbnail(
-    *, session: Session, source_sha256: str, png_sha256: str | None, reason: str = ""
-) -> None:
+def save_thumbnail(*, session: Session, source_sha256: str, png_sha256: str | None, reason: str = "") -> None:
     """Idempotent: two processes rendering the same file store the same answer."""
     row = session.get(Thumbnail, source_sha256) or Thumbnail(source_sha256=source_sha256)
     row.png_sha256, row.reason = png_sha256, reason[:500]

@@ -78,8 +78,7 @@ def make_einvoice_xml(syntax: str = "ubl", number: str = "INV-1001") -> bytes:
     """A minimal XML document with the root element of an e-invoice syntax."""
     namespace, root = EINVOICE_ROOTS[syntax]
     return (
-        f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{namespace}">'
-        f"<ID>{number}</ID></{root}>"
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{namespace}"><ID>{number}</ID></{root}>'
     ).encode()
 
 

@@ -6,9 +6,7 @@ import json
 import os
 from pathlib import Path
 
-CORPUS_DIR = Path(
-    os.environ.get("INBOX_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus")
-)
+CORPUS_DIR = Path(os.environ.get("INBOX_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "corpus"))
 EINVOICES = CORPUS_DIR / "einvoices"
 EXPECTED = EINVOICES / "expected.json"
 

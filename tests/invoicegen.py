@@ -148,8 +148,7 @@ def generate(seed: int) -> GeneratedInvoice:
     pdf.ln(6)
     _line(
         pdf,
-        f"IBAN FR76 3000 6000 0112 3456 7890 189 - {rng.choice(labels['due'])}"
-        f"{_date(due, lang, rng)}",
+        f"IBAN FR76 3000 6000 0112 3456 7890 189 - {rng.choice(labels['due'])}{_date(due, lang, rng)}",
         size=8,
     )
     return GeneratedInvoice(bytes(pdf.output()), lang, number, issued, total, currency, seller)
@@ -190,9 +189,7 @@ def _money(amount: Decimal, lang: str, currency: str, grouping: str, template: i
     sign = {"EUR": "€", "GBP": "£", "USD": "$"}[currency]
     if lang == "fr":  # 1 234,56 € with a space, no-break space or nothing between thousands
         text = f"{int(whole):,}".replace(",", grouping if grouping in " \u00a0" else " ") + ","
-        return [f"{text}{cents} {sign}", f"{text}{cents} {currency}", f"{text}{cents}{NBSP}{sign}"][
-            template
-        ]
+        return [f"{text}{cents} {sign}", f"{text}{cents} {currency}", f"{text}{cents}{NBSP}{sign}"][template]
     if lang == "de":
         text = f"{int(whole):,}".replace(",", ".") + "," + cents
         return [f"{text} {sign}", f"{currency} {text}", f"{text} {currency}"][template]

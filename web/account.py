@@ -38,9 +38,7 @@ def inbox_page(request: Request, caller: PageCaller, done: str = "") -> Response
 
 
 @router.post("/inbox/regenerate")
-def regenerate(
-    caller: FormCaller, store: StoreDep, confirm: Annotated[str, Form()] = ""
-) -> Response:
+def regenerate(caller: FormCaller, store: StoreDep, confirm: Annotated[str, Form()] = "") -> Response:
     if confirm != "yes":  # the checkbox says the old address stops working
         return RedirectResponse("/inbox?done=not_confirmed", status_code=303)
     with store.session() as session:

@@ -44,9 +44,7 @@ def login(
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
-        return render(
-            request, "login.html", status_code=403, csrf_token=expected, error="form_expired"
-        )
+        return render(request, "login.html", status_code=403, csrf_token=expected, error="form_expired")
     keys = _limit_keys(request, email)
     with store.session() as session:
         if _too_many_failures(session, keys):  # same answer for known and unknown e-mails
@@ -99,6 +97,5 @@ def _limit_keys(request: Request, email: str) -> dict[str, str]:
 def _too_many_failures(session, keys: dict[str, str]) -> bool:
     since = utcnow() - LIMIT_WINDOW
     return any(
-        failures_since(session=session, key=key, since=since) >= LIMITS[kind]
-        for kind, key in keys.items()
+        failures_since(session=session, key=key, since=since) >= LIMITS[kind] for kind, key in keys.items()
     )

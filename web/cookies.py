@@ -9,9 +9,7 @@ from storage.accounts import SESSION_LIFETIME
 from web.deps import SESSION_COOKIE
 
 
-def set_cookie(
-    request: Request, response: Response, name: str, value: str, *, max_age: int
-) -> None:
+def set_cookie(request: Request, response: Response, name: str, value: str, *, max_age: int) -> None:
     response.set_cookie(
         name,
         value,

@@ -24,9 +24,7 @@ def N_(message: str) -> str:  # noqa: N802  (the gettext convention: marks a str
 
 def load_catalogues() -> dict[str, NullTranslations]:
     """Compiled catalogues (web/locale/*/LC_MESSAGES/messages.mo, committed) by language."""
-    return {
-        lang: Translations.load(str(LOCALE_DIR), [lang], domain="messages") for lang in LANGUAGES
-    }
+    return {lang: Translations.load(str(LOCALE_DIR), [lang], domain="messages") for lang in LANGUAGES}
 
 
 def request_language(request: Request) -> str:
@@ -56,6 +54,9 @@ class Formats:
             return ""
         day = format_date(value.astimezone(UTC), "medium", locale=self.locale)
         return f"{day} {format_time(value, 'short', tzinfo=UTC, locale=self.locale)} UTC"
+
+    def number(self, value: int) -> str:
+        return format_decimal(value, locale=self.locale)
 
     def money(self, amount: str | None, currency: str | None) -> str:
         """An exact decimal string as money; unknown or malformed amounts are shown as given."""

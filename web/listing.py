@@ -51,9 +51,7 @@ def to_query(filters: DocumentFilter, **changes) -> str:
 
 def sort_query(filters: DocumentFilter, sort: str) -> str:
     """Clicking a column header: sort by it, or flip the direction when it is already the sort."""
-    descending = (
-        not filters.descending if filters.sort == sort else FIRST_DIRECTION_DESCENDING[sort]
-    )
+    descending = not filters.descending if filters.sort == sort else FIRST_DIRECTION_DESCENDING[sort]
     return to_query(filters, sort=sort, descending=descending)
 
 

@@ -14,9 +14,7 @@ from web.errors import not_found
 def document_of(store: Store, caller: Caller, document_id: str) -> Document:
     with store.session() as session:
         try:
-            return get_document(
-                session=session, account_id=caller.account.id, document_id=document_id
-            )
+            return get_document(session=session, account_id=caller.account.id, document_id=document_id)
         except NotFound as err:
             raise not_found() from err
 

@@ -19,6 +19,7 @@ from web.views import invoice_lines
 
 router = APIRouter()
 PAGE_SIZE = 50
+COUNT_UP_TO = 10_000  # beyond this the list says "more than 10,000": counting all costs time
 
 
 @router.get("/")
@@ -42,7 +43,9 @@ def documents_page(
             )
         except BadCursor as err:
             raise bad_link() from err
-        total = count_documents(session=session, account_id=caller.account.id, filters=filters)
+        total = count_documents(
+            session=session, account_id=caller.account.id, filters=filters, up_to=COUNT_UP_TO
+        )
     request.app.state.thumbnailer.prefetch(rows)
     return render(
         request,
@@ -51,6 +54,7 @@ def documents_page(
         address=_address(request, caller),
         documents=rows,
         total=total,
+        count_up_to=COUNT_UP_TO,
         filters=filters,
         filtered=is_filtered(filters),
         query=to_query(filters),
@@ -61,13 +65,9 @@ def documents_page(
 
 
 @router.get("/documents/{document_id}")
-def document_page(
-    document_id: str, request: Request, caller: PageCaller, store: StoreDep
-) -> Response:
+def document_page(document_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
     doc = document_of(store, caller, document_id)
-    return render(
-        request, "document.html", caller=caller, doc=doc, invoice_lines=invoice_lines(doc)
-    )
+    return render(request, "document.html", caller=caller, doc=doc, invoice_lines=invoice_lines(doc))
 
 
 @router.get("/messages")
@@ -82,11 +82,7 @@ def messages_page(
         except BadCursor as err:
             raise bad_link() from err
         documents = document_ids_by_message(session=session, message_ids=[m.id for m in rows])
-        rejected = (
-            recent_rejections(session=session, account_id=caller.account.id)
-            if cursor is None
-            else []
-        )
+        rejected = recent_rejections(session=session, account_id=caller.account.id) if cursor is None else []
     return render(
         request,
         "messages.html",
@@ -101,18 +97,12 @@ def messages_page(
 
 
 @router.get("/messages/{message_id}")
-def message_page(
-    message_id: str, request: Request, caller: PageCaller, store: StoreDep
-) -> Response:
+def message_page(message_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
     message = message_of(store, caller, message_id)
     with store.session() as session:
         parts = part_logs(session=session, message_id=message.id)
-        docs = documents_of_message(
-            session=session, account_id=caller.account.id, message_id=message.id
-        )
-    return render(
-        request, "message.html", caller=caller, message=message, parts=parts, documents=docs
-    )
+        docs = documents_of_message(session=session, account_id=caller.account.id, message_id=message.id)
+    return render(request, "message.html", caller=caller, message=message, parts=parts, documents=docs)
 
 
 def _address(request: Request, caller) -> str:

@@ -30,13 +30,9 @@ def thumbnail(document_id: str, request: Request, caller: PageCaller, store: Sto
     doc = document_of(store, caller, document_id)
     png = request.app.state.thumbnailer.get(doc, wait=THUMBNAIL_WAIT_SECONDS)
     if png is None:  # not rendered yet, or not renderable: ask again next time
-        return Response(
-            PLACEHOLDER, media_type="image/svg+xml", headers={"Cache-Control": "no-store"}
-        )
+        return Response(PLACEHOLDER, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
     # Keyed by content, so the browser may keep it; private because it shows the document.
-    return Response(
-        png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"}
-    )
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 
 @router.get("/documents/{document_id}/preview")

@@ -86,9 +86,7 @@ class Thumbnailer:
     def _save(self, sha256: str, png: bytes | None, reason: str) -> bytes | None:
         png_sha256 = self.store.blobs.put(png) if png else None
         with self.store.session() as session:
-            save_thumbnail(
-                session=session, source_sha256=sha256, png_sha256=png_sha256, reason=reason
-            )
+            save_thumbnail(session=session, source_sha256=sha256, png_sha256=png_sha256, reason=reason)
         if reason:
             log.info("no thumbnail for %s: %s", sha256, reason)
         return png

@@ -85,11 +85,10 @@ def part_json(part: PartLog) -> dict:
 
 def invoice_lines(doc: Document) -> list[dict]:
     """The e-invoice's line items: a JSON list in `Document.invoice_lines` (when recorded)."""
-    raw = getattr(doc, "invoice_lines", None)  # the column arrives with the e-invoice work
-    if not raw:
+    if not doc.invoice_lines:
         return []
     try:
-        lines = json.loads(raw)
+        lines = json.loads(doc.invoice_lines)
     except ValueError:
         return []
     return [line for line in lines if isinstance(line, dict)] if isinstance(lines, list) else []

@@ -58,14 +58,10 @@ def read_zip(payload: bytes, budget: Budget) -> Unpacked:
         return Unpacked(refused=Decision.CORRUPT, reason=f"zip: {err}"[:200])
     office = _office_type(archive, infos)
     if office:
-        return Unpacked(
-            refused=Decision.UNSUPPORTED, reason="office document", detected_type=office
-        )
+        return Unpacked(refused=Decision.UNSUPPORTED, reason="office document", detected_type=office)
     declared_total = sum(info.file_size for info in infos)
     if len(infos) > budget.entries:
-        return Unpacked(
-            refused=Decision.TOO_LARGE, reason=f"{len(infos)} entries, limit {budget.entries}"
-        )
+        return Unpacked(refused=Decision.TOO_LARGE, reason=f"{len(infos)} entries, limit {budget.entries}")
     if declared_total > budget.total_bytes:
         return Unpacked(
             refused=Decision.TOO_LARGE,
@@ -99,9 +95,7 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget)
         return Entry(name, size, None, Decision.UNSUPPORTED, "encrypted archive entry")
     ratio = size / max(info.compress_size, 1)
     if ratio > MAX_RATIO:
-        return Entry(
-            name, size, None, Decision.TOO_LARGE, f"compression ratio {ratio:.0f} > {MAX_RATIO}"
-        )
+        return Entry(name, size, None, Decision.TOO_LARGE, f"compression ratio {ratio:.0f} > {MAX_RATIO}")
     if size > budget.total_bytes:
         return Entry(name, size, None, Decision.TOO_LARGE, "archive size budget exhausted")
     try:
@@ -114,6 +108,7 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget)
         RuntimeError,
         EOFError,
         OSError,
+        ValueError,  # zipfile's "negative seek value" on a lying local header
     ) as err:
         return Entry(name, size, None, Decision.CORRUPT, f"zip: {err}"[:200])
     if len(data) > size:

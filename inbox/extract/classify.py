@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inbox.extract.archive import MAX_ARCHIVE_DEPTH, Budget, Unpacked, read_zip
+from inbox.extract.einvoice import EInvoiceError, invoice_from_xml
 from inbox.extract.mime import safe_filename
 from inbox.extract.model import Decision, DocumentKind, Part
 from inbox.extract.pdf import read_pdf
@@ -40,18 +41,31 @@ class Origin:
 def classify(origin: Origin, payload: bytes, budget: Budget, depth: int = 0) -> list[Part]:
     detected = detect_type(payload)
     if detected == PDF:
-        facts = read_pdf(payload)
+        reading = read_pdf(payload)
+        facts = reading.facts
         reason = facts.reason or f"PDF, {facts.pages} pages"
-        return [_document(origin, detected, payload, DocumentKind.PDF, reason, pdf=facts)]
-    if detected == XML and is_einvoice(payload):
-        return [_document(origin, detected, payload, DocumentKind.EINVOICE_XML, "e-invoice XML")]
-    if detected in DOCUMENT_IMAGES:
+        if reading.invoice is not None and reading.invoice.source == "xml":
+            reason += f", e-invoice {reading.invoice.profile or 'XML'} embedded"
+        if reading.note:
+            reason += f"; {reading.note}"
         return [
-            _document(origin, detected, payload, DocumentKind.IMAGE, "image attached as a file")
+            _document(origin, detected, payload, DocumentKind.PDF, reason, pdf=facts, invoice=reading.invoice)
         ]
+    if detected == XML and is_einvoice(payload):
+        return [_einvoice_xml(origin, detected, payload)]
+    if detected in DOCUMENT_IMAGES:
+        return [_document(origin, detected, payload, DocumentKind.IMAGE, "image attached as a file")]
     if detected in (ZIP, TNEF):
         return _unpack(origin, payload, detected, budget, depth)
     return [_not_a_document(origin, detected, len(payload))]
+
+
+def _einvoice_xml(origin: Origin, detected: str, payload: bytes) -> Part:
+    try:
+        invoice, reason = invoice_from_xml(payload), "e-invoice XML"
+    except EInvoiceError as err:  # still the invoice the sender meant: keep it as a document
+        invoice, reason = None, f"e-invoice XML, fields unreadable: {err}"
+    return _document(origin, detected, payload, DocumentKind.EINVOICE_XML, reason, invoice=invoice)
 
 
 def _not_a_document(origin: Origin, detected: str, size: int) -> Part:
@@ -61,22 +75,16 @@ def _not_a_document(origin: Origin, detected: str, size: int) -> Part:
     if detected == XML:
         reason = "XML, but not well-formed or not an e-invoice syntax (UBL, CII, ZUGFeRD 1)"
         return record(origin, detected, size, Decision.UNSUPPORTED, reason)
-    reason = (
-        f"unsupported type {detected} (declared {origin.declared_type or 'nothing'}), {size} bytes"
-    )
+    reason = f"unsupported type {detected} (declared {origin.declared_type or 'nothing'}), {size} bytes"
     return record(origin, detected, size, Decision.UNSUPPORTED, reason)
 
 
-def _unpack(
-    origin: Origin, payload: bytes, detected: str, budget: Budget, depth: int
-) -> list[Part]:
+def _unpack(origin: Origin, payload: bytes, detected: str, budget: Budget, depth: int) -> list[Part]:
     size = len(payload)
     if depth >= MAX_ARCHIVE_DEPTH:
         reason = "archive nested deeper than one level is not opened"
         return [record(origin, detected, size, Decision.UNSUPPORTED, reason)]
-    unpacked: Unpacked = (
-        read_zip(payload, budget) if detected == ZIP else read_tnef(payload, budget)
-    )
+    unpacked: Unpacked = read_zip(payload, budget) if detected == ZIP else read_tnef(payload, budget)
     if unpacked.refused is not None:
         return [record(origin, unpacked.detected_type, size, unpacked.refused, unpacked.reason)]
     label = "ZIP archive" if detected == ZIP else "TNEF (winmail.dat)"

@@ -107,14 +107,10 @@ def read_cii(root: etree._Element, d: Dialect) -> InvoiceFields:
         type=invoice_type(text_of(first(f"{doc}/ram:TypeCode"))),
         number=text_of(first(f"{doc}/ram:ID")),
         issue_date=date_of(when(first(f"{doc}/ram:IssueDateTime"))),
-        due_date=date_of(
-            when(first(f"{settlement}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime"))
-        ),
+        due_date=date_of(when(first(f"{settlement}/ram:SpecifiedTradePaymentTerms/ram:DueDateDateTime"))),
         seller=text_of(first(f"{seller}/ram:Name")),
         seller_vat_id=text_of(
-            first(
-                f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA'][normalize-space()]"
-            )
+            first(f"{seller}/ram:SpecifiedTaxRegistration/ram:ID[@schemeID='VA'][normalize-space()]")
         ),
         buyer=text_of(first(f"{agreement}/ram:BuyerTradeParty/ram:Name")),
         buyer_reference=text_of(first(f"{agreement}/ram:BuyerReference")),
@@ -124,17 +120,13 @@ def read_cii(root: etree._Element, d: Dialect) -> InvoiceFields:
         amount_due=decimal_of(first(f"{summation}/ram:DuePayableAmount")),
         currency=currency,
         profile=profile_name(
-            text_of(
-                first(f"/rsm:*/{d.context}/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID")
-            )
+            text_of(first(f"/rsm:*/{d.context}/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID"))
         ),
         lines=_lines(root, d),
     )
 
 
-def _in_currency(
-    root: etree._Element, d: Dialect, path: str, currency: str | None
-) -> etree._Element | None:
+def _in_currency(root: etree._Element, d: Dialect, path: str, currency: str | None) -> etree._Element | None:
     # With a separate tax currency (EXTENDED, XRechnung) the VAT total appears once per currency.
     amounts = root.xpath(d.path(path), namespaces=d.namespaces)
     for amount in amounts:
@@ -156,9 +148,7 @@ def _lines(root: etree._Element, d: Dialect) -> tuple[InvoiceLine, ...]:
                 # A line without a product is a text line (ZUGFeRD 1): its note is the description.
                 description=text_of(_first(item, d, "ram:SpecifiedTradeProduct/ram:Name"))
                 or text_of(
-                    _first(
-                        item, d, "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content"
-                    )
+                    _first(item, d, "ram:AssociatedDocumentLineDocument/ram:IncludedNote/ram:Content")
                 ),
                 quantity=decimal_of(quantity),
                 unit=quantity.get("unitCode") if quantity is not None else None,

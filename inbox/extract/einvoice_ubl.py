@@ -33,18 +33,14 @@ def read_ubl(root: etree._Element) -> InvoiceFields:
     buyer = "cac:AccountingCustomerParty/cac:Party"
     totals = "cac:LegalMonetaryTotal"
     currency = text_of(_first(root, "cbc:DocumentCurrencyCode"))
-    type_code = text_of(
-        _first(root, "cbc:CreditNoteTypeCode" if credit_note else "cbc:InvoiceTypeCode")
-    )
+    type_code = text_of(_first(root, "cbc:CreditNoteTypeCode" if credit_note else "cbc:InvoiceTypeCode"))
     return InvoiceFields(
         source="xml",
         type="credit_note" if credit_note else invoice_type(type_code),
         number=text_of(_first(root, "cbc:ID")),
         issue_date=date_of(text_of(_first(root, "cbc:IssueDate"))),
         # BT-9: cbc:DueDate on an Invoice, PaymentMeans/PaymentDueDate on a CreditNote.
-        due_date=date_of(
-            text_of(_first(root, "cbc:DueDate | cac:PaymentMeans/cbc:PaymentDueDate"))
-        ),
+        due_date=date_of(text_of(_first(root, "cbc:DueDate | cac:PaymentMeans/cbc:PaymentDueDate"))),
         seller=_party_name(root, seller),
         seller_vat_id=text_of(
             _first(root, f"{seller}/cac:PartyTaxScheme[cac:TaxScheme/cbc:ID='VAT']/cbc:CompanyID")

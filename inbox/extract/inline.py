@@ -22,9 +22,7 @@ def inline_reason(node: Node, detected_type: str, cids: frozenset[str]) -> str:
         return ""
     if node.content_id and node.content_id.lower() in cids:
         return f"image referenced by the HTML body (cid:{node.content_id})"
-    shown_inline = (
-        node.disposition == "inline" or node.in_related or not (node.disposition or node.filename)
-    )
+    shown_inline = node.disposition == "inline" or node.in_related or not (node.disposition or node.filename)
     if shown_inline and len(node.payload) < SMALL_INLINE_BYTES:
         return f"small inline image ({len(node.payload)} bytes), a logo or signature"
     return ""

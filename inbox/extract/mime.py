@@ -60,6 +60,8 @@ class ParsedMail:
 def parse_mail(raw: bytes) -> ParsedMail:
     try:
         parsed = mailparser.parse_from_bytes(raw)
+    except MemoryError:  # not a property of the mail: the caller's memory bound decides
+        raise
     except Exception as err:  # mail-parser gave up; the stdlib tree may still be usable
         return _stdlib_only(raw, f"mail-parser: {type(err).__name__}: {err}"[:300])
     return ParsedMail(
@@ -77,12 +79,12 @@ def _stdlib_only(raw: bytes, defect: str) -> ParsedMail:
         message = email.message_from_bytes(raw)
         nodes = tuple(_walk(message, "", 0, in_related=False))
         subject = clean_text(message.get("Subject", ""))
+    except MemoryError:
+        raise
     except Exception:  # nothing parsable: keep the whole mail as one unsupported part
         nodes = (_raw_node("1", "message/rfc822", raw, Structure.LEAF),)
         subject = ""
-    return ParsedMail(
-        sender="", subject=subject, message_id="", date=None, nodes=nodes, defects=(defect,)
-    )
+    return ParsedMail(sender="", subject=subject, message_id="", date=None, nodes=nodes, defects=(defect,))
 
 
 def _sender(parsed: mailparser.MailParser) -> str:
@@ -126,9 +128,7 @@ def _walk(part: Message, path: str, depth: int, *, in_related: bool) -> Iterator
         yield _node(part, path or "0", Structure.MULTIPART, in_related)
         for index, child in enumerate(children, start=1):
             if isinstance(child, Message):
-                yield from _walk(
-                    child, _child(path, index), depth, in_related=ctype == "multipart/related"
-                )
+                yield from _walk(child, _child(path, index), depth, in_related=ctype == "multipart/related")
         return
     yield _node(part, path or "1", Structure.LEAF, in_related)
 

@@ -14,9 +14,7 @@ from inbox.extract.pdf import read_pdf
 from tests.builders import make_mail
 from tests.safety import assert_every_part_decided_and_safely_named
 
-CORPUS = Path(
-    os.environ.get("INBOX_CORPUS", Path(__file__).parents[2] / ".." / "shared" / "corpus")
-)
+CORPUS = Path(os.environ.get("INBOX_CORPUS", Path(__file__).parents[2] / ".." / "shared" / "corpus"))
 PYTHON_EMAIL_DATA = Path(email.__file__).parent.parent / "test" / "test_email" / "data"
 
 pytestmark = pytest.mark.corpus
@@ -89,7 +87,7 @@ def test_pdf_facts_for_inspected_corpus_pdfs(name, pages, encrypted, unreadable)
     if not path.is_file():
         pytest.skip("corpus absent")
 
-    facts = read_pdf(path.read_bytes())
+    facts = read_pdf(path.read_bytes()).facts
 
     assert (facts.pages, facts.encrypted, facts.unreadable) == (pages, encrypted, unreadable)
 
@@ -110,9 +108,7 @@ def test_tnef_stream_with_a_pdf_yields_the_pdf_and_records_the_rest():
     path = CORPUS / "emails" / "tnef" / "mimekit_MAPI_ATTACH_DATA_OBJ.tnef"
     if not path.is_file():
         pytest.skip("corpus absent")
-    mail = make_mail(
-        html=None, attachments=[("winmail.dat", path.read_bytes(), "application/ms-tnef")]
-    )
+    mail = make_mail(html=None, attachments=[("winmail.dat", path.read_bytes(), "application/ms-tnef")])
 
     result = extract_mail(mail.as_bytes())
 
@@ -129,9 +125,7 @@ def test_tnef_stream_with_text_files_records_them_as_unsupported():
     path = CORPUS / "emails" / "tnef" / "mimekit_two-files.tnef"
     if not path.is_file():
         pytest.skip("corpus absent")
-    mail = make_mail(
-        html=None, attachments=[("winmail.dat", path.read_bytes(), "application/ms-tnef")]
-    )
+    mail = make_mail(html=None, attachments=[("winmail.dat", path.read_bytes(), "application/ms-tnef")])
 
     result = extract_mail(mail.as_bytes())
 

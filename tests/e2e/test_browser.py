@@ -85,9 +85,7 @@ def test_an_accountants_day(service: Service, page):
     assert rows(page) == ["lease.pdf"]
     assert page.locator("#result-count").inner_text() == "1 document"
     page.go_back()  # the state is in the URL: back is the unfiltered list
-    page.wait_for_function(
-        f"document.querySelectorAll('table.documents tbody tr').length == {expected}"
-    )
+    page.wait_for_function(f"document.querySelectorAll('table.documents tbody tr').length == {expected}")
 
     page.select_option("select[name=kind]", "image")
     page.click("form.filters button[type=submit]")
@@ -156,9 +154,7 @@ def test_an_accountants_day(service: Service, page):
     page.wait_for_url("**done=regenerated")
     new_address = page.locator("#inbox-address").inner_text()
     assert new_address != account.inbox_address
-    old = make_mail(
-        to=account.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")]
-    )
+    old = make_mail(to=account.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")])
     with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
         send(service, old)
     assert refused.value.recipients[account.inbox_address][0] == 550

@@ -21,9 +21,7 @@ def two_accounts(service: Service):
         attachments=[("alice-secret.pdf", make_pdf(["secret"]), "application/pdf")],
     )
     with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
-        client.sendmail(
-            "s@supplier.example", [alice.inbox_address], mail.as_bytes(policy=email.policy.SMTP)
-        )
+        client.sendmail("s@supplier.example", [alice.inbox_address], mail.as_bytes(policy=email.policy.SMTP))
     alice_client = service.client(alice)
     (doc,) = wait_for(lambda: alice_client.get("/api/documents").json()["items"])
     return service.client(bob), doc
@@ -108,12 +106,8 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(service: Service):
     client.get("/login")
     token = client.cookies.get("inbox_login_csrf")
 
-    wrong = client.post(
-        "/login", data={"email": "a@acme.example", "password": "nope", "csrf_token": token}
-    )
-    unknown = client.post(
-        "/login", data={"email": "x@acme.example", "password": "nope", "csrf_token": token}
-    )
+    wrong = client.post("/login", data={"email": "a@acme.example", "password": "nope", "csrf_token": token})
+    unknown = client.post("/login", data={"email": "x@acme.example", "password": "nope", "csrf_token": token})
 
     assert wrong.status_code == unknown.status_code == 401
     assert "Wrong e-mail or password" in wrong.text and "Wrong e-mail or password" in unknown.text
@@ -122,9 +116,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(service: Service):
 def test_login_without_csrf_token_is_refused(service: Service):
     service.create_account("Acme", "a@acme.example", password="right password")
 
-    response = service.client().post(
-        "/login", data={"email": "a@acme.example", "password": "right password"}
-    )
+    response = service.client().post("/login", data={"email": "a@acme.example", "password": "right password"})
 
     assert response.status_code == 403
     assert "inbox_session" not in response.cookies
@@ -144,9 +136,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(service: Service):
     )
 
     cookie = next(
-        v
-        for k, v in response.headers.multi_items()
-        if k == "set-cookie" and v.startswith("inbox_session=")
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("inbox_session=")
     )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
 
@@ -160,3 +150,20 @@ def test_logout_ends_the_session(service: Service):
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
     client.cookies.clear()
     assert client.get("/documents").status_code == 303
+
+
+def test_a_bearer_token_reads_its_own_account_only(two_accounts, service: Service):
+    from tests.service import inbox_cli
+
+    bob_client, alice_doc = two_accounts
+    token = inbox_cli(service.data_dir, "token", "create", "alice@alice.example").stdout.strip()
+    bob_token = inbox_cli(service.data_dir, "token", "create", "Bob AG").stdout.strip()
+    api = service.client()
+
+    mine = api.get("/api/documents", headers={"Authorization": f"Bearer {token}"})
+    theirs = api.get(f"/api/documents/{alice_doc['id']}", headers={"Authorization": f"Bearer {bob_token}"})
+    forged = api.get("/api/documents", headers={"Authorization": "Bearer iib_not-a-token"})
+
+    assert [d["id"] for d in mine.json()["items"]] == [alice_doc["id"]]
+    assert theirs.status_code == 404
+    assert forged.status_code == 401

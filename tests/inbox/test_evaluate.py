@@ -3,7 +3,8 @@ import json
 
 import pytest
 
-from inbox.evaluate import main, run
+from inbox.cli import main
+from inbox.evaluate import run
 from tests.corpus_files import EINVOICES, EXPECTED
 from tests.invoicegen import generate
 

@@ -146,9 +146,7 @@ def test_encoded_word_filename_is_decoded():
 
 def test_raw_latin1_filename_and_subject_do_not_break_extraction():
     raw = _single_attachment_mail(
-        'Content-Type: application/pdf; name="Rechnung_M\xfcller_Gr\xf6\xdfe.pdf"'.encode(
-            "latin-1"
-        ),
+        'Content-Type: application/pdf; name="Rechnung_M\xfcller_Gr\xf6\xdfe.pdf"'.encode("latin-1"),
         make_pdf(),
         subject=b"Rechnung f\xfcr M\xe4rz",
     )
@@ -169,9 +167,7 @@ def test_missing_filename_gets_a_generated_name_from_path_and_type():
 
 def test_path_traversal_and_newline_in_filename_leave_a_plain_name():
     name = base64.b64encode(b"../../etc\\evil\n.pdf").decode()
-    raw = _single_attachment_mail(
-        f'Content-Type: application/pdf; name="=?utf-8?b?{name}?="', make_pdf()
-    )
+    raw = _single_attachment_mail(f'Content-Type: application/pdf; name="=?utf-8?b?{name}?="', make_pdf())
 
     (doc,) = extract_mail(raw).documents
 
@@ -226,9 +222,7 @@ def test_kinds_are_detected_by_content():
     assert by_name["fake.pdf"].decision is Decision.CORRUPT
     assert "not a PDF" in by_name["fake.pdf"].reason
     assert by_name["fake.pdf"].payload is None
-    unsupported = {
-        n: p.detected_type for n, p in by_name.items() if p.decision is Decision.UNSUPPORTED
-    }
+    unsupported = {n: p.detected_type for n, p in by_name.items() if p.decision is Decision.UNSUPPORTED}
     assert unsupported == {
         "other.xml": "application/xml",
         "data.xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -308,9 +302,7 @@ def test_inline_images_are_ignored_and_attached_images_are_documents():
 
     result = extract_mail(mail.as_bytes())
 
-    assert [
-        (p.path, p.decision, p.kind) for p in result.parts if p.detected_type.startswith("image/")
-    ] == [
+    assert [(p.path, p.decision, p.kind) for p in result.parts if p.detected_type.startswith("image/")] == [
         ("1.2.2", Decision.IGNORED_INLINE, None),
         ("2", Decision.IGNORED_INLINE, None),
         ("3", Decision.DOCUMENT, DocumentKind.IMAGE),
@@ -335,9 +327,7 @@ def test_bodies_are_decoded_with_their_charset_and_survive_a_wrong_one():
     assert result.html_body.strip() == "<p>Grüße</p>"
 
 
-def _single_attachment_mail(
-    content_type: str | bytes, payload: bytes, subject: bytes = b"x"
-) -> bytes:
+def _single_attachment_mail(content_type: str | bytes, payload: bytes, subject: bytes = b"x") -> bytes:
     if isinstance(content_type, str):
         content_type = content_type.encode()
     return (

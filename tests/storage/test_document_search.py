@@ -29,9 +29,7 @@ def store(tmp_path: Path) -> Store:
 
 def add_account(store: Store, name: str) -> str:
     with store.session() as session:
-        return create_account(
-            session=session, name=name, email=f"{name}@example.com", password="pw"
-        ).id
+        return create_account(session=session, name=name, email=f"{name}@example.com", password="pw").id
 
 
 def add_document(store: Store, account_id: str, n: int, **fields) -> str:
@@ -183,9 +181,7 @@ def test_filters_combine_and_count_agrees(store):
         filters = DocumentFilter(**fields)
         found = {d.id for d in page_through(store, account_id, filters, 50)}
         with store.session() as session:
-            assert count_documents(session=session, account_id=account_id, filters=filters) == len(
-                found
-            )
+            assert count_documents(session=session, account_id=account_id, filters=filters) == len(found)
         return found
 
     assert ids(sender="BILLING@acme") == {pdf, ids(kind="image").pop()}
@@ -200,9 +196,7 @@ def test_filters_combine_and_count_agrees(store):
 
 def test_a_cursor_from_another_order_or_forged_is_refused(store, account):
     with store.session() as session:
-        _, cursor = search_documents(
-            session=session, account_id=account, filters=DocumentFilter(), limit=2
-        )
+        _, cursor = search_documents(session=session, account_id=account, filters=DocumentFilter(), limit=2)
         with pytest.raises(BadCursor):
             search_documents(
                 session=session,
@@ -211,6 +205,4 @@ def test_a_cursor_from_another_order_or_forged_is_refused(store, account):
                 cursor=cursor,
             )
         with pytest.raises(BadCursor):
-            search_documents(
-                session=session, account_id=account, filters=DocumentFilter(), cursor="%%%"
-            )
+            search_documents(session=session, account_id=account, filters=DocumentFilter(), cursor="%%%")
