@@ -43,7 +43,7 @@ def classify(origin: Origin, payload: bytes, budget: Budget, depth: int = 0) -> 
     if detected == PDF:
         reading = read_pdf(payload)
         facts = reading.facts
-        reason = facts.reason or f"PDF, {facts.pages} pages"
+        reason = facts.reason or f"PDF, {facts.pages} page{'' if facts.pages == 1 else 's'}"
         if reading.invoice is not None and reading.invoice.source == "xml":
             reason += f", e-invoice {reading.invoice.profile or 'XML'} embedded"
         if reading.note:
