@@ -197,9 +197,9 @@ def test_kinds_are_detected_by_content():
             ("cii.xml", make_einvoice_xml("cii"), "application/octet-stream"),
             ("zugferd.xml", make_einvoice_xml("zugferd1"), "application/xml"),
             ("other.xml", b"<?xml version='1.0'?><FatturaElettronica/>", "application/xml"),
-            ("photo.jpg", make_image("JPEG"), "image/jpeg"),
-            ("scan.tif", make_image("TIFF"), "application/octet-stream"),
-            ("scan.webp", make_image("WEBP"), "image/webp"),
+            ("photo.jpg", make_image("JPEG", size=(600, 800)), "image/jpeg"),
+            ("scan.tif", make_image("TIFF", size=(600, 800)), "application/octet-stream"),
+            ("scan.webp", make_image("WEBP", size=(600, 800)), "image/webp"),
             ("data.xlsx", _xlsx(), "application/vnd.ms-excel"),
             ("setup.exe", b"MZ\x90\x00" + bytes(60), "application/x-msdownload"),
             ("smime.p7s", b"\x30\x82\x01\x00" + bytes(40), "application/pkcs7-signature"),
@@ -289,7 +289,8 @@ def test_tnef_attachments_are_extracted():
 
 def test_inline_images_are_ignored_and_attached_images_are_documents():
     logo = make_image("PNG")
-    photo = make_image("JPEG", size=(250, 250), noisy=True)
+    photo = make_image("JPEG", size=(600, 450), noisy=True)
+    scan = make_image("PNG", size=(827, 1169))
     assert len(photo) > SMALL_INLINE_BYTES
     mail = make_mail(html='<p>Hi</p><img src="cid:logo@x">')
     html_part = mail.get_payload()[1]
@@ -298,7 +299,8 @@ def test_inline_images_are_ignored_and_attached_images_are_documents():
         make_image("PNG"), maintype="image", subtype="png", filename="sig.png", disposition="inline"
     )
     mail.add_attachment(photo, maintype="image", subtype="jpeg", filename="receipt.jpg")
-    mail.add_attachment(logo, maintype="image", subtype="png", filename="scan.png")
+    mail.add_attachment(scan, maintype="image", subtype="png", filename="scan.png")
+    mail.add_attachment(logo, maintype="image", subtype="png", filename="image001.png")
 
     result = extract_mail(mail.as_bytes())
 
@@ -307,9 +309,11 @@ def test_inline_images_are_ignored_and_attached_images_are_documents():
         ("2", Decision.IGNORED_INLINE, None),
         ("3", Decision.DOCUMENT, DocumentKind.IMAGE),
         ("4", Decision.DOCUMENT, DocumentKind.IMAGE),
+        ("5", Decision.IGNORED_INLINE, None),
     ]
-    (referenced,) = [p for p in result.parts if p.path == "1.2.2"]
-    assert "cid:logo@x" in referenced.reason
+    reasons = {p.path: p.reason for p in result.parts}
+    assert "cid:logo@x" in reasons["1.2.2"]
+    assert reasons["5"] == "image of 8×8 px, too small to be an invoice (an icon, logo or signature)"
 
 
 def test_bodies_are_decoded_with_their_charset_and_survive_a_wrong_one():
