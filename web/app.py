@@ -12,8 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from storage.db import Store
+from storage.errors import NotFound
+from storage.pagination import BadCursor
 from web import account, api, auth, downloads, exports, language, mailbody, pages, previews
 from web.deps import LoginRequired
+from web.errors import bad_link, not_found
 from web.i18n import load_catalogues
 from web.templating import make_environment, render
 from web.thumbnails import Thumbnailer
@@ -56,6 +59,15 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(NotFound)
+    async def storage_not_found(request: Request, exc: NotFound) -> Response:
+        # The one place a storage NotFound becomes an answer: 404, also for others' ids.
+        return await http_error(request, not_found())
+
+    @app.exception_handler(BadCursor)
+    async def storage_bad_cursor(request: Request, exc: BadCursor) -> Response:
+        return await http_error(request, bad_link())
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:

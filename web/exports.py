@@ -15,10 +15,8 @@ from fastapi.responses import StreamingResponse
 from storage.db import Store
 from storage.document_search import DocumentFilter, iter_documents
 from storage.documents import get_document
-from storage.errors import NotFound
 from storage.models import Document
 from web.deps import FormCaller, PageCaller, StoreDep
-from web.errors import not_found
 from web.filenames import content_disposition, unique_names
 from web.i18n import N_
 from web.listing import filter_from_query
@@ -46,13 +44,10 @@ def download_zip(
     if len(ids) > MAX_ZIP_DOCUMENTS:
         raise HTTPException(status_code=400, detail=N_("Too many documents for one ZIP."))
     with store.session() as session:
-        try:
-            docs = [
-                get_document(session=session, account_id=caller.account.id, document_id=doc_id)
-                for doc_id in dict.fromkeys(ids)
-            ]
-        except NotFound as err:
-            raise not_found() from err
+        docs = [
+            get_document(session=session, account_id=caller.account.id, document_id=doc_id)
+            for doc_id in dict.fromkeys(ids)
+        ]
     return StreamingResponse(
         _zip_stream(store, docs),
         media_type="application/zip",

@@ -8,10 +8,8 @@ from fastapi.responses import RedirectResponse, Response
 from storage.document_search import count_documents, search_documents
 from storage.documents import documents_of_message
 from storage.messages import document_ids_by_message, list_messages, part_logs
-from storage.pagination import BadCursor
 from storage.rejections import recent_rejections
 from web.deps import PageCaller, StoreDep
-from web.errors import bad_link
 from web.listing import filter_from_query, is_filtered, sort_query, to_query
 from web.lookups import document_of, message_of
 from web.templating import render
@@ -33,16 +31,9 @@ def documents_page(
 ) -> Response:
     filters = filter_from_query(request.query_params)
     with store.session() as session:
-        try:
-            rows, next_cursor = search_documents(
-                session=session,
-                account_id=caller.account.id,
-                filters=filters,
-                cursor=cursor,
-                limit=PAGE_SIZE,
-            )
-        except BadCursor as err:
-            raise bad_link() from err
+        rows, next_cursor = search_documents(
+            session=session, account_id=caller.account.id, filters=filters, cursor=cursor, limit=PAGE_SIZE
+        )
         total = count_documents(
             session=session, account_id=caller.account.id, filters=filters, up_to=COUNT_UP_TO
         )
@@ -75,12 +66,9 @@ def messages_page(
     request: Request, caller: PageCaller, store: StoreDep, cursor: str | None = None
 ) -> Response:
     with store.session() as session:
-        try:
-            rows, next_cursor = list_messages(
-                session=session, account_id=caller.account.id, cursor=cursor, limit=PAGE_SIZE
-            )
-        except BadCursor as err:
-            raise bad_link() from err
+        rows, next_cursor = list_messages(
+            session=session, account_id=caller.account.id, cursor=cursor, limit=PAGE_SIZE
+        )
         documents = document_ids_by_message(session=session, message_ids=[m.id for m in rows])
         rejected = recent_rejections(session=session, account_id=caller.account.id) if cursor is None else []
     return render(
