@@ -1,0 +1,150 @@
+"""`make bench`: our SMTP ingestion against Postfix's smtp-sink, the ceiling, on loopback.
+
+Every run is bounded by a mail count and by seconds; all traffic stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+
+from bench import targets
+from bench.load import drive
+from bench.mails import dot_stuffed, invoice_mail, invoice_pdf
+from bench.report import Results, Row, markdown, percentile, update_readme, write_json
+
+ROOT = Path(__file__).resolve().parent.parent
+KB, MB = 1024, 1024 * 1024
+WORKLOADS = {"1 KB PDF": 1 * KB, "100 KB PDF": 100 * KB, "2 MB PDF": 2 * MB}
+CONCURRENCY = (1, 8, 32)
+SENDER = "billing@acme.example"
+BIG_MAIL = 20 * MB  # the memory test: 32 connections each send one mail this big at once
+BASE64_GROWTH = 1.37  # a PDF attachment grows by this much on the wire
+
+Factory = Callable[[Path], AbstractContextManager[targets.Target]]
+
+
+def throughput_targets() -> dict[str, Factory]:
+    return {
+        "smtp-sink": lambda _dir: targets.smtp_sink(),
+        "aiosmtpd-stock": lambda d: targets.standin("stock", d),
+        "aiosmtpd-spool": lambda d: targets.standin("spool", d),
+    }
+
+
+def measure(target: targets.Target, workload: str, data: bytes, concurrency: int, args) -> Row:
+    result = asyncio.run(
+        drive(
+            targets.HOST, target.port, data, sender=SENDER, recipient=target.recipient,
+            concurrency=concurrency, count=args.count, seconds=args.seconds,
+        )
+    )  # fmt: skip
+    return Row(
+        target=target.name,
+        workload=workload,
+        concurrency=concurrency,
+        mails=result.mails,
+        mails_per_s=result.mails / result.seconds,
+        mb_per_s=result.bytes / result.seconds / MB,
+        p50_ms=_ms(percentile(result.latencies, 0.50)),
+        p99_ms=_ms(percentile(result.latencies, 0.99)),
+    )
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1000
+
+
+def wire_mail(pdf_size: int, recipient: str) -> bytes:
+    return invoice_mail(invoice_pdf(pdf_size), sender=SENDER, recipient=recipient)
+
+
+def throughput(results: Results, work: Path, args) -> None:
+    mails = {name: wire_mail(size, "invoices@inbox.localhost") for name, size in WORKLOADS.items()}
+    for name, factory in throughput_targets().items():
+        for workload, mail in mails.items():
+            with factory(work / name) as target:
+                for concurrency in args.concurrency:
+                    row = measure(target, workload, dot_stuffed(mail), concurrency, args)
+                    print(f"  {row.target} {workload} C={concurrency}: {row.mails_per_s:.1f}/s")
+                    results.rows.append(row)
+
+
+def cross_check(results: Results, work: Path, args) -> None:
+    """smtp-source as the generator, 100 KB PDF mails at C=8: is our generator the limit?"""
+    mail = work / "mail-100k.eml"
+    # smtp-source -F appends CRLF to each line and dot-stuffs itself: give it LF lines.
+    mail.write_bytes(wire_mail(100 * KB, "invoices@inbox.localhost").replace(b"\r\n", b"\n"))
+    count = 8 * 50
+    for name, factory in throughput_targets().items():
+        with factory(work / f"source-{name}") as target:
+            argv = [
+                targets.postfix_tool("smtp-source"), "-d", "-s", "8", "-m", str(count),
+                "-F", str(mail), "-f", SENDER, "-t", target.recipient,
+                f"{targets.HOST}:{target.port}",
+            ]  # fmt: skip
+            began = time.monotonic()
+            subprocess.run(argv, check=True, timeout=300, stdout=subprocess.DEVNULL)
+            seconds = time.monotonic() - began
+        results.rows.append(
+            Row(
+                target=name, generator="smtp-source", workload="100 KB PDF", concurrency=8,
+                mails=count,
+                mails_per_s=count / seconds, mb_per_s=count * mail.stat().st_size / seconds / MB,
+                p50_ms=None, p99_ms=None,
+            )
+        )  # fmt: skip
+
+
+def memory(results: Results, work: Path) -> None:
+    """Peak RSS of each server while 32 connections each send a 20 MB mail at once."""
+    data = dot_stuffed(wire_mail(int(BIG_MAIL / BASE64_GROWTH), "invoices@inbox.localhost"))
+    for name, factory in throughput_targets().items():
+        with factory(work / f"memory-{name}") as target:
+            asyncio.run(
+                drive(
+                    targets.HOST, target.port, data, sender=SENDER, recipient=target.recipient,
+                    concurrency=32, count=32, seconds=300, warmup=False,
+                )
+            )  # fmt: skip
+            peak = targets.peak_rss_bytes(target.process.pid)
+        results.notes[f"peak RSS, 32 x {len(data) / MB:.0f} MB at once, {name}"] = (
+            f"{peak / MB:.0f} MB"
+        )
+        print(f"  {name:16} peak RSS {peak / MB:.0f} MB")
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=4.0, help="per measurement (default 4)")
+    parser.add_argument("--count", type=int, default=5000, help="most mails per measurement")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
+    parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "source", "memory"])
+    parser.add_argument("--no-readme", action="store_true", help="do not touch README.md")
+    args = parser.parse_args(argv)
+
+    results = Results()
+    with tempfile.TemporaryDirectory(prefix="inbox-bench-") as tmp:
+        work = Path(tmp)
+        if "throughput" not in args.skip:
+            throughput(results, work, args)
+        if "source" not in args.skip:
+            cross_check(results, work, args)
+        if "memory" not in args.skip:
+            memory(results, work)
+    results.add_ratios()
+    table = markdown(results)
+    print(table)
+    print(f"results: {write_json(results, ROOT / 'bench' / 'results')}")
+    if not args.no_readme:
+        print(update_readme(ROOT / "README.md", table))
+
+
+if __name__ == "__main__":
+    main()
