@@ -10,11 +10,13 @@ import asyncio
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from bench import targets
+from bench.inbox_serve import Web, inbox_serve
+from bench.listing import queued_id, watch_listing
 from bench.load import drive
 from bench.mails import dot_stuffed, invoice_mail, invoice_pdf
 from bench.report import Results, Row, markdown, percentile, update_readme, write_json
@@ -30,12 +32,27 @@ BASE64_GROWTH = 1.37  # a PDF attachment grows by this much on the wire
 Factory = Callable[[Path], AbstractContextManager[targets.Target]]
 
 
+BACKLOG = 1000  # mails in the drain test
+LISTING_MAILS = 300  # most mails in the 250 -> listed test
+
+
+@contextmanager
+def inbox_smtp(work: Path) -> Iterator[targets.Target]:
+    with inbox_serve(work) as (target, _web):
+        yield target
+
+
 def throughput_targets() -> dict[str, Factory]:
     return {
         "smtp-sink": lambda _dir: targets.smtp_sink(),
         "aiosmtpd-stock": lambda d: targets.standin("stock", d),
         "aiosmtpd-spool": lambda d: targets.standin("spool", d),
+        "inbox serve": inbox_smtp,
     }
+
+
+def chosen(args) -> list[tuple[str, Factory]]:
+    return [(name, f) for name, f in throughput_targets().items() if name in args.targets]
 
 
 def measure(target: targets.Target, workload: str, data: bytes, concurrency: int, args) -> Row:
@@ -67,7 +84,7 @@ def wire_mail(pdf_size: int, recipient: str) -> bytes:
 
 def throughput(results: Results, work: Path, args) -> None:
     mails = {name: wire_mail(size, "invoices@inbox.localhost") for name, size in WORKLOADS.items()}
-    for name, factory in throughput_targets().items():
+    for name, factory in chosen(args):
         for workload, mail in mails.items():
             with factory(work / name) as target:
                 for concurrency in args.concurrency:
@@ -82,7 +99,7 @@ def cross_check(results: Results, work: Path, args) -> None:
     # smtp-source -F appends CRLF to each line and dot-stuffs itself: give it LF lines.
     mail.write_bytes(wire_mail(100 * KB, "invoices@inbox.localhost").replace(b"\r\n", b"\n"))
     count = 8 * 50
-    for name, factory in throughput_targets().items():
+    for name, factory in chosen(args):
         with factory(work / f"source-{name}") as target:
             argv = [
                 targets.postfix_tool("smtp-source"), "-d", "-s", "8", "-m", str(count),
@@ -102,10 +119,10 @@ def cross_check(results: Results, work: Path, args) -> None:
         )  # fmt: skip
 
 
-def memory(results: Results, work: Path) -> None:
+def memory(results: Results, work: Path, args) -> None:
     """Peak RSS of each server while 32 connections each send a 20 MB mail at once."""
     data = dot_stuffed(wire_mail(int(BIG_MAIL / BASE64_GROWTH), "invoices@inbox.localhost"))
-    for name, factory in throughput_targets().items():
+    for name, factory in chosen(args):
         with factory(work / f"memory-{name}") as target:
             asyncio.run(
                 drive(
@@ -120,12 +137,58 @@ def memory(results: Results, work: Path) -> None:
         print(f"  {name:16} peak RSS {peak / MB:.0f} MB")
 
 
+async def send_and_watch(
+    target: targets.Target, web: Web, data: bytes, *, count: int, rate: float, seconds: float
+) -> tuple[list[float], list[str], dict[str, float]]:
+    """Send `count` mails (at `rate`/s, or flat out when 0) and watch their documents get listed."""
+    wanted: set[str] = set()
+    seen: dict[str, float] = {}
+    watcher = asyncio.create_task(watch_listing(web, wanted, seen, time.monotonic() + seconds))
+    sent = await drive(
+        targets.HOST, target.port, data, sender=SENDER, recipient=target.recipient,
+        concurrency=8, count=count, seconds=seconds, warmup=False, rate=rate,
+    )  # fmt: skip
+    ids = [queued_id(reply) for reply in sent.replies]
+    wanted.update(ids)
+    await watcher
+    return sent.accepted_at, ids, seen
+
+
+def pipeline(results: Results, work: Path) -> None:
+    """Backlog drain (1,000 mails flat out), then 250 -> listed at half the drain rate."""
+    data = dot_stuffed(wire_mail(100 * KB, "invoices@inbox.localhost"))
+    with inbox_serve(work / "pipeline") as (target, web):
+        accepted, ids, seen = asyncio.run(
+            send_and_watch(target, web, data, count=BACKLOG, rate=0, seconds=600)
+        )
+        listed = [seen[i] for i in ids if i in seen]
+        if len(listed) < len(ids):
+            raise RuntimeError(f"only {len(listed)} of {len(ids)} mails listed within 600 s")
+        docs_per_s = len(ids) / (max(listed) - min(accepted))
+        results.notes["backlog, 1,000 x 100 KB PDF at C=8"] = (
+            f"accepted in {max(accepted) - min(accepted):.1f} s; all listed "
+            f"{max(listed) - max(accepted):.1f} s after the last 250; {docs_per_s:.1f} docs/s"
+        )
+        rate = docs_per_s / 2
+        count = min(LISTING_MAILS, int(rate * 20) + 1)
+        accepted, ids, seen = asyncio.run(
+            send_and_watch(target, web, data, count=count, rate=rate, seconds=count / rate + 60)
+        )
+        delays = [seen[i] - t for i, t in zip(ids, accepted, strict=True) if i in seen]
+        p50, p99 = percentile(delays, 0.5), percentile(delays, 0.99)
+        results.notes[
+            f"250 -> listed at {rate:.0f} mails/s (half the drain rate), {count} mails"
+        ] = f"p50 {_ms(p50):.0f} ms, p99 {_ms(p99):.0f} ms, {len(delays)}/{count} listed"
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--seconds", type=float, default=4.0, help="per measurement (default 4)")
     parser.add_argument("--count", type=int, default=5000, help="most mails per measurement")
     parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
-    parser.add_argument("--skip", nargs="*", default=[], choices=["throughput", "source", "memory"])
+    parts = ["throughput", "source", "memory", "pipeline"]
+    parser.add_argument("--skip", nargs="*", default=[], choices=parts)
+    parser.add_argument("--targets", nargs="+", default=list(throughput_targets()))
     parser.add_argument("--no-readme", action="store_true", help="do not touch README.md")
     args = parser.parse_args(argv)
 
@@ -137,7 +200,9 @@ def main(argv: list[str] | None = None) -> None:
         if "source" not in args.skip:
             cross_check(results, work, args)
         if "memory" not in args.skip:
-            memory(results, work)
+            memory(results, work, args)
+        if "pipeline" not in args.skip:
+            pipeline(results, work)
     results.add_ratios()
     table = markdown(results)
     print(table)

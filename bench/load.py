@@ -27,22 +27,27 @@ class LoadResult:
 
 @dataclass
 class Budget:
-    """Bounds a run by mail count and by time, shared by all connections."""
+    """Bounds a run by mail count and by time, shared by all connections; optionally paced."""
 
     count: int
     deadline: float
+    interval: float = 0.0  # seconds between mail starts, 0 for as fast as possible
     started: int = 0
+    began: float = field(default_factory=time.monotonic)
 
-    def take(self) -> bool:
+    async def take(self) -> bool:
         if self.started >= self.count or time.monotonic() >= self.deadline:
             return False
+        slot = self.started
         self.started += 1
+        if self.interval:
+            await asyncio.sleep(max(0.0, self.began + slot * self.interval - time.monotonic()))
         return True
 
 
 async def drive(
     host: str, port: int, data: bytes, *, sender: str, recipient: str,
-    concurrency: int, count: int, seconds: float, warmup: bool = True,
+    concurrency: int, count: int, seconds: float, warmup: bool = True, rate: float = 0.0,
 ) -> LoadResult:  # fmt: skip
     """Send `data` (dot-stuffed, with its end line) up to `count` times within `seconds`."""
     sessions = [await _Session.open(host, port) for _ in range(concurrency)]
@@ -50,7 +55,8 @@ async def drive(
         if warmup:  # one mail per connection, outside the measurement
             await asyncio.gather(*(s.send(data, sender, recipient) for s in sessions))
         result = LoadResult()
-        budget = Budget(count=count, deadline=time.monotonic() + seconds)
+        interval = 1 / rate if rate else 0.0
+        budget = Budget(count=count, deadline=time.monotonic() + seconds, interval=interval)
         start = time.monotonic()
         await asyncio.gather(*(s.loop(data, sender, recipient, budget, result) for s in sessions))
         result.seconds = time.monotonic() - start
@@ -75,7 +81,7 @@ class _Session:
     async def loop(
         self, data: bytes, sender: str, recipient: str, budget: Budget, result: LoadResult
     ) -> None:
-        while budget.take():
+        while await budget.take():
             began = time.monotonic()
             reply = await self.send(data, sender, recipient)
             done = time.monotonic()
