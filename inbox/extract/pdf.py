@@ -21,10 +21,14 @@ def read_pdf(payload: bytes) -> PdfFacts:
         reader = PdfReader(io.BytesIO(payload))
         encrypted = reader.is_encrypted
         if encrypted and not _try_empty_password(reader):
-            return PdfFacts(pages=None, encrypted=True, unreadable=True, reason="encrypted with a password")
+            return PdfFacts(
+                pages=None, encrypted=True, unreadable=True, reason="encrypted with a password"
+            )
         pages = len(reader.pages)
     except Exception as err:  # pypdf raises many types on hostile input; all mean "unreadable"
-        return PdfFacts(pages=None, encrypted=False, unreadable=True, reason=f"pypdf: {_describe(err)}")
+        return PdfFacts(
+            pages=None, encrypted=False, unreadable=True, reason=f"pypdf: {_describe(err)}"
+        )
     return PdfFacts(pages=pages, encrypted=encrypted, unreadable=False, text=_text(reader))
 
 

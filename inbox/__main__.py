@@ -1,0 +1,3 @@
+from inbox.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,285 @@
+"""The `inbox` command: serve, accounts and users, reprocessing, sending a test invoice."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import secrets
+import sys
+from datetime import timedelta
+from pathlib import Path
+
+from inbox.config import ConfigError, Settings
+
+SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
+    "--data-dir": "data_dir",
+    "--database-url": "database_url",
+    "--host": "host",
+    "--smtp-port": "smtp_port",
+    "--web-port": "web_port",
+    "--mail-domain": "mail_domain",
+    "--max-message-bytes": "max_message_bytes",
+    "--workers": "workers",
+}
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message says why."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
+    try:
+        settings = Settings.from_env(
+            **{field: getattr(args, field, None) for field in SETTING_FLAGS.values()}
+        )
+        return args.run(args, settings) or 0
+    except (ConfigError, CommandError) as err:
+        print(f"inbox: error: {err}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="inbox", description="invoice-inbox: every invoice mailed in becomes a document."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    def command(name: str, run, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        for flag, field in SETTING_FLAGS.items():
+            sub.add_argument(flag, dest=field, default=None, help=f"(env INBOX_{field.upper()})")
+        sub.set_defaults(run=run)
+        return sub
+
+    command("serve", _serve, "run SMTP, the worker and the web in one process")
+
+    account = commands.add_parser("account", help="manage accounts").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    create = account.add_parser("create", help="create an account and its first user")
+    create.add_argument("name")
+    create.add_argument("--email", required=True)
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    create.add_argument("--json", action="store_true")
+    listing = account.add_parser("list", help="list accounts with their inbox addresses")
+    listing.add_argument("--json", action="store_true")
+    for sub, run in ((create, _account_create), (listing, _account_list)):
+        for flag, field in SETTING_FLAGS.items():
+            sub.add_argument(flag, dest=field, default=None)
+        sub.set_defaults(run=run)
+
+    user = commands.add_parser("user", help="manage users").add_subparsers(
+        required=True, metavar="ACTION"
+    )
+    add = user.add_parser("add", help="add a user to an account (by id, name or a user's e-mail)")
+    add.add_argument("account")
+    add.add_argument("email")
+    add.add_argument("--password-stdin", action="store_true")
+    add.add_argument("--json", action="store_true")
+    for flag, field in SETTING_FLAGS.items():
+        add.add_argument(flag, dest=field, default=None)
+    add.set_defaults(run=_user_add)
+
+    reprocess = command("reprocess", _reprocess, "process a received mail again (idempotent)")
+    reprocess.add_argument("message_id")
+
+    send = command("send-test", _send_test, "send a realistic invoice mail over SMTP")
+    send.add_argument("--to", required=True, help="an inbox address")
+    send.add_argument(
+        "--from", dest="sender", default="Acme Supplies Ltd <billing@acme-supplies.example>"
+    )
+    send.add_argument(
+        "--attach", type=Path, help="attach this file instead of the generated invoice PDF"
+    )
+    return parser
+
+
+def _serve(args, settings: Settings) -> int:
+    from inbox.serve import serve
+
+    _ensure_first_account(settings)
+    asyncio.run(serve(settings, ready=lambda line: print(line, flush=True)))
+    return 0
+
+
+def _ensure_first_account(settings: Settings) -> None:
+    """A fresh data directory gets one account, so `make run` leads straight to a login."""
+    from storage.accounts import create_account, list_accounts
+    from storage.db import open_store
+
+    store = open_store(settings.data_dir, settings.database_url)
+    with store.session() as session:
+        existing = list_accounts(session=session)
+        if not existing:
+            password = secrets.token_urlsafe(12)
+            account = create_account(
+                session=session, name="My company", email="owner@example.com", password=password
+            )
+            note = settings.data_dir / "first-account.txt"
+            text = (
+                f"Log in at http://{settings.host}:{settings.web_port}/ as owner@example.com "
+                f"with password {password}\nInbox address: {settings.inbox_address(account.inbox_local)}\n"
+            )
+            note.write_text(text)
+            note.chmod(0o600)
+            print(f"Created a first account.\n{text}(saved in {note})", flush=True)
+        for account, _users in existing:
+            print(
+                f"inbox for {account.name}: {settings.inbox_address(account.inbox_local)}",
+                flush=True,
+            )
+    store.engine.dispose()
+
+
+def _read_password(args) -> tuple[str, bool]:
+    """The password from stdin, or a generated one (second value True)."""
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+        if len(password) < 8:
+            raise CommandError("password from stdin must have at least 8 characters")
+        return password, False
+    return secrets.token_urlsafe(12), True
+
+
+def _account_create(args, settings: Settings) -> int:
+    from storage.accounts import create_account
+    from storage.db import open_store
+    from storage.errors import Conflict
+
+    if "@" not in args.email:
+        raise CommandError(f"--email {args.email!r} is not an e-mail address")
+    password, generated = _read_password(args)
+    store = open_store(settings.data_dir, settings.database_url)
+    try:
+        with store.session() as session:
+            account = create_account(
+                session=session, name=args.name, email=args.email, password=password
+            )
+    except Conflict as err:
+        raise CommandError(str(err)) from err
+    result = {
+        "id": account.id,
+        "name": account.name,
+        "email": args.email.strip().lower(),
+        "inbox_address": settings.inbox_address(account.inbox_local),
+    }
+    if generated:
+        result["password"] = password
+    _print(result, args.json)
+    return 0
+
+
+def _account_list(args, settings: Settings) -> int:
+    from storage.accounts import list_accounts
+    from storage.db import open_store
+
+    store = open_store(settings.data_dir, settings.database_url)
+    with store.session() as session:
+        rows = [
+            {
+                "id": account.id,
+                "name": account.name,
+                "inbox_address": settings.inbox_address(account.inbox_local),
+                "active": account.active,
+                "users": [user.email for user in users],
+            }
+            for account, users in list_accounts(session=session)
+        ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(
+                f"{row['id']}  {row['name']}  {row['inbox_address']}  users: {', '.join(row['users'])}"
+            )
+    return 0
+
+
+def _user_add(args, settings: Settings) -> int:
+    from storage.accounts import add_user, find_account
+    from storage.db import open_store
+    from storage.errors import Conflict, NotFound
+
+    password, generated = _read_password(args)
+    store = open_store(settings.data_dir, settings.database_url)
+    try:
+        with store.session() as session:
+            account = find_account(session=session, key=args.account)
+            user = add_user(
+                session=session, account_id=account.id, email=args.email, password=password
+            )
+    except (Conflict, NotFound) as err:
+        raise CommandError(str(err)) from err
+    result = {"id": user.id, "account_id": account.id, "email": user.email}
+    if generated:
+        result["password"] = password
+    _print(result, args.json)
+    return 0
+
+
+def _reprocess(args, settings: Settings) -> int:
+    from inbox import pipeline
+    from inbox.sandbox import ExtractionPool
+    from storage.db import open_store
+    from storage.errors import NotFound
+    from storage.messages import claim_for_reprocessing
+
+    store = open_store(settings.data_dir, settings.database_url)
+    try:
+        with store.session() as session:
+            message = claim_for_reprocessing(
+                session=session,
+                message_id=args.message_id,
+                lease=timedelta(seconds=settings.parse_timeout * 2),
+            )
+    except NotFound as err:
+        raise CommandError(str(err)) from err
+
+    async def run() -> str:
+        pool = ExtractionPool(
+            blob_root=store.blobs.root,
+            size=1,
+            timeout=settings.parse_timeout,
+            memory_mb=settings.parse_memory_mb,
+        )
+        try:
+            return await pipeline.process(store, pool, message)
+        finally:
+            pool.close()
+
+    print(f"{message.id}: {asyncio.run(run())}")
+    return 0
+
+
+def _send_test(args, settings: Settings) -> int:
+    from inbox.sendtest import SendError, build_test_invoice, send
+
+    if args.attach is not None and not args.attach.is_file():
+        raise CommandError(f"--attach {args.attach}: no such file")
+    mail = build_test_invoice(to=args.to, sender=args.sender, attach=args.attach)
+    try:
+        reply = send(mail, host=settings.host, port=settings.smtp_port)
+    except (SendError, OSError) as err:
+        raise CommandError(
+            f"sending to {settings.host}:{settings.smtp_port} failed: {err}"
+        ) from err
+    print(reply)
+    return 0
+
+
+def _print(result: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(result))
+    else:
+        for key, value in result.items():
+            print(f"{key}: {value}")

@@ -1,0 +1,154 @@
+"""The composition root: SMTP listener, worker and web in one process, and their shutdown.
+
+This is the only module that installs signal handlers or knows every layer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+import socket
+import weakref
+from contextlib import nullcontext
+from datetime import timedelta
+from functools import partial
+
+import uvicorn
+
+from inbox.accept import accept
+from inbox.config import Settings
+from inbox.sandbox import ExtractionPool
+from inbox.smtp import InboxHandler, InboxSMTP
+from inbox.worker import Worker
+from storage.accounts import accounts_for_locals
+from storage.db import Store, open_store
+from storage.messages import Delivery, release_claims
+from storage.models import Account
+from web.app import WebConfig, create_app
+
+log = logging.getLogger("inbox.serve")
+DRAIN_SECONDS = 30  # how long SIGTERM waits for mails in the middle of DATA
+
+
+class _EmbeddedUvicorn(uvicorn.Server):
+    def capture_signals(self):  # signals belong to the composition root
+        return nullcontext()
+
+
+async def serve(settings: Settings, *, ready=print) -> None:
+    store = open_store(settings.data_dir, settings.database_url)
+    with store.session() as session:
+        release_claims(session=session)
+    pool = ExtractionPool(
+        blob_root=store.blobs.root,
+        size=settings.workers,
+        timeout=settings.parse_timeout,
+        memory_mb=settings.parse_memory_mb,
+    )
+    worker = Worker(
+        store,
+        pool,
+        concurrency=settings.workers,
+        lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
+    )
+    handler = InboxHandler(
+        find_account=partial(_find_account, store),
+        accept=partial(_accept, store),
+        mail_domain=settings.mail_domain,
+        max_recipients=settings.max_recipients,
+        on_accepted=worker.wake,
+    )
+    sessions: weakref.WeakSet[InboxSMTP] = weakref.WeakSet()
+
+    def new_session() -> InboxSMTP:
+        protocol = InboxSMTP(
+            handler,
+            data_size_limit=settings.max_message_bytes,
+            enable_SMTPUTF8=True,
+            ident="invoice-inbox",
+            hostname=settings.mail_domain,
+        )
+        sessions.add(protocol)
+        return protocol
+
+    loop = asyncio.get_running_loop()
+    smtp_server = await loop.create_server(new_session, settings.host, settings.smtp_port)
+    web_socket = _listen(settings.host, settings.web_port)
+    web = _EmbeddedUvicorn(
+        uvicorn.Config(
+            create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies)),
+            log_config=None,
+            lifespan="off",
+            access_log=False,
+        )
+    )
+    stopping = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+
+    worker_task = asyncio.create_task(worker.run())
+    web_task = asyncio.create_task(web.serve(sockets=[web_socket]))
+    while not web.started and not web_task.done():
+        await asyncio.sleep(0.01)
+    smtp_port = smtp_server.sockets[0].getsockname()[1]
+    web_port = web_socket.getsockname()[1]
+    ready(
+        f"invoice-inbox ready: smtp={settings.host}:{smtp_port} web=http://{settings.host}:{web_port}/ data={settings.data_dir}"
+    )
+
+    await stopping.wait()
+    log.info("shutting down: no new connections, finishing mails in progress")
+    smtp_server.close()
+    await _drain(sessions)
+    worker.stop()
+    web.should_exit = True
+    await asyncio.gather(worker_task, web_task, return_exceptions=True)
+    pool.close()
+    store.engine.dispose()
+    log.info("stopped")
+
+
+async def _drain(sessions: weakref.WeakSet[InboxSMTP]) -> None:
+    """Let sessions in the middle of a mail finish, then close the idle ones."""
+    deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
+    while (
+        any(_in_transaction(s) for s in sessions) and asyncio.get_running_loop().time() < deadline
+    ):
+        await asyncio.sleep(0.05)
+    for protocol in list(sessions):
+        if protocol.transport is not None:
+            protocol.transport.close()
+
+
+def _in_transaction(protocol: InboxSMTP) -> bool:
+    envelope = protocol.envelope
+    return (
+        protocol.transport is not None and envelope is not None and envelope.mail_from is not None
+    )
+
+
+async def _find_account(store: Store, local: str) -> Account | None:
+    def lookup() -> Account | None:
+        with store.session() as session:
+            return accounts_for_locals(session=session, locals_=[local]).get(local)
+
+    return await asyncio.to_thread(lookup)
+
+
+async def _accept(
+    store: Store, raw: bytes, envelope_from: str, deliveries: list[Delivery]
+) -> list[str]:
+    return await asyncio.to_thread(
+        accept, store, raw=raw, envelope_from=envelope_from, deliveries=deliveries
+    )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(512)
+    sock.set_inheritable(True)
+    return sock

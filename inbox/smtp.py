@@ -1,0 +1,126 @@
+"""The SMTP listener: validate recipients, enforce limits, make the mail durable, reply.
+
+Parsing happens later, in the worker; this module only validates, records and replies.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from inbox import replies
+from storage.messages import Delivery
+from storage.models import Account
+
+log = logging.getLogger("inbox.smtp")
+
+# Lookup of an inbox address (lower-case local part) to its active account.
+FindAccount = Callable[[str], Awaitable[Account | None]]
+# Durable accept: raw bytes, envelope sender, deliveries -> message ids.
+Accept = Callable[[bytes, str, list[Delivery]], Awaitable[list[str]]]
+
+
+class InboxEnvelope(Envelope):
+    def __init__(self) -> None:
+        super().__init__()
+        self.deliveries: dict[str, Delivery] = {}  # account id -> delivery: one row per account
+
+
+class InboxSMTP(SMTP):
+    """aiosmtpd's protocol engine, with enhanced status codes on its built-in replies."""
+
+    _REWRITES = {
+        "552 Error: Too much mail data": replies.MESSAGE_TOO_LARGE,
+        "552 Error: message size exceeds fixed maximum message size": replies.MESSAGE_TOO_LARGE,
+        "500 Line too long (see RFC5321 4.5.3.1.6)": replies.LINE_TOO_LONG,
+    }
+
+    def _create_envelope(self) -> Envelope:
+        return InboxEnvelope()
+
+    async def push(self, status):
+        if isinstance(status, str):
+            status = self._REWRITES.get(status, status)
+        await super().push(status)
+
+
+@dataclass
+class InboxHandler:
+    find_account: FindAccount
+    accept: Accept
+    mail_domain: str
+    max_recipients: int = 50
+    on_accepted: Callable[[], None] = lambda: None
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: InboxEnvelope, address: str, rcpt_options
+    ):
+        if len(envelope.rcpt_tos) >= self.max_recipients:
+            return replies.TOO_MANY_RECIPIENTS
+        local = inbox_local(address, self.mail_domain)
+        account = await self.find_account(local) if local else None
+        if account is None:
+            log.info(
+                "rejected rcpt=%r from=%r peer=%s: unknown inbox",
+                address,
+                envelope.mail_from,
+                _peer(session),
+            )
+            return replies.UNKNOWN_RECIPIENT
+        if not sender_allowed(account.allowed_senders, envelope.mail_from or ""):
+            log.info("rejected rcpt=%r from=%r: sender not allowed", address, envelope.mail_from)
+            return replies.SENDER_NOT_ALLOWED
+        envelope.rcpt_tos.append(address)
+        envelope.rcpt_options.extend(rcpt_options)
+        envelope.deliveries.setdefault(account.id, Delivery(account=account, envelope_to=address))
+        return replies.OK_RCPT
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: InboxEnvelope) -> str:
+        raw = envelope.original_content or b""
+        deliveries = list(envelope.deliveries.values())
+        try:
+            ids = await self.accept(raw, envelope.mail_from or "", deliveries)
+        except Exception:
+            log.exception("could not store mail from=%r", envelope.mail_from)
+            return replies.TRY_AGAIN
+        log.info(
+            "accepted id=%s from=%r rcpts=%d size=%d peer=%s",
+            ",".join(ids),
+            envelope.mail_from,
+            len(deliveries),
+            len(raw),
+            _peer(session),
+        )
+        self.on_accepted()
+        return replies.queued(ids[0])
+
+    async def handle_exception(self, error: Exception) -> str:
+        # aiosmtpd's default is a permanent 500 that leaks internals; a retry is the safe answer.
+        log.error("SMTP session error", exc_info=error)
+        return replies.TRY_AGAIN
+
+
+def inbox_local(address: str, mail_domain: str) -> str | None:
+    """The inbox key of an address at our domain ("key+tag@domain" -> "key"), else None."""
+    local, at, domain = address.strip().rpartition("@")
+    if not at or domain.lower().rstrip(".") != mail_domain.lower():
+        return None
+    return local.split("+", 1)[0].lower() or None
+
+
+def sender_allowed(allowed: str, sender: str) -> bool:
+    """Allowed senders are addresses or "@domain" lines; none listed means anyone."""
+    rules = [line for line in allowed.splitlines() if line]
+    if not rules:
+        return True
+    sender = sender.lower()
+    domain = "@" + sender.rpartition("@")[2]
+    return any(rule in (sender, domain) for rule in rules)
+
+
+def _peer(session: Session) -> str:
+    peer = session.peer
+    return f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)

@@ -1,0 +1,158 @@
+"""Accounts, their users, their inbox addresses and web sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, delete, select
+
+from storage.errors import Conflict, NotFound
+from storage.models import Account, User, WebSession, utcnow
+
+# Lower-case letters and digits without look-alikes (0/o, 1/l/i): 31 symbols.
+ADDRESS_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+ADDRESS_GROUPS = 3
+ADDRESS_GROUP_LENGTH = 5  # 15 symbols: log2(31**15) ≈ 74 bits
+SESSION_LIFETIME = timedelta(days=14)
+
+_hasher = PasswordHasher()
+
+
+def new_inbox_local() -> str:
+    groups = (
+        "".join(secrets.choice(ADDRESS_ALPHABET) for _ in range(ADDRESS_GROUP_LENGTH))
+        for _ in range(ADDRESS_GROUPS)
+    )
+    return "-".join(groups)
+
+
+def create_account(*, session: Session, name: str, email: str, password: str) -> Account:
+    account = Account(name=name, inbox_local=new_inbox_local())
+    session.add(account)
+    session.flush()
+    add_user(session=session, account_id=account.id, email=email, password=password)
+    return account
+
+
+def add_user(*, session: Session, account_id: str, email: str, password: str) -> User:
+    user = User(
+        account_id=account_id, email=normalise_email(email), password_hash=_hasher.hash(password)
+    )
+    try:
+        with session.begin_nested():
+            session.add(user)
+            session.flush()
+    except IntegrityError as err:
+        raise Conflict(f"a user with e-mail {user.email} already exists") from err
+    return user
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def list_accounts(*, session: Session) -> list[tuple[Account, list[User]]]:
+    accounts = session.exec(select(Account).order_by(Account.created_at)).all()
+    users = session.exec(select(User).order_by(User.created_at)).all()
+    by_account: dict[str, list[User]] = {}
+    for user in users:
+        by_account.setdefault(user.account_id, []).append(user)
+    return [(account, by_account.get(account.id, [])) for account in accounts]
+
+
+def get_account(*, session: Session, account_id: str) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound("account")
+    return account
+
+
+def find_account(*, session: Session, key: str) -> Account:
+    """An account by id, name or one of its users' e-mails (for the command line)."""
+    account = (
+        session.get(Account, key)
+        or session.exec(select(Account).where(Account.name == key)).first()
+    )
+    if account is None:
+        user = session.exec(select(User).where(User.email == normalise_email(key))).first()
+        account = session.get(Account, user.account_id) if user else None
+    if account is None:
+        raise NotFound(f"no account with id, name or user e-mail {key!r}")
+    return account
+
+
+def accounts_for_locals(*, session: Session, locals_: list[str]) -> dict[str, Account]:
+    """Active accounts by inbox local part, for the given (lower-case) local parts."""
+    rows = session.exec(
+        select(Account).where(col(Account.inbox_local).in_(locals_), col(Account.active).is_(True))
+    ).all()
+    return {account.inbox_local: account for account in rows}
+
+
+def regenerate_address(*, session: Session, account_id: str) -> Account:
+    account = get_account(session=session, account_id=account_id)
+    account.inbox_local = new_inbox_local()
+    session.add(account)
+    return account
+
+
+def set_allowed_senders(*, session: Session, account_id: str, senders: list[str]) -> Account:
+    account = get_account(session=session, account_id=account_id)
+    account.allowed_senders = "\n".join(s.strip().lower() for s in senders if s.strip())
+    session.add(account)
+    return account
+
+
+def authenticate(*, session: Session, email: str, password: str) -> User | None:
+    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    if user is None:
+        _hasher.hash(password)  # same work as a real check: no timing hint that the user is unknown
+        return None
+    try:
+        _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    return user
+
+
+def set_password(*, session: Session, user_id: str, password: str) -> None:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    user.password_hash = _hasher.hash(password)
+    session.add(user)
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user_id))
+
+
+def start_session(*, session: Session, user: User) -> tuple[str, WebSession]:
+    """Returns the cookie value (only its hash is stored) and the session row."""
+    token = secrets.token_urlsafe(32)
+    row = WebSession(
+        token_hash=_token_hash(token),
+        user_id=user.id,
+        account_id=user.account_id,
+        csrf_token=secrets.token_urlsafe(24),
+        expires_at=utcnow() + SESSION_LIFETIME,
+    )
+    session.add(row)
+    return token, row
+
+
+def resume_session(*, session: Session, token: str) -> WebSession | None:
+    row = session.get(WebSession, _token_hash(token))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def end_session(*, session: Session, token: str) -> None:
+    session.exec(delete(WebSession).where(col(WebSession.token_hash) == _token_hash(token)))
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

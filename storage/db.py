@@ -1,0 +1,51 @@
+"""Engine and store: the one place that knows which database and which blob root are used."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, create_engine
+
+from storage import models  # noqa: F401  (registers the tables)
+from storage.blobs import BlobStore
+
+
+@dataclass(frozen=True)
+class Store:
+    engine: Engine
+    blobs: BlobStore
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """A session whose transaction commits on success and rolls back on error."""
+        with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            yield session
+
+
+def open_store(data_dir: Path, database_url: str | None = None) -> Store:
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = database_url or f"sqlite:///{data_dir / 'inbox.db'}"
+    engine = create_engine(url, connect_args=_connect_args(url))
+    if url.startswith("sqlite"):
+        event.listen(engine, "connect", _sqlite_pragmas)
+    SQLModel.metadata.create_all(engine)
+    return Store(engine=engine, blobs=BlobStore(data_dir / "blobs"))
+
+
+def _connect_args(url: str) -> dict:
+    # Threads share the pool; each connection is used by one thread at a time.
+    return {"check_same_thread": False, "timeout": 10} if url.startswith("sqlite") else {}
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")  # a committed 250 must survive power loss
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

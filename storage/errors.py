@@ -1,0 +1,13 @@
+"""The storage layer's exceptions."""
+
+
+class StorageError(Exception):
+    """Storage could not do what was asked; the caller decides how to answer."""
+
+
+class NotFound(StorageError):
+    """No such row for this account (also when it exists for another account)."""
+
+
+class Conflict(StorageError):
+    """The row would break a uniqueness rule (an e-mail already in use, say)."""

@@ -1,0 +1,158 @@
+"""Tables. Ids are random (80 bits) so they reveal neither counts nor other accounts' rows."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def new_id() -> str:
+    return secrets.token_hex(10)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator):
+    """Aware UTC datetimes in and out, also on SQLite, which keeps no time zone."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+def _when(**kwargs) -> Field:
+    return Field(sa_column=Column(UTCDateTime(), **kwargs))
+
+
+class MessageStatus:
+    RECEIVED = "received"
+    PROCESSED = "processed"
+    NO_DOCUMENTS = "no_documents"
+    FAILED = "failed"
+
+
+class Account(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    name: str
+    inbox_local: str = Field(unique=True, index=True)  # the random part of the inbox address
+    active: bool = True
+    allowed_senders: str = ""  # newline-separated addresses or @domains; empty: anyone
+    created_at: datetime = _when(nullable=False, default=utcnow)
+
+
+class User(SQLModel, table=True):
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    email: str = Field(unique=True, index=True)  # stored lower-case
+    password_hash: str
+    created_at: datetime = _when(nullable=False, default=utcnow)
+
+
+class WebSession(SQLModel, table=True):
+    token_hash: str = Field(primary_key=True)  # sha256 of the cookie value
+    user_id: str = Field(foreign_key="user.id", index=True)
+    account_id: str = Field(foreign_key="account.id")
+    csrf_token: str
+    expires_at: datetime = _when(nullable=False)
+
+
+class Message(SQLModel, table=True):
+    """One received mail for one account. The raw bytes live in the blob store."""
+
+    __table_args__ = (
+        Index("ix_message_account_received", "account_id", "received_at", "id"),
+        Index("ix_message_status_received", "status", "received_at"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id")
+    raw_sha256: str
+    raw_size: int
+    envelope_from: str = ""
+    envelope_to: str = ""
+    received_at: datetime = _when(nullable=False, default=utcnow)
+    status: str = MessageStatus.RECEIVED
+    reason: str = ""
+    sender: str = ""
+    subject: str = ""
+    message_id: str = Field(default="", index=True)  # the Message-ID header
+    text_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    html_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    attempts: int = 0
+    claimed_until: datetime | None = _when(nullable=True)
+    processed_at: datetime | None = _when(nullable=True)
+
+
+class Document(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("account_id", "message_id", "part_path"),
+        Index("ix_document_account_received", "account_id", "received_at", "id"),
+        Index("ix_document_account_sha", "account_id", "sha256"),
+    )
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id")
+    message_id: str = Field(foreign_key="message.id", index=True)
+    part_path: str
+    sha256: str
+    filename: str
+    content_type: str
+    kind: str
+    size: int
+    pages: int | None = None
+    encrypted: bool = False
+    unreadable: bool = False
+    reason: str = ""
+    from_archive: str | None = None
+    text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    # Copied from the message so the list needs no join and sorts on its own index.
+    sender: str = ""
+    subject: str = ""
+    received_at: datetime = _when(nullable=False, default=utcnow)
+    # Invoice fields; decimals are kept as exact strings.
+    invoice_source: str | None = None
+    invoice_type: str | None = None
+    invoice_number: str | None = None
+    issue_date: date | None = None
+    due_date: date | None = None
+    seller: str | None = None
+    seller_vat_id: str | None = None
+    buyer: str | None = None
+    buyer_reference: str | None = None
+    net_total: str | None = None
+    tax_total: str | None = None
+    total: str | None = None
+    amount_due: str | None = None
+    currency: str | None = None
+    profile: str | None = None
+
+
+class PartLog(SQLModel, table=True):
+    """One row per MIME part of a mail: what it was and what became of it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: str = Field(foreign_key="message.id", index=True)
+    position: int
+    path: str
+    declared_type: str
+    detected_type: str
+    filename: str
+    size: int
+    decision: str
+    reason: str
+    document_id: str | None = None

@@ -1,0 +1,26 @@
+"""Keyset cursors: opaque strings that point just after the last row of a page."""
+
+from __future__ import annotations
+
+import base64
+from datetime import datetime
+
+from storage.errors import StorageError
+
+
+class BadCursor(StorageError):
+    """The cursor was not made by us (or is from another listing)."""
+
+
+def encode_cursor(received_at: datetime, row_id: str) -> str:
+    raw = f"{received_at.isoformat()}|{row_id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        when, row_id = raw.split("|", 1)
+        return datetime.fromisoformat(when), row_id
+    except (ValueError, UnicodeDecodeError) as err:
+        raise BadCursor("invalid cursor") from err

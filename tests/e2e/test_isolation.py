@@ -1,0 +1,129 @@
+"""Contract point 4: one account never sees another's mails or documents."""
+
+from __future__ import annotations
+
+import email.policy
+import smtplib
+
+import pytest
+
+from tests.builders import make_mail, make_pdf
+from tests.service import Service, wait_for
+
+
+@pytest.fixture
+def two_accounts(service: Service):
+    alice = service.create_account("Alice SARL", "alice@alice.example")
+    bob = service.create_account("Bob AG", "bob@bob.example")
+    mail = make_mail(
+        to=alice.inbox_address,
+        subject="Secret invoice",
+        attachments=[("alice-secret.pdf", make_pdf(["secret"]), "application/pdf")],
+    )
+    with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
+        client.sendmail(
+            "s@supplier.example", [alice.inbox_address], mail.as_bytes(policy=email.policy.SMTP)
+        )
+    alice_client = service.client(alice)
+    (doc,) = wait_for(lambda: alice_client.get("/api/documents").json()["items"])
+    return service.client(bob), doc
+
+
+def test_bob_lists_nothing_of_alice(two_accounts):
+    bob, doc = two_accounts
+
+    assert bob.get("/api/documents").json()["items"] == []
+    assert bob.get("/api/messages").json()["items"] == []
+    assert "alice-secret.pdf" not in bob.get("/documents").text
+    assert "Secret invoice" not in bob.get("/messages").text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/documents/{doc}",
+        "/documents/{doc}/download",
+        "/api/documents/{doc}",
+        "/messages/{msg}",
+        "/api/messages/{msg}",
+    ],
+)
+def test_alices_ids_are_404_for_bob(two_accounts, path: str):
+    bob, doc = two_accounts
+
+    response = bob.get(path.format(doc=doc["id"], msg=doc["message"]))
+
+    assert response.status_code == 404
+    assert "secret" not in response.text.lower()
+
+
+@pytest.mark.parametrize("path", ["/documents", "/messages", "/inbox", "/documents/x/download"])
+def test_pages_need_a_login(service: Service, path: str):
+    response = service.client().get(path)
+
+    assert response.status_code == 303
+    assert response.headers["location"] == "/login"
+
+
+def test_api_without_login_is_401(service: Service):
+    assert service.client().get("/api/documents").status_code == 401
+
+
+def test_wrong_password_and_unknown_user_get_the_same_answer(service: Service):
+    service.create_account("Acme", "a@acme.example", password="right password")
+    client = service.client()
+    client.get("/login")
+    token = client.cookies.get("inbox_login_csrf")
+
+    wrong = client.post(
+        "/login", data={"email": "a@acme.example", "password": "nope", "csrf_token": token}
+    )
+    unknown = client.post(
+        "/login", data={"email": "x@acme.example", "password": "nope", "csrf_token": token}
+    )
+
+    assert wrong.status_code == unknown.status_code == 401
+    assert "Wrong e-mail or password" in wrong.text and "Wrong e-mail or password" in unknown.text
+
+
+def test_login_without_csrf_token_is_refused(service: Service):
+    service.create_account("Acme", "a@acme.example", password="right password")
+
+    response = service.client().post(
+        "/login", data={"email": "a@acme.example", "password": "right password"}
+    )
+
+    assert response.status_code == 403
+    assert "inbox_session" not in response.cookies
+
+
+def test_session_cookie_is_httponly_and_samesite_lax(service: Service):
+    account = service.create_account("Acme", "a@acme.example")
+    client = service.client()
+    client.get("/login")
+    response = client.post(
+        "/login",
+        data={
+            "email": account.email,
+            "password": account.password,
+            "csrf_token": client.cookies.get("inbox_login_csrf"),
+        },
+    )
+
+    cookie = next(
+        v
+        for k, v in response.headers.multi_items()
+        if k == "set-cookie" and v.startswith("inbox_session=")
+    )
+    assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+
+
+def test_logout_ends_the_session(service: Service):
+    account = service.create_account("Acme", "a@acme.example")
+    client = service.client(account)
+    page = client.get("/documents")
+    csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+
+    assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
+    client.cookies.clear()
+    assert client.get("/documents").status_code == 303

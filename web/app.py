@@ -1,0 +1,76 @@
+"""create_app(store, settings): the web application, built on demand, nothing at import."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from storage.db import Store
+from web import api, auth, downloads, pages
+from web.deps import LoginRequired
+from web.templating import make_environment, render
+
+SECURITY_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+    "script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class WebConfig:
+    mail_domain: str = "inbox.localhost"
+    secure_cookies: bool = False  # set when served over HTTPS
+
+    def inbox_address(self, local: str) -> str:
+        return f"{local}@{self.mail_domain}"
+
+
+def create_app(store: Store, settings: WebConfig) -> FastAPI:
+    app = FastAPI(title="invoice-inbox", docs_url=None, redoc_url=None)
+    app.state.store = store
+    app.state.settings = settings
+    app.state.templates = make_environment()
+    app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+    for module in (auth, downloads, pages, api):
+        app.include_router(module.router)
+
+    @app.get("/healthz")
+    def healthz() -> dict:
+        with store.session() as session:
+            session.connection().exec_driver_sql("SELECT 1")
+        return {"status": "ok"}
+
+    @app.exception_handler(LoginRequired)
+    async def to_login(request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse("/login", status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        if request.url.path.startswith("/api/") or request.url.path == "/healthz":
+            return JSONResponse(
+                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
+            )
+        return render(
+            request,
+            "error.html",
+            status_code=exc.status_code,
+            status=exc.status_code,
+            detail=exc.detail,
+        )
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return app

@@ -1,0 +1,71 @@
+"""Who is asking: one dependency decides, and every query is scoped by its answer."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+
+from storage.accounts import get_account, resume_session
+from storage.db import Store
+from storage.models import Account, WebSession
+
+SESSION_COOKIE = "inbox_session"
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    account: Account
+    session: WebSession
+
+
+class LoginRequired(Exception):
+    """Raised for pages: the app answers with a redirect to /login."""
+
+
+def get_store(request: Request) -> Store:
+    return request.app.state.store
+
+
+def _caller(request: Request) -> Caller | None:
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    store = get_store(request)
+    with store.session() as session:
+        row = resume_session(session=session, token=token)
+        if row is None:
+            return None
+        return Caller(account=get_account(session=session, account_id=row.account_id), session=row)
+
+
+def page_caller(request: Request) -> Caller:
+    caller = _caller(request)
+    if caller is None:
+        raise LoginRequired
+    return caller
+
+
+def api_caller(request: Request) -> Caller:
+    caller = _caller(request)
+    if caller is None:
+        raise HTTPException(status_code=401, detail="log in or send a valid token")
+    return caller
+
+
+async def check_csrf(request: Request, caller: Annotated[Caller, Depends(page_caller)]) -> Caller:
+    form = await request.form()
+    sent = str(form.get("csrf_token", ""))
+    if not hmac.compare_digest(sent, caller.session.csrf_token):
+        raise HTTPException(
+            status_code=403, detail="the form is out of date; reload the page and try again"
+        )
+    return caller
+
+
+PageCaller = Annotated[Caller, Depends(page_caller)]
+ApiCaller = Annotated[Caller, Depends(api_caller)]
+FormCaller = Annotated[Caller, Depends(check_csrf)]
+StoreDep = Annotated[Store, Depends(get_store)]
