@@ -86,7 +86,7 @@ def throughput(results: Results, work: Path, args) -> None:
     mails = {name: wire_mail(size, "invoices@inbox.localhost") for name, size in WORKLOADS.items()}
     for name, factory in chosen(args):
         for workload, mail in mails.items():
-            with factory(work / name) as target:
+            with factory(work / f"{name}-{workload}".replace(" ", "-")) as target:
                 for concurrency in args.concurrency:
                     row = measure(target, workload, dot_stuffed(mail), concurrency, args)
                     print(f"  {row.target} {workload} C={concurrency}: {row.mails_per_s:.1f}/s")

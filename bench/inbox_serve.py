@@ -46,9 +46,9 @@ def inbox_serve(work: Path) -> Iterator[tuple[targets.Target, Web]]:
 
 
 def _inbox(*args: str) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-m", "inbox", *args], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-m", "inbox", *args], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"inbox {' '.join(args)} failed: {done.stderr.strip()}")
     return json.loads(done.stdout)
 
 

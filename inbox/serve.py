@@ -16,10 +16,12 @@ from functools import partial
 
 import uvicorn
 
-from inbox.accept import accept
+from inbox.accept import Arrival, accept_batch
 from inbox.config import Settings
+from inbox.groupcommit import GroupCommit
 from inbox.sandbox import ExtractionPool
 from inbox.smtp import InboxHandler, InboxSMTP
+from inbox.spool import SpooledMessage
 from inbox.worker import Worker
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
@@ -54,7 +56,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     )
     handler = InboxHandler(
         find_account=partial(_find_account, store),
-        accept=partial(_accept, store),
+        accept=partial(_accept, GroupCommit(partial(accept_batch, store))),
         mail_domain=settings.mail_domain,
         max_recipients=settings.max_recipients,
         on_accepted=worker.wake,
@@ -64,6 +66,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     def new_session() -> InboxSMTP:
         protocol = InboxSMTP(
             handler,
+            spool_dir=store.blobs.tmp,  # same filesystem as the blobs: accept renames, not copies
             data_size_limit=settings.max_message_bytes,
             enable_SMTPUTF8=True,
             ident="invoice-inbox",
@@ -137,11 +140,12 @@ async def _find_account(store: Store, local: str) -> Account | None:
 
 
 async def _accept(
-    store: Store, raw: bytes, envelope_from: str, deliveries: list[Delivery]
+    committer: GroupCommit[Arrival, list[str]],
+    spool: SpooledMessage,
+    envelope_from: str,
+    deliveries: list[Delivery],
 ) -> list[str]:
-    return await asyncio.to_thread(
-        accept, store, raw=raw, envelope_from=envelope_from, deliveries=deliveries
-    )
+    return await committer.submit(Arrival(spool, envelope_from, deliveries))
 
 
 def _listen(host: str, port: int) -> socket.socket:

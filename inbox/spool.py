@@ -10,7 +10,8 @@ Contract with the handler's `handle_DATA(server, session, envelope)`:
   `envelope.original_content` stay None.
 - The file is complete but NOT fsync'd: whoever makes it durable fsyncs it, then
   `os.replace`s it away (the spool directory is on the blob store's filesystem for that).
-- The file lives until `handle_DATA` returns; a file still at `path` then is deleted.
+- The file lives until `handle_DATA` returns; a file still at `path` then is deleted
+  (not when the connection was lost meanwhile: an accept in flight may still move it).
 - Refused messages never reach the handler: a line too long gets `500 5.5.2`, too much
   data `552 5.3.4` (stock aiosmtpd sends no enhanced code), after the rest of DATA is read.
 - If the spool file cannot be written, the rest of DATA is still read (so the session stays
@@ -154,7 +155,11 @@ class SpoolingSMTP(SMTP):
         try:
             if "DATA" in self._handle_hooks:
                 status = await self._call_handler_hook("DATA")
-        finally:
-            message.path.unlink(missing_ok=True)  # still here means the handler did not keep it
+        except asyncio.CancelledError:
+            raise  # connection lost: the handler may still be moving the file in another thread
+        except BaseException:
+            message.path.unlink(missing_ok=True)
+            raise
+        message.path.unlink(missing_ok=True)  # still here means the handler did not keep it
         self._set_post_data_state()
         await self.push("250 OK" if status is MISSING else status)

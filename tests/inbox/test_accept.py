@@ -1,0 +1,67 @@
+"""accept_batch on a real SQLite file and blob directory: blobs first, then one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from sqlmodel import select
+
+from inbox.accept import AcceptError, Arrival, accept_batch
+from inbox.spool import SpooledMessage
+from storage.accounts import create_account
+from storage.db import Store, open_store
+from storage.messages import Delivery
+from storage.models import Message
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = open_store(tmp_path / "data")
+    yield store
+    store.engine.dispose()
+
+
+def spooled(store: Store, raw: bytes) -> SpooledMessage:
+    path = store.blobs.tmp / f"spool-{hashlib.sha1(raw).hexdigest()}"  # noqa: S324 (a name)
+    path.write_bytes(raw)
+    return SpooledMessage(path=path, size=len(raw), sha256=hashlib.sha256(raw).hexdigest())
+
+
+def deliveries(store: Store, *names: str) -> list[Delivery]:
+    with store.session() as session:
+        accounts = [
+            create_account(session=session, name=n, email=f"{n}@example.org", password="pw-12345")
+            for n in names
+        ]
+    return [Delivery(account=a, envelope_to=f"{a.inbox_local}@inbox.localhost") for a in accounts]
+
+
+def test_a_batch_becomes_blobs_and_one_row_per_account_and_mail(store: Store) -> None:
+    acme, both = deliveries(store, "acme"), deliveries(store, "x", "y")
+    first, second = spooled(store, b"Subject: 1\r\n\r\none\r\n"), spooled(store, b"two\r\n")
+
+    ids = accept_batch(store, [Arrival(first, "a@b.example", acme), Arrival(second, "", both)])
+
+    assert [len(i) for i in ids] == [1, 2]
+    for spool, raw in ((first, b"Subject: 1\r\n\r\none\r\n"), (second, b"two\r\n")):
+        assert store.blobs.read(spool.sha256) == raw
+        assert not spool.path.exists()  # renamed into place, not copied
+    with store.session() as session:
+        rows = {m.id: m for m in session.exec(select(Message)).all()}
+    assert set(rows) == {*ids[0], *ids[1]}
+    assert {(rows[i].raw_sha256, rows[i].raw_size) for i in ids[1]} == {(second.sha256, 5)}
+
+
+def test_a_batch_that_cannot_be_made_durable_records_nothing(store: Store) -> None:
+    acme = deliveries(store, "acme")
+    good = spooled(store, b"good\r\n")
+    gone = spooled(store, b"gone\r\n")
+    gone.path.unlink()  # e.g. the spool file vanished: the whole batch must be retried
+
+    with pytest.raises(AcceptError, match="FileNotFoundError"):
+        accept_batch(store, [Arrival(good, "", acme), Arrival(gone, "", acme)])
+
+    with store.session() as session:
+        assert session.exec(select(Message)).all() == []
