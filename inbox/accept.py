@@ -1,14 +1,18 @@
 """Durable accept: spooled mails become blobs and their Message rows are committed, in batches.
 
-Only when `accept_batch` returns may the SMTP side answer 250 to the mails in it
-(reliability contract, point 1). It blocks on disk and database; `serve` runs it through
-`GroupCommit`, so mails that arrive together share one fsync round and one transaction.
+Only when `DurableAccept` returns may the SMTP side answer 250 (reliability contract,
+point 1). Two group commits form a pipeline: a batch's files are fsync'd and renamed
+into the blob store (`store_blobs`), then its rows are committed in one transaction
+(`record_rows`); meanwhile the next batch's files are already being made durable.
+Blob first, row second: an orphan blob is harmless, a row pointing at nothing is not.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
+from inbox.groupcommit import GroupCommit
 from inbox.spool import SpooledMessage
 from storage.db import Store
 from storage.messages import Delivery, record_received
@@ -20,21 +24,39 @@ class AcceptError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Arrival:
-    """A mail received in full and spooled, waiting to be made durable."""
+    """A mail received in full and spooled, its file already a durable blob."""
 
     spool: SpooledMessage
     envelope_from: str
     deliveries: list[Delivery]
 
 
-def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
-    """Make every spooled mail a blob, then record one Message per account and mail.
+class DurableAccept:
+    """`await accept(spool, envelope_from, deliveries)` -> the new message ids."""
 
-    Returns the message ids of each arrival, in order. Blob first, row second: an orphan
-    blob is harmless, a row pointing at nothing is not.
-    """
+    def __init__(self, store: Store) -> None:
+        self._blobs = GroupCommit(partial(store_blobs, store))
+        self._rows = GroupCommit(partial(record_rows, store))
+
+    async def __call__(
+        self, spool: SpooledMessage, envelope_from: str, deliveries: list[Delivery]
+    ) -> list[str]:
+        await self._blobs.submit(spool)
+        return await self._rows.submit(Arrival(spool, envelope_from, deliveries))
+
+
+def store_blobs(store: Store, spools: list[SpooledMessage]) -> list[None]:
+    """Make every spooled file a durable blob, in one round of fsyncs."""
     try:
-        store.blobs.adopt_all([(a.spool.path, a.spool.sha256) for a in arrivals])
+        store.blobs.adopt_all([(spool.path, spool.sha256) for spool in spools])
+    except Exception as err:  # disk full, I/O error, ...: transient for the senders
+        raise AcceptError(f"{type(err).__name__}: {err}") from err
+    return [None] * len(spools)
+
+
+def record_rows(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
+    """One transaction: a Message per account and mail. Returns each arrival's message ids."""
+    try:
         with store.session() as session:
             recorded = [
                 record_received(
@@ -47,7 +69,6 @@ def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
                 for a in arrivals
             ]
             session.flush()
-            ids = [[m.id for m in messages] for messages in recorded]
-    except Exception as err:  # disk full, database locked too long, ...: transient for senders
+            return [[m.id for m in messages] for messages in recorded]
+    except Exception as err:  # database locked too long, disk full, ...: transient for senders
         raise AcceptError(f"{type(err).__name__}: {err}") from err
-    return ids

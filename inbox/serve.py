@@ -16,21 +16,21 @@ from functools import partial
 
 import uvicorn
 
-from inbox.accept import Arrival, accept_batch
+from inbox.accept import DurableAccept
 from inbox.config import Settings
-from inbox.groupcommit import GroupCommit
+from inbox.recent import RecentAnswers
 from inbox.sandbox import ExtractionPool
 from inbox.smtp import InboxHandler, InboxSMTP
-from inbox.spool import SpooledMessage
 from inbox.worker import Worker
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
-from storage.messages import Delivery, release_claims
+from storage.messages import release_claims
 from storage.models import Account
 from web.app import WebConfig, create_app
 
 log = logging.getLogger("inbox.serve")
 DRAIN_SECONDS = 30  # how long SIGTERM waits for mails in the middle of DATA
+ACCOUNT_CACHE_SECONDS = 2.0  # an account change reaches RCPT checks within this time
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -55,8 +55,8 @@ async def serve(settings: Settings, *, ready=print) -> None:
         lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
     )
     handler = InboxHandler(
-        find_account=partial(_find_account, store),
-        accept=partial(_accept, GroupCommit(partial(accept_batch, store))),
+        find_account=RecentAnswers(partial(_find_account, store), ttl=ACCOUNT_CACHE_SECONDS),
+        accept=DurableAccept(store),
         mail_domain=settings.mail_domain,
         max_recipients=settings.max_recipients,
         on_accepted=worker.wake,
@@ -137,15 +137,6 @@ async def _find_account(store: Store, local: str) -> Account | None:
             return accounts_for_locals(session=session, locals_=[local]).get(local)
 
     return await asyncio.to_thread(lookup)
-
-
-async def _accept(
-    committer: GroupCommit[Arrival, list[str]],
-    spool: SpooledMessage,
-    envelope_from: str,
-    deliveries: list[Delivery],
-) -> list[str]:
-    return await committer.submit(Arrival(spool, envelope_from, deliveries))
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -1,14 +1,15 @@
-"""accept_batch on a real SQLite file and blob directory: blobs first, then one transaction."""
+"""Durable accept on a real SQLite file and blob directory: blobs first, then one transaction."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
-from inbox.accept import AcceptError, Arrival, accept_batch
+from inbox.accept import AcceptError, Arrival, DurableAccept, record_rows, store_blobs
 from inbox.spool import SpooledMessage
 from storage.accounts import create_account
 from storage.db import Store, open_store
@@ -42,7 +43,8 @@ def test_a_batch_becomes_blobs_and_one_row_per_account_and_mail(store: Store) ->
     acme, both = deliveries(store, "acme"), deliveries(store, "x", "y")
     first, second = spooled(store, b"Subject: 1\r\n\r\none\r\n"), spooled(store, b"two\r\n")
 
-    ids = accept_batch(store, [Arrival(first, "a@b.example", acme), Arrival(second, "", both)])
+    store_blobs(store, [first, second])
+    ids = record_rows(store, [Arrival(first, "a@b.example", acme), Arrival(second, "", both)])
 
     assert [len(i) for i in ids] == [1, 2]
     for spool, raw in ((first, b"Subject: 1\r\n\r\none\r\n"), (second, b"two\r\n")):
@@ -54,14 +56,30 @@ def test_a_batch_becomes_blobs_and_one_row_per_account_and_mail(store: Store) ->
     assert {(rows[i].raw_sha256, rows[i].raw_size) for i in ids[1]} == {(second.sha256, 5)}
 
 
-def test_a_batch_that_cannot_be_made_durable_records_nothing(store: Store) -> None:
+def test_concurrent_mails_are_accepted_in_batches_each_getting_its_own_ids(store: Store) -> None:
     acme = deliveries(store, "acme")
-    good = spooled(store, b"good\r\n")
+    raws = [f"mail {n}\r\n".encode() for n in range(20)]
+    accept = DurableAccept(store)
+
+    async def send_all() -> list[list[str]]:
+        return await asyncio.gather(*(accept(spooled(store, r), "", acme) for r in raws))
+
+    ids = asyncio.run(send_all())
+
+    with store.session() as session:
+        rows = {m.id: m for m in session.exec(select(Message)).all()}
+    assert len(rows) == 20
+    for [message_id], raw in zip(ids, raws, strict=True):
+        assert store.blobs.read(rows[message_id].raw_sha256) == raw
+
+
+def test_a_mail_whose_file_cannot_be_made_durable_gets_no_row(store: Store) -> None:
+    acme = deliveries(store, "acme")
     gone = spooled(store, b"gone\r\n")
-    gone.path.unlink()  # e.g. the spool file vanished: the whole batch must be retried
+    gone.path.unlink()  # e.g. the spool file vanished: the sender must retry
 
     with pytest.raises(AcceptError, match="FileNotFoundError"):
-        accept_batch(store, [Arrival(good, "", acme), Arrival(gone, "", acme)])
+        asyncio.run(DurableAccept(store)(gone, "", acme))
 
     with store.session() as session:
         assert session.exec(select(Message)).all() == []
