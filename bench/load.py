@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 
@@ -35,30 +36,32 @@ class Budget:
     started: int = 0
     began: float = field(default_factory=time.monotonic)
 
-    async def take(self) -> bool:
+    async def take(self) -> int | None:
+        """The number of the next mail to send (waiting for its time when paced), or None."""
         if self.started >= self.count or time.monotonic() >= self.deadline:
-            return False
+            return None
         slot = self.started
         self.started += 1
         if self.interval:
             await asyncio.sleep(max(0.0, self.began + slot * self.interval - time.monotonic()))
-        return True
+        return slot
 
 
 async def drive(
-    host: str, port: int, data: bytes, *, sender: str, recipient: str,
+    host: str, port: int, mails: Sequence[bytes], *, sender: str, recipient: str,
     concurrency: int, count: int, seconds: float, warmup: bool = True, rate: float = 0.0,
 ) -> LoadResult:  # fmt: skip
-    """Send `data` (dot-stuffed, with its end line) up to `count` times within `seconds`."""
+    """Send up to `count` mails within `seconds`, taking `mails` (dot-stuffed, with their end
+    lines) in turn."""
     sessions = [await _Session.open(host, port) for _ in range(concurrency)]
     try:
         if warmup:  # one mail per connection, outside the measurement
-            await asyncio.gather(*(s.send(data, sender, recipient) for s in sessions))
+            await asyncio.gather(*(s.send(mails[0], sender, recipient) for s in sessions))
         result = LoadResult()
         interval = 1 / rate if rate else 0.0
         budget = Budget(count=count, deadline=time.monotonic() + seconds, interval=interval)
         start = time.monotonic()
-        await asyncio.gather(*(s.loop(data, sender, recipient, budget, result) for s in sessions))
+        await asyncio.gather(*(s.loop(mails, sender, recipient, budget, result) for s in sessions))
         result.seconds = time.monotonic() - start
         return result
     finally:
@@ -79,9 +82,15 @@ class _Session:
         return session
 
     async def loop(
-        self, data: bytes, sender: str, recipient: str, budget: Budget, result: LoadResult
+        self,
+        mails: Sequence[bytes],
+        sender: str,
+        recipient: str,
+        budget: Budget,
+        result: LoadResult,
     ) -> None:
-        while await budget.take():
+        while (slot := await budget.take()) is not None:
+            data = mails[slot % len(mails)]
             began = time.monotonic()
             reply = await self.send(data, sender, recipient)
             done = time.monotonic()

@@ -14,20 +14,22 @@ Contract with the handler's `handle_DATA(server, session, envelope)`:
   (not when the connection was lost meanwhile: an accept in flight may still move it).
 - Refused messages never reach the handler: a line too long gets `500 5.5.2`, too much
   data `552 5.3.4` (stock aiosmtpd sends no enhanced code), after the rest of DATA is read.
-- If the spool file cannot be written, the rest of DATA is still read (so the session stays
-  in step), then `SpoolError` goes to `handle_exception`, which should answer `451 4.3.0`.
+- If the spool file cannot be created or written, the rest of DATA is still read (so the
+  session stays in step), then `SpoolError` goes to `handle_exception`, which should
+  answer `451 4.3.0`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from aiosmtpd.smtp import MISSING, SMTP, Envelope, syntax
 
@@ -58,27 +60,53 @@ class SpoolEnvelope(Envelope):
 
 
 class SpoolFile:
-    """A temp file in the spool directory, with the size and sha256 of what was written."""
+    """A temp file in the spool directory, with the size and sha256 of what was written.
+
+    A failure to create or write it does not raise at once: the client is still sending
+    DATA, and its end must be read before any reply. The first error is kept; `finish`
+    raises it as SpoolError.
+    """
 
     def __init__(self, directory: Path) -> None:
-        fd, name = tempfile.mkstemp(dir=directory, prefix="data-")
-        self.path = Path(name)
-        self._file = os.fdopen(fd, "wb")
+        self.path: Path | None = None
+        self._file: BinaryIO | None = None
+        self._error: OSError | None = None
         self._sha256 = hashlib.sha256()
         self.size = 0
+        try:
+            fd, name = tempfile.mkstemp(dir=directory, prefix="data-")
+            self.path = Path(name)
+            self._file = os.fdopen(fd, "wb")
+        except OSError as err:
+            self._error = err
 
-    def write(self, data: bytes) -> None:
+    def write(self, data: bytes | bytearray) -> None:
+        if self._error is not None or self._file is None:
+            return
+        try:
+            self._file.write(data)
+        except OSError as err:
+            self._error = err
+            return
         self._sha256.update(data)
-        self._file.write(data)
         self.size += len(data)
 
     def finish(self) -> SpooledMessage:
-        self._file.close()
+        try:
+            if self._file is not None:
+                self._file.close()
+        except OSError as err:
+            self._error = self._error or err
+        if self._error is not None or self.path is None:
+            raise SpoolError(f"cannot spool DATA: {self._error}") from self._error
         return SpooledMessage(path=self.path, size=self.size, sha256=self._sha256.hexdigest())
 
     def discard(self) -> None:
-        self._file.close()
-        self.path.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):
+            if self._file is not None:
+                self._file.close()
+        if self.path is not None:
+            self.path.unlink(missing_ok=True)
 
 
 class SpoolingSMTP(SMTP):
@@ -106,32 +134,26 @@ class SpoolingSMTP(SMTP):
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
         decoder = DataDecoder(size_limit=self.data_size_limit, line_limit=self.line_length_limit)
-        spool: SpoolFile | None = None
+        spool = await asyncio.to_thread(SpoolFile, self.spool_dir)
         try:
-            spool = await asyncio.to_thread(SpoolFile, self.spool_dir)
-            failure = await self._receive(decoder, spool)
-            message = await asyncio.to_thread(spool.finish)
+            await self._receive(decoder, spool)
+            if decoder.outcome is DataOutcome.NOMINAL:
+                message = await asyncio.to_thread(spool.finish)
         except BaseException:
-            if spool is not None:
-                spool.discard()  # closing and unlinking a temp file is quick enough here
+            spool.discard()  # closing and unlinking a temp file is quick enough here
+            self._set_post_data_state()
             raise
-        if failure is not None or decoder.outcome is not DataOutcome.NOMINAL:
+        if decoder.outcome is not DataOutcome.NOMINAL:
             await asyncio.to_thread(spool.discard)
             self._set_post_data_state()
-            if failure is not None:
-                raise SpoolError(f"cannot spool DATA: {failure}") from failure
-            await self.push(
-                replies.LINE_TOO_LONG
-                if decoder.outcome is DataOutcome.TOO_LONG
-                else replies.MESSAGE_TOO_LARGE
-            )
+            too_long = decoder.outcome is DataOutcome.TOO_LONG
+            await self.push(replies.LINE_TOO_LONG if too_long else replies.MESSAGE_TOO_LARGE)
             return
         await self._deliver(message)
 
-    async def _receive(self, decoder: DataDecoder, spool: SpoolFile) -> OSError | None:
-        """Read DATA to its end, writing what the decoder yields. Returns a write error, if any."""
+    async def _receive(self, decoder: DataDecoder, spool: SpoolFile) -> None:
+        """Read DATA to its end, writing what the decoder yields."""
         pending = bytearray()
-        failure: OSError | None = None
         while not decoder.done:
             try:
                 # Every ".\r\n" ends a chunk, so no chunk runs past the end of DATA.
@@ -140,13 +162,8 @@ class SpoolingSMTP(SMTP):
                 chunk = await self._reader.read(overrun.consumed)
             pending += decoder.feed(chunk)
             if len(pending) >= WRITE_BATCH or decoder.done:
-                if failure is None:
-                    try:
-                        await asyncio.to_thread(spool.write, pending)
-                    except OSError as err:
-                        failure = err  # keep reading: the end of DATA must still be answered
+                await asyncio.to_thread(spool.write, pending)
                 pending.clear()
-        return failure
 
     async def _deliver(self, message: SpooledMessage) -> None:
         assert isinstance(self.envelope, SpoolEnvelope)

@@ -243,3 +243,21 @@ def test_handler_sees_size_and_sha256_of_the_unstuffed_mail(loop_thread, tmp_pat
     assert spooled.sha256 == hashlib.sha256(stored).hexdigest()
     assert content is None
     assert list(tmp_path.iterdir()) == []  # not kept by the handler: deleted after it returned
+
+
+def test_a_spool_that_cannot_be_written_is_answered_after_the_end_of_data(
+    loop_thread, tmp_path
+) -> None:
+    class Failing:
+        async def handle_DATA(self, server, session, envelope) -> str:
+            raise AssertionError("never called: nothing was spooled")
+
+        async def handle_exception(self, error: Exception) -> str:
+            return f"451 4.3.0 {type(error).__name__}"
+
+    missing = tmp_path / "no-such-dir"
+    port = loop_thread.serve(lambda: SpoolingSMTP(Failing(), spool_dir=missing))
+    transcript = asyncio.run(converse(port, session_pieces(b"MAIL FROM:<x@y>\r\nline", [])))
+    replies_after_data = [line for line in transcript if line[:3] in (b"451", b"500", b"221")]
+    # Both mails refused for a retry, no DATA line taken for a command, and still in step:
+    assert replies_after_data == [b"451 4.3.0 SpoolError"] * 2 + [b"221 Bye"]
