@@ -1,9 +1,8 @@
 """Durable accept: spooled mails become blobs and their Message rows are committed, in batches.
 
 Only when `DurableAccept` returns may the SMTP side answer 250 (reliability contract,
-point 1). Two group commits form a pipeline: a batch's files are fsync'd and renamed
-into the blob store (`store_blobs`), then its rows are committed in one transaction
-(`record_rows`); meanwhile the next batch's files are already being made durable.
+point 1). Mails that arrive while a batch is being made durable form the next batch
+(`GroupCommit`): one round of fsyncs and one transaction serve them all.
 Blob first, row second: an orphan blob is harmless, a row pointing at nothing is not.
 """
 
@@ -24,7 +23,7 @@ class AcceptError(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Arrival:
-    """A mail received in full and spooled, its file already a durable blob."""
+    """A mail received in full and spooled, waiting to be made durable."""
 
     spool: SpooledMessage
     envelope_from: str
@@ -35,28 +34,19 @@ class DurableAccept:
     """`await accept(spool, envelope_from, deliveries)` -> the new message ids."""
 
     def __init__(self, store: Store) -> None:
-        self._blobs = GroupCommit(partial(store_blobs, store))
-        self._rows = GroupCommit(partial(record_rows, store))
+        self._batches = GroupCommit(partial(accept_batch, store))
 
     async def __call__(
         self, spool: SpooledMessage, envelope_from: str, deliveries: list[Delivery]
     ) -> list[str]:
-        await self._blobs.submit(spool)
-        return await self._rows.submit(Arrival(spool, envelope_from, deliveries))
+        return await self._batches.submit(Arrival(spool, envelope_from, deliveries))
 
 
-def store_blobs(store: Store, spools: list[SpooledMessage]) -> list[None]:
-    """Make every spooled file a durable blob, in one round of fsyncs."""
+def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
+    """Make every spooled file a durable blob, then record one Message per account and mail
+    in one transaction. Returns each arrival's message ids, in order."""
     try:
-        store.blobs.adopt_all([(spool.path, spool.sha256) for spool in spools])
-    except Exception as err:  # disk full, I/O error, ...: transient for the senders
-        raise AcceptError(f"{type(err).__name__}: {err}") from err
-    return [None] * len(spools)
-
-
-def record_rows(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
-    """One transaction: a Message per account and mail. Returns each arrival's message ids."""
-    try:
+        store.blobs.adopt_all([(a.spool.path, a.spool.sha256) for a in arrivals])
         with store.session() as session:
             recorded = [
                 record_received(
@@ -70,5 +60,5 @@ def record_rows(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
             ]
             session.flush()
             return [[m.id for m in messages] for messages in recorded]
-    except Exception as err:  # database locked too long, disk full, ...: transient for senders
+    except Exception as err:  # disk full, database locked too long, ...: transient for senders
         raise AcceptError(f"{type(err).__name__}: {err}") from err

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from inbox.accept import AcceptError, Arrival, DurableAccept, record_rows, store_blobs
+from inbox.accept import AcceptError, Arrival, DurableAccept, accept_batch
 from inbox.spool import SpooledMessage
 from storage.accounts import create_account
 from storage.db import Store, open_store
@@ -43,8 +43,7 @@ def test_a_batch_becomes_blobs_and_one_row_per_account_and_mail(store: Store) ->
     acme, both = deliveries(store, "acme"), deliveries(store, "x", "y")
     first, second = spooled(store, b"Subject: 1\r\n\r\none\r\n"), spooled(store, b"two\r\n")
 
-    store_blobs(store, [first, second])
-    ids = record_rows(store, [Arrival(first, "a@b.example", acme), Arrival(second, "", both)])
+    ids = accept_batch(store, [Arrival(first, "a@b.example", acme), Arrival(second, "", both)])
 
     assert [len(i) for i in ids] == [1, 2]
     for spool, raw in ((first, b"Subject: 1\r\n\r\none\r\n"), (second, b"two\r\n")):
