@@ -133,9 +133,7 @@ def memory(results: Results, work: Path, args) -> None:
                 )
             )  # fmt: skip
             peak = targets.peak_rss_bytes(target.process.pid)
-        results.notes[f"peak RSS, 32 x {len(data) / MB:.0f} MB at once, {name}"] = (
-            f"{peak / MB:.0f} MB"
-        )
+        results.notes[f"peak RSS, 32 x {len(data) / MB:.0f} MB at once, {name}"] = f"{peak / MB:.0f} MB"
         print(f"  {name:16} peak RSS {peak / MB:.0f} MB")
 
 
@@ -161,9 +159,7 @@ def distinct_mails(count: int) -> list[bytes]:
     once per account (duplicates), and never listed again."""
     pdfs = invoice_pdfs(100 * KB, list(range(1, count + 1)))
     return [
-        dot_stuffed(
-            invoice_mail(pdf, sender=SENDER, recipient="invoices@inbox.localhost", number=n)
-        )
+        dot_stuffed(invoice_mail(pdf, sender=SENDER, recipient="invoices@inbox.localhost", number=n))
         for n, pdf in enumerate(pdfs, start=1)
     ]
 
@@ -192,9 +188,9 @@ def pipeline(results: Results, work: Path) -> None:
         )
         delays = [seen[i] - t for i, t in zip(ids, accepted, strict=True) if i in seen]
         p50, p99 = percentile(delays, 0.5), percentile(delays, 0.99)
-        results.notes[
-            f"250 -> listed at {rate:.0f} mails/s (half the drain rate), {count} mails"
-        ] = f"p50 {_ms(p50):.0f} ms, p99 {_ms(p99):.0f} ms, {len(delays)}/{count} listed"
+        results.notes[f"250 -> listed at {rate:.0f} mails/s (half the drain rate), {count} mails"] = (
+            f"p50 {_ms(p50):.0f} ms, p99 {_ms(p99):.0f} ms, {len(delays)}/{count} listed"
+        )
 
 
 def _stop(signum: int, _frame) -> None:

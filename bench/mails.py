@@ -60,15 +60,9 @@ def invoice_mail(pdf: bytes, *, sender: str, recipient: str, number: int = 1001)
     mail["Subject"] = f"Invoice INV-2026-{number}"
     mail["Date"] = formatdate()
     mail["Message-ID"] = f"<inv-{number}@acme.example>"
-    mail.set_content(
-        f"Dear customer,\n\nplease find attached invoice INV-2026-{number}.\n\nACME Billing\n"
-    )
-    mail.add_alternative(
-        "<p>Dear customer,</p><p>please find attached <b>invoice</b>.</p>", subtype="html"
-    )
-    mail.add_attachment(
-        pdf, maintype="application", subtype="pdf", filename=f"INV-2026-{number}.pdf"
-    )
+    mail.set_content(f"Dear customer,\n\nplease find attached invoice INV-2026-{number}.\n\nACME Billing\n")
+    mail.add_alternative("<p>Dear customer,</p><p>please find attached <b>invoice</b>.</p>", subtype="html")
+    mail.add_attachment(pdf, maintype="application", subtype="pdf", filename=f"INV-2026-{number}.pdf")
     return mail.as_bytes(policy=SMTP)
 
 

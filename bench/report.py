@@ -52,9 +52,7 @@ def percentile(values: list[float], fraction: float) -> float | None:
 
 
 def markdown(results: Results) -> str:
-    head = (
-        "| target | generator | workload | C | mails | mails/s | MB/s | p50 ms | p99 ms | vs sink |"
-    )
+    head = "| target | generator | workload | C | mails | mails/s | MB/s | p50 ms | p99 ms | vs sink |"
     lines = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results.rows:
         lines.append(

@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from inbox.config import ConfigError, Settings
+from inbox.evaluate import add_parser as add_evaluate_parser
 
 SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
     "--data-dir": "data_dir",
@@ -32,9 +33,7 @@ class CommandError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
     try:
         settings = Settings.from_env(
@@ -50,57 +49,49 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="inbox", description="invoice-inbox: every invoice mailed in becomes a document."
     )
+    settings = argparse.ArgumentParser(add_help=False)
+    for flag, field in SETTING_FLAGS.items():
+        settings.add_argument(flag, dest=field, default=None, help=f"(env INBOX_{field.upper()})")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    def command(name: str, run, help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
-        for flag, field in SETTING_FLAGS.items():
-            sub.add_argument(flag, dest=field, default=None, help=f"(env INBOX_{field.upper()})")
+    def command(group, name: str, run, help: str) -> argparse.ArgumentParser:
+        sub = group.add_parser(name, help=help, description=help, parents=[settings])
         sub.set_defaults(run=run)
         return sub
 
-    command("serve", _serve, "run SMTP, the worker and the web in one process")
+    def group(name: str, help: str):
+        return commands.add_parser(name, help=help).add_subparsers(required=True, metavar="ACTION")
 
-    account = commands.add_parser("account", help="manage accounts").add_subparsers(
-        required=True, metavar="ACTION"
-    )
-    create = account.add_parser("create", help="create an account and its first user")
+    command(commands, "serve", _serve, "run SMTP, the worker and the web in one process")
+
+    accounts = group("account", "manage accounts")
+    create = command(accounts, "create", _account_create, "create an account and its first user")
     create.add_argument("name")
     create.add_argument("--email", required=True)
-    create.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
+    create.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
     create.add_argument("--json", action="store_true")
-    listing = account.add_parser("list", help="list accounts with their inbox addresses")
+    listing = command(accounts, "list", _account_list, "list accounts with their inbox addresses")
     listing.add_argument("--json", action="store_true")
-    for sub, run in ((create, _account_create), (listing, _account_list)):
-        for flag, field in SETTING_FLAGS.items():
-            sub.add_argument(flag, dest=field, default=None)
-        sub.set_defaults(run=run)
 
-    user = commands.add_parser("user", help="manage users").add_subparsers(
-        required=True, metavar="ACTION"
-    )
-    add = user.add_parser("add", help="add a user to an account (by id, name or a user's e-mail)")
-    add.add_argument("account")
+    add = command(group("user", "manage users"), "add", _user_add, "add a user to an account")
+    add.add_argument("account", help="account id, name or a user's e-mail")
     add.add_argument("email")
     add.add_argument("--password-stdin", action="store_true")
     add.add_argument("--json", action="store_true")
-    for flag, field in SETTING_FLAGS.items():
-        add.add_argument(flag, dest=field, default=None)
-    add.set_defaults(run=_user_add)
 
-    reprocess = command("reprocess", _reprocess, "process a received mail again (idempotent)")
+    token = command(group("token", "API tokens"), "create", _token_create, "a bearer token for the JSON API")
+    token.add_argument("account", help="account id, name or a user's e-mail")
+    token.add_argument("--name", default="automation", help="what the token is for")
+
+    reprocess = command(commands, "reprocess", _reprocess, "process a received mail again (idempotent)")
     reprocess.add_argument("message_id")
 
-    send = command("send-test", _send_test, "send a realistic invoice mail over SMTP")
+    add_evaluate_parser(commands).set_defaults(run=_evaluate)
+
+    send = command(commands, "send-test", _send_test, "send a realistic invoice mail over SMTP")
     send.add_argument("--to", required=True, help="an inbox address")
-    send.add_argument(
-        "--from", dest="sender", default="Acme Supplies Ltd <billing@acme-supplies.example>"
-    )
-    send.add_argument(
-        "--attach", type=Path, help="attach this file instead of the generated invoice PDF"
-    )
+    send.add_argument("--from", dest="sender", default="Acme Supplies Ltd <billing@acme-supplies.example>")
+    send.add_argument("--attach", type=Path, help="attach this file instead of the generated invoice PDF")
     return parser
 
 
@@ -162,9 +153,7 @@ def _account_create(args, settings: Settings) -> int:
     store = open_store(settings.data_dir, settings.database_url)
     try:
         with store.session() as session:
-            account = create_account(
-                session=session, name=args.name, email=args.email, password=password
-            )
+            account = create_account(session=session, name=args.name, email=args.email, password=password)
     except Conflict as err:
         raise CommandError(str(err)) from err
     result = {
@@ -199,9 +188,7 @@ def _account_list(args, settings: Settings) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            print(
-                f"{row['id']}  {row['name']}  {row['inbox_address']}  users: {', '.join(row['users'])}"
-            )
+            print(f"{row['id']}  {row['name']}  {row['inbox_address']}  users: {', '.join(row['users'])}")
     return 0
 
 
@@ -215,15 +202,30 @@ def _user_add(args, settings: Settings) -> int:
     try:
         with store.session() as session:
             account = find_account(session=session, key=args.account)
-            user = add_user(
-                session=session, account_id=account.id, email=args.email, password=password
-            )
+            user = add_user(session=session, account_id=account.id, email=args.email, password=password)
     except (Conflict, NotFound) as err:
         raise CommandError(str(err)) from err
     result = {"id": user.id, "account_id": account.id, "email": user.email}
     if generated:
         result["password"] = password
     _print(result, args.json)
+    return 0
+
+
+def _token_create(args, settings: Settings) -> int:
+    from storage.accounts import find_account
+    from storage.db import open_store
+    from storage.errors import NotFound
+    from storage.tokens import create_token
+
+    store = open_store(settings.data_dir, settings.database_url)
+    try:
+        with store.session() as session:
+            account = find_account(session=session, key=args.account)
+            secret = create_token(session=session, account_id=account.id, name=args.name)
+    except NotFound as err:
+        raise CommandError(str(err)) from err
+    print(secret)
     return 0
 
 
@@ -261,6 +263,14 @@ def _reprocess(args, settings: Settings) -> int:
     return 0
 
 
+def _evaluate(args, settings: Settings) -> int:
+    if not args.directory.is_dir():
+        raise CommandError(f"{args.directory}: not a directory")
+    if not args.expected.is_file():
+        raise CommandError(f"--expected {args.expected}: no such file")
+    return args.handler(args)
+
+
 def _send_test(args, settings: Settings) -> int:
     from inbox.sendtest import SendError, build_test_invoice, send
 
@@ -270,9 +280,7 @@ def _send_test(args, settings: Settings) -> int:
     try:
         reply = send(mail, host=settings.host, port=settings.smtp_port)
     except (SendError, OSError) as err:
-        raise CommandError(
-            f"sending to {settings.host}:{settings.smtp_port} failed: {err}"
-        ) from err
+        raise CommandError(f"sending to {settings.host}:{settings.smtp_port} failed: {err}") from err
     print(reply)
     return 0
 

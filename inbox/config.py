@@ -46,9 +46,7 @@ class Settings:
                 raise ConfigError(f"INBOX_{name.upper()}: {port} is not a TCP port")
         for name in ("max_message_bytes", "max_recipients", "workers", "parse_memory_mb"):
             if getattr(self, name) < 1:
-                raise ConfigError(
-                    f"INBOX_{name.upper()}: must be at least 1, got {getattr(self, name)}"
-                )
+                raise ConfigError(f"INBOX_{name.upper()}: must be at least 1, got {getattr(self, name)}")
         if self.parse_timeout <= 0:
             raise ConfigError(f"INBOX_PARSE_TIMEOUT: must be positive, got {self.parse_timeout}")
         if "@" in self.mail_domain or not self.mail_domain.strip("."):

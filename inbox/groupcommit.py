@@ -19,9 +19,7 @@ Result = TypeVar("Result")
 class GroupCommit(Generic[Item, Result]):
     """Runs `flush(items) -> results` (blocking, same order) in a thread, one batch at a time."""
 
-    def __init__(
-        self, flush: Callable[[list[Item]], Sequence[Result]], *, max_batch: int = 256
-    ) -> None:
+    def __init__(self, flush: Callable[[list[Item]], Sequence[Result]], *, max_batch: int = 256) -> None:
         self._flush = flush
         self._max_batch = max_batch
         self._queue: list[tuple[Item, asyncio.Future[Result]]] = []

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import json
 import logging
 from datetime import timedelta
 from decimal import Decimal
 
-from inbox.extract.model import Decision, InvoiceFields, Part
+from inbox.extract.model import Decision, InvoiceFields, InvoiceLine, Part
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
 from storage.db import Store
 from storage.messages import claim_next, mark_failed
@@ -27,33 +29,36 @@ def claim(store: Store, lease: timedelta) -> Message | None:
 async def process(store: Store, pool: ExtractionPool, message: Message) -> str:
     """Process one claimed message; returns its final status."""
     if message.attempts > MAX_ATTEMPTS:
-        result: Extracted | ExtractionFailed = ExtractionFailed(
-            f"gave up after {MAX_ATTEMPTS} attempts"
-        )
+        result: Extracted | ExtractionFailed = ExtractionFailed(f"gave up after {MAX_ATTEMPTS} attempts")
     else:
         result = await pool.extract(message.raw_sha256)
     return await asyncio.to_thread(record, store, message.id, result)
 
 
 def record(store: Store, message_id: str, result: Extracted | ExtractionFailed) -> str:
+    if isinstance(result, Extracted):
+        try:
+            with store.session() as session:
+                message = record_outcome(session=session, message_id=message_id, outcome=to_outcome(result))
+            log.info("processed id=%s status=%s: %s", message_id, message.status, message.reason)
+            return message.status
+        except Exception as err:  # e.g. a value the database refuses: fail visibly, keep the raw mail
+            log.exception("could not record id=%s", message_id)
+            result = ExtractionFailed(f"could not record the result: {type(err).__name__}: {err}"[:500])
     with store.session() as session:
-        if isinstance(result, ExtractionFailed):
-            mark_failed(session=session, message_id=message_id, reason=result.reason)
-            log.warning("failed id=%s: %s", message_id, result.reason)
-            return "failed"
-        message = record_outcome(session=session, message_id=message_id, outcome=to_outcome(result))
-        log.info("processed id=%s status=%s: %s", message_id, message.status, message.reason)
-        return message.status
+        mark_failed(session=session, message_id=message_id, reason=result.reason)
+    log.warning("failed id=%s: %s", message_id, result.reason)
+    return "failed"
 
 
 def to_outcome(result: Extracted) -> Outcome:
     mail = result.mail
     return Outcome(
-        sender=mail.sender,
-        subject=mail.subject,
-        message_id=mail.message_id,
-        text_body=mail.text_body[:MAX_BODY_CHARS],
-        html_body=mail.html_body[:MAX_BODY_CHARS],
+        sender=storable(mail.sender),
+        subject=storable(mail.subject),
+        message_id=storable(mail.message_id),
+        text_body=storable(mail.text_body[:MAX_BODY_CHARS]),
+        html_body=storable(mail.html_body[:MAX_BODY_CHARS]),
         parts=[_part_record(part, result.blobs.get(part.path)) for part in mail.parts],
     )
 
@@ -70,27 +75,32 @@ def _part_record(part: Part, sha256: str | None) -> PartRecord:
             encrypted=pdf.encrypted if pdf else False,
             unreadable=pdf.unreadable if pdf else False,
             from_archive=part.from_archive,
-            text=pdf.text if pdf else "",
+            text=storable(pdf.text) if pdf else "",
             invoice=invoice_columns(part.invoice),
         )
     return PartRecord(
         path=part.path,
         declared_type=part.declared_type,
         detected_type=part.detected_type,
-        filename=part.filename,
+        filename=storable(part.filename),
         size=part.size,
         decision=str(part.decision),
-        reason=part.reason,
+        reason=storable(part.reason),
         document=document,
     )
+
+
+def storable(text: str) -> str:
+    """Text the database accepts: lone surrogates (from broken PDFs and headers) become U+FFFD."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
 
 
 def invoice_columns(fields: InvoiceFields | None) -> dict:
     if fields is None:
         return {}
-
-    def text(value: Decimal | None) -> str | None:
-        return None if value is None else str(value)
+    fields = dataclasses.replace(
+        fields, **{name: storable(getattr(fields, name)) for name in _TEXT_FIELDS if getattr(fields, name)}
+    )
 
     return {
         "invoice_source": fields.source,
@@ -102,10 +112,28 @@ def invoice_columns(fields: InvoiceFields | None) -> dict:
         "seller_vat_id": fields.seller_vat_id,
         "buyer": fields.buyer,
         "buyer_reference": fields.buyer_reference,
-        "net_total": text(fields.net_total),
-        "tax_total": text(fields.tax_total),
-        "total": text(fields.total),
-        "amount_due": text(fields.amount_due),
+        "net_total": _text(fields.net_total),
+        "tax_total": _text(fields.tax_total),
+        "total": _text(fields.total),
+        "amount_due": _text(fields.amount_due),
         "currency": fields.currency,
         "profile": fields.profile,
+        "invoice_lines": json.dumps([_line(line) for line in fields.lines]) if fields.lines else None,
     }
+
+
+_TEXT_FIELDS = ("number", "seller", "seller_vat_id", "buyer", "buyer_reference", "currency", "profile")
+
+
+def _line(line: InvoiceLine) -> dict:
+    return {
+        "description": line.description and storable(line.description),
+        "quantity": _text(line.quantity),
+        "unit": line.unit,
+        "unit_price": _text(line.unit_price),
+        "net_amount": _text(line.net_amount),
+    }
+
+
+def _text(value: Decimal | None) -> str | None:
+    return None if value is None else str(value)

@@ -18,7 +18,6 @@ import uvicorn
 
 from inbox.accept import DurableAccept
 from inbox.config import Settings
-from inbox.recent import RecentAnswers
 from inbox.sandbox import ExtractionPool
 from inbox.smtp import InboxHandler, InboxSMTP
 from inbox.worker import Worker
@@ -26,11 +25,11 @@ from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
 from storage.messages import release_claims
 from storage.models import Account
+from storage.rejections import record_rejection
 from web.app import WebConfig, create_app
 
 log = logging.getLogger("inbox.serve")
 DRAIN_SECONDS = 30  # how long SIGTERM waits for mails in the middle of DATA
-ACCOUNT_CACHE_SECONDS = 2.0  # an account change reaches RCPT checks within this time
 
 
 class _EmbeddedUvicorn(uvicorn.Server):
@@ -55,11 +54,12 @@ async def serve(settings: Settings, *, ready=print) -> None:
         lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
     )
     handler = InboxHandler(
-        find_account=RecentAnswers(partial(_find_account, store), ttl=ACCOUNT_CACHE_SECONDS),
+        find_account=partial(_find_account, store),
         accept=DurableAccept(store),
         mail_domain=settings.mail_domain,
         max_recipients=settings.max_recipients,
         on_accepted=worker.wake,
+        log_rejection=partial(_log_rejection, store),
     )
     sessions: weakref.WeakSet[InboxSMTP] = weakref.WeakSet()
 
@@ -96,9 +96,8 @@ async def serve(settings: Settings, *, ready=print) -> None:
         await asyncio.sleep(0.01)
     smtp_port = smtp_server.sockets[0].getsockname()[1]
     web_port = web_socket.getsockname()[1]
-    ready(
-        f"invoice-inbox ready: smtp={settings.host}:{smtp_port} web=http://{settings.host}:{web_port}/ data={settings.data_dir}"
-    )
+    web_url = f"http://{settings.host}:{web_port}/"
+    ready(f"invoice-inbox ready: smtp={settings.host}:{smtp_port} web={web_url} data={settings.data_dir}")
 
     await stopping.wait()
     log.info("shutting down: no new connections, finishing mails in progress")
@@ -115,9 +114,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
 async def _drain(sessions: weakref.WeakSet[InboxSMTP]) -> None:
     """Let sessions in the middle of a mail finish, then close the idle ones."""
     deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
-    while (
-        any(_in_transaction(s) for s in sessions) and asyncio.get_running_loop().time() < deadline
-    ):
+    while any(_in_transaction(s) for s in sessions) and asyncio.get_running_loop().time() < deadline:
         await asyncio.sleep(0.05)
     for protocol in list(sessions):
         if protocol.transport is not None:
@@ -126,9 +123,7 @@ async def _drain(sessions: weakref.WeakSet[InboxSMTP]) -> None:
 
 def _in_transaction(protocol: InboxSMTP) -> bool:
     envelope = protocol.envelope
-    return (
-        protocol.transport is not None and envelope is not None and envelope.mail_from is not None
-    )
+    return protocol.transport is not None and envelope is not None and envelope.mail_from is not None
 
 
 async def _find_account(store: Store, local: str) -> Account | None:
@@ -137,6 +132,20 @@ async def _find_account(store: Store, local: str) -> Account | None:
             return accounts_for_locals(session=session, locals_=[local]).get(local)
 
     return await asyncio.to_thread(lookup)
+
+
+async def _log_rejection(store: Store, account: Account, envelope_from: str, envelope_to: str) -> None:
+    def record() -> None:
+        with store.session() as session:
+            record_rejection(
+                session=session,
+                account_id=account.id,
+                envelope_from=envelope_from,
+                envelope_to=envelope_to,
+                reason="sender not on the allowed list",
+            )
+
+    await asyncio.to_thread(record)
 
 
 def _listen(host: str, port: int) -> socket.socket:

@@ -22,6 +22,12 @@ log = logging.getLogger("inbox.smtp")
 FindAccount = Callable[[str], Awaitable[Account | None]]
 # Durable accept: spooled mail, envelope sender, deliveries -> message ids.
 Accept = Callable[[SpooledMessage, str, list[Delivery]], Awaitable[list[str]]]
+# Records, for the account, a mail refused by its allowed-senders list: account, from, to.
+LogRejection = Callable[[Account, str, str], Awaitable[None]]
+
+
+async def _log_nothing(account: Account, envelope_from: str, envelope_to: str) -> None:
+    return None
 
 
 class InboxEnvelope(SpoolEnvelope):
@@ -57,6 +63,7 @@ class InboxHandler:
     mail_domain: str
     max_recipients: int = 50
     on_accepted: Callable[[], None] = lambda: None
+    log_rejection: LogRejection = _log_nothing
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: InboxEnvelope, address: str, rcpt_options
@@ -75,6 +82,10 @@ class InboxHandler:
             return replies.UNKNOWN_RECIPIENT
         if not sender_allowed(account.allowed_senders, envelope.mail_from or ""):
             log.info("rejected rcpt=%r from=%r: sender not allowed", address, envelope.mail_from)
+            try:
+                await self.log_rejection(account, envelope.mail_from or "", address)
+            except Exception:  # the refusal stands even when it cannot be recorded
+                log.exception("could not record the rejection for account %s", account.id)
             return replies.SENDER_NOT_ALLOWED
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)

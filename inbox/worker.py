@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from datetime import timedelta
 
@@ -15,9 +16,7 @@ IDLE_POLL_SECONDS = 1.0  # other processes may add work; new local mail wakes us
 
 
 class Worker:
-    def __init__(
-        self, store: Store, pool: ExtractionPool, *, concurrency: int, lease: timedelta
-    ) -> None:
+    def __init__(self, store: Store, pool: ExtractionPool, *, concurrency: int, lease: timedelta) -> None:
         self._store = store
         self._pool = pool
         self._concurrency = concurrency
@@ -52,7 +51,5 @@ class Worker:
 
     async def _idle(self) -> None:
         self._wake.clear()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
-        except TimeoutError:
-            pass

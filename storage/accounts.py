@@ -40,9 +40,7 @@ def create_account(*, session: Session, name: str, email: str, password: str) ->
 
 
 def add_user(*, session: Session, account_id: str, email: str, password: str) -> User:
-    user = User(
-        account_id=account_id, email=normalise_email(email), password_hash=_hasher.hash(password)
-    )
+    user = User(account_id=account_id, email=normalise_email(email), password_hash=_hasher.hash(password))
     try:
         with session.begin_nested():
             session.add(user)
@@ -74,10 +72,7 @@ def get_account(*, session: Session, account_id: str) -> Account:
 
 def find_account(*, session: Session, key: str) -> Account:
     """An account by id, name or one of its users' e-mails (for the command line)."""
-    account = (
-        session.get(Account, key)
-        or session.exec(select(Account).where(Account.name == key)).first()
-    )
+    account = session.get(Account, key) or session.exec(select(Account).where(Account.name == key)).first()
     if account is None:
         user = session.exec(select(User).where(User.email == normalise_email(key))).first()
         account = session.get(Account, user.account_id) if user else None
@@ -156,3 +151,17 @@ def end_session(*, session: Session, token: str) -> None:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+def users_of_account(*, session: Session, account_id: str) -> list[User]:
+    return list(session.exec(select(User).where(User.account_id == account_id).order_by(User.created_at)))
+
+
+def check_password(*, session: Session, user_id: str, password: str) -> bool:
+    user = session.get(User, user_id)
+    if user is None:
+        return False
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

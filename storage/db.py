@@ -13,6 +13,7 @@ from sqlmodel import Session, SQLModel, create_engine
 
 from storage import models  # noqa: F401  (registers the tables)
 from storage.blobs import BlobStore
+from storage.fulltext import fulltext_for
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ def open_store(data_dir: Path, database_url: str | None = None) -> Store:
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     SQLModel.metadata.create_all(engine)
+    with engine.begin() as connection:
+        fulltext_for(engine.dialect.name).install(connection)
     return Store(engine=engine, blobs=BlobStore(data_dir / "blobs"))
 
 

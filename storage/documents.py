@@ -33,9 +33,7 @@ def list_documents(
     order = (col(Document.received_at).desc(), col(Document.id).desc())
     rows = list(session.exec(query.order_by(*order).limit(limit + 1)))
     next_cursor = (
-        encode_cursor(rows[limit - 1].received_at, rows[limit - 1].id)
-        if len(rows) > limit
-        else None
+        encode_cursor(rows[limit - 1].received_at, rows[limit - 1].id) if len(rows) > limit else None
     )
     return rows[:limit], next_cursor
 

@@ -71,9 +71,7 @@ def claim_next(*, session: Session, lease: timedelta) -> Message | None:
 
 def release_claims(*, session: Session) -> None:
     """At start-up of the single-process default nothing else can hold a claim."""
-    session.execute(
-        update(Message).where(col(Message.claimed_until).is_not(None)).values(claimed_until=None)
-    )
+    session.execute(update(Message).where(col(Message.claimed_until).is_not(None)).values(claimed_until=None))
 
 
 def mark_failed(*, session: Session, message_id: str, reason: str) -> None:
@@ -120,23 +118,17 @@ def list_messages(
             )
         )
     rows = list(
-        session.exec(
-            query.order_by(col(Message.received_at).desc(), col(Message.id).desc()).limit(limit + 1)
-        )
+        session.exec(query.order_by(col(Message.received_at).desc(), col(Message.id).desc()).limit(limit + 1))
     )
     next_cursor = (
-        encode_cursor(rows[limit - 1].received_at, rows[limit - 1].id)
-        if len(rows) > limit
-        else None
+        encode_cursor(rows[limit - 1].received_at, rows[limit - 1].id) if len(rows) > limit else None
     )
     return rows[:limit], next_cursor
 
 
 def part_logs(*, session: Session, message_id: str) -> list[PartLog]:
     return list(
-        session.exec(
-            select(PartLog).where(PartLog.message_id == message_id).order_by(PartLog.position)
-        )
+        session.exec(select(PartLog).where(PartLog.message_id == message_id).order_by(PartLog.position))
     )
 
 

@@ -5,7 +5,17 @@ from __future__ import annotations
 import secrets
 from datetime import UTC, date, datetime
 
-from sqlalchemy import Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Text,
+    UniqueConstraint,
+    cast,
+    func,
+    literal_column,
+)
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -69,6 +79,15 @@ class WebSession(SQLModel, table=True):
     account_id: str = Field(foreign_key="account.id")
     csrf_token: str
     expires_at: datetime = _when(nullable=False)
+
+
+class ApiToken(SQLModel, table=True):
+    """A secret for automation platforms; only its hash is stored."""
+
+    token_hash: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    name: str
+    created_at: datetime = _when(nullable=False, default=utcnow)
 
 
 class Message(SQLModel, table=True):
@@ -140,6 +159,7 @@ class Document(SQLModel, table=True):
     amount_due: str | None = None
     currency: str | None = None
     profile: str | None = None
+    invoice_lines: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list
 
 
 class PartLog(SQLModel, table=True):
@@ -155,4 +175,48 @@ class PartLog(SQLModel, table=True):
     size: int
     decision: str
     reason: str
-    document_id: str | None = None
+    document_id: str | None = Field(default=None, index=True)  # the "duplicate" filter looks here
+
+
+# Sort keys of the documents list. NULL-free, so a keyset cursor (key, id) compares totally;
+# each has an index on (account_id, key, id), so every sort pages as fast as the default.
+DOCUMENT_SORT_KEYS = {
+    "received": Document.received_at,
+    "date": func.coalesce(Document.issue_date, literal_column("'0001-01-01'")),
+    "total": func.coalesce(cast(Document.total, Float), literal_column("-1e308")),
+    "supplier": func.lower(func.coalesce(Document.seller, Document.sender)),
+}
+for _name, _key in DOCUMENT_SORT_KEYS.items():
+    if _name != "received":  # covered by ix_document_account_received
+        Index(f"ix_document_account_sort_{_name}", Document.account_id, _key, Document.id)
+
+
+class RejectedMail(SQLModel, table=True):
+    """A mail refused at RCPT because its sender is not on the account's allowed list."""
+
+    __table_args__ = (Index("ix_rejectedmail_account_at", "account_id", "at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id")
+    at: datetime = _when(nullable=False, default=utcnow)
+    envelope_from: str
+    envelope_to: str
+    reason: str
+
+
+class LoginFailure(SQLModel, table=True):
+    """A failed login, counted per IP and per e-mail for rate limiting (shared by all processes)."""
+
+    __table_args__ = (Index("ix_loginfailure_key_at", "key", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str  # "ip:<address>" or "email:<sha256 of the lower-case address>"
+    at: datetime = _when(nullable=False, default=utcnow)
+
+
+class Thumbnail(SQLModel, table=True):
+    """First-page image of a PDF, keyed by the PDF's sha256: a pure function of its bytes."""
+
+    source_sha256: str = Field(primary_key=True)
+    png_sha256: str | None = None  # None: rendering failed, see reason
+    reason: str = ""

@@ -137,9 +137,7 @@ def _upsert_document(
 ) -> Document:
     new = part.document
     assert new is not None
-    document = current or Document(
-        account_id=message.account_id, message_id=message.id, part_path=part.path
-    )
+    document = current or Document(account_id=message.account_id, message_id=message.id, part_path=part.path)
     document.sha256, document.filename, document.size = new.sha256, part.filename, part.size
     document.content_type, document.kind = new.content_type, new.kind
     document.pages, document.encrypted, document.unreadable = (
@@ -176,4 +174,5 @@ INVOICE_COLUMNS = (
     "amount_due",
     "currency",
     "profile",
+    "invoice_lines",
 )

@@ -1,11 +1,23 @@
-"""Mails and PDFs built in code, so every fixture states what it contains."""
+"""Mails and PDFs built in code, so every fixture states what it contains (and, for accept,
+spooled as SMTP leaves them)."""
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import random
+import struct
+import tempfile
+import zipfile
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from fpdf import FPDF
+from PIL import Image
+
+from inbox.spool import SpooledMessage
 
 
 def make_pdf(lines: list[str] | None = None, pages: int = 1) -> bytes:
@@ -49,3 +61,82 @@ def make_mail(
         maintype, _, subtype = mime.partition("/")
         mail.add_attachment(payload, maintype=maintype, subtype=subtype, filename=filename)
     return mail
+
+
+def make_image(fmt: str = "PNG", *, size: tuple[int, int] = (8, 8), noisy: bool = False) -> bytes:
+    """A real image; `noisy` makes it incompressible, so its size in bytes follows `size`."""
+    image = Image.new("RGB", size, "white")
+    if noisy:
+        image = Image.frombytes("RGB", size, random.Random(7).randbytes(size[0] * size[1] * 3))
+    out = io.BytesIO()
+    image.save(out, format=fmt)
+    return out.getvalue()
+
+
+EINVOICE_ROOTS = {
+    "ubl": ("urn:oasis:names:specification:ubl:schema:xsd:Invoice-2", "Invoice"),
+    "ubl-credit-note": ("urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2", "CreditNote"),
+    "cii": ("urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100", "CrossIndustryInvoice"),
+    "zugferd1": ("urn:ferd:CrossIndustryDocument:invoice:1p0", "CrossIndustryDocument"),
+}
+
+
+def make_einvoice_xml(syntax: str = "ubl", number: str = "INV-1001") -> bytes:
+    """A minimal XML document with the root element of an e-invoice syntax."""
+    namespace, root = EINVOICE_ROOTS[syntax]
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<{root} xmlns="{namespace}"><ID>{number}</ID></{root}>'
+    ).encode()
+
+
+def make_zip(entries: list[tuple[str, bytes]], *, encrypted: tuple[str, ...] = ()) -> bytes:
+    """A ZIP archive; entries named in `encrypted` carry the encryption flag (zipfile cannot
+    write encrypted entries, and the flag is all a reader sees before it needs a password)."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, payload in entries:
+            archive.writestr(name, payload)
+    data = bytearray(out.getvalue())
+    for name in encrypted:
+        _set_encrypted_flag(data, name.encode())
+    return bytes(data)
+
+
+def _set_encrypted_flag(data: bytearray, name: bytes) -> None:
+    # Local header: flags at offset 6, name at 30; central directory: flags at 8, name at 46.
+    for signature, flags_at, name_at in ((b"PK\x03\x04", 6, 30), (b"PK\x01\x02", 8, 46)):
+        start = data.find(signature)
+        while start != -1:
+            if data[start + name_at : start + name_at + len(name)] == name:
+                data[start + flags_at] |= 0x01
+            start = data.find(signature, start + 4)
+
+
+def make_tnef(files: list[tuple[str, bytes]]) -> bytes:
+    """A winmail.dat stream (MS-OXTNEF) holding `files` as attachments."""
+    stream = struct.pack("<IH", 0x223E9F78, 0)
+    for name, payload in files:
+        stream += _tnef_attribute(0x9002, 0x0006, bytes(14))  # attRenddata opens an attachment
+        stream += _tnef_attribute(0x8010, 0x0001, name.encode() + b"\x00")  # attAttachTitle
+        stream += _tnef_attribute(0x800F, 0x0006, payload)  # attAttachData
+    return stream
+
+
+def _tnef_attribute(name: int, kind: int, payload: bytes) -> bytes:
+    header = struct.pack("<BHHI", 0x02, name, kind, len(payload))
+    return header + payload + struct.pack("<H", sum(payload) & 0xFFFF)
+
+
+def forward(inner: EmailMessage, *, text: str = "See the forwarded mail.") -> EmailMessage:
+    """A mail that carries `inner` as a message/rfc822 attachment."""
+    outer = make_mail(subject=f"Fwd: {inner['Subject']}", text=text, html=None)
+    outer.add_attachment(inner)
+    return outer
+
+
+def spooled(directory: Path, raw: bytes) -> SpooledMessage:
+    """Raw mail bytes as SpoolingSMTP leaves them for accept: a file in the spool directory."""
+    fd, name = tempfile.mkstemp(dir=directory, prefix="data-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(raw)
+    return SpooledMessage(path=Path(name), size=len(raw), sha256=hashlib.sha256(raw).hexdigest())

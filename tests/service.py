@@ -81,9 +81,7 @@ class Service:
         while time.monotonic() < deadline:
             line = self.process.stdout.readline().decode()
             if not line and self.process.poll() is not None:
-                raise RuntimeError(
-                    f"inbox serve exited with {self.process.returncode}: {self.log()}"
-                )
+                raise RuntimeError(f"inbox serve exited with {self.process.returncode}: {self.log()}")
             match = READY.search(line)
             if match:
                 self.smtp_port = int(match.group(1))
@@ -92,11 +90,7 @@ class Service:
         raise TimeoutError(f"inbox serve did not get ready: {self.log()}")
 
     def log(self) -> str:
-        return (
-            self.log_path.read_text(errors="replace")
-            if self.log_path and self.log_path.exists()
-            else ""
-        )
+        return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 40) -> int:
         assert self.process is not None
@@ -112,9 +106,7 @@ class Service:
     def kill(self) -> None:
         self.stop(signal.SIGKILL)
 
-    def create_account(
-        self, name: str, email: str, password: str = "correct horse battery"
-    ) -> Account:
+    def create_account(self, name: str, email: str, password: str = "correct horse battery") -> Account:
         result = inbox_cli(
             self.data_dir,
             "account",
@@ -129,9 +121,7 @@ class Service:
         )
         assert result.returncode == 0, result.stderr
         data = json.loads(result.stdout)
-        return Account(
-            id=data["id"], email=email, password=password, inbox_address=data["inbox_address"]
-        )
+        return Account(id=data["id"], email=email, password=password, inbox_address=data["inbox_address"])
 
     def client(self, account: Account | None = None) -> httpx.Client:
         """An HTTP client, logged in as `account` when given."""
@@ -145,9 +135,7 @@ class Service:
 def login(client: httpx.Client, email: str, password: str) -> httpx.Response:
     client.get("/login")
     token = client.cookies.get("inbox_login_csrf")
-    response = client.post(
-        "/login", data={"email": email, "password": password, "csrf_token": token}
-    )
+    response = client.post("/login", data={"email": email, "password": password, "csrf_token": token})
     assert response.status_code == 303, response.text
     return response
 

@@ -16,9 +16,7 @@ Limit = Query(50, ge=1, le=200)
 
 
 @router.get("/documents")
-def api_documents(
-    caller: ApiCaller, store: StoreDep, cursor: str | None = None, limit: int = Limit
-) -> dict:
+def api_documents(caller: ApiCaller, store: StoreDep, cursor: str | None = None, limit: int = Limit) -> dict:
     with store.session() as session:
         try:
             rows, next_cursor = list_documents(
@@ -41,9 +39,7 @@ def api_document(document_id: str, caller: ApiCaller, store: StoreDep) -> dict:
 
 
 @router.get("/messages")
-def api_messages(
-    caller: ApiCaller, store: StoreDep, cursor: str | None = None, limit: int = Limit
-) -> dict:
+def api_messages(caller: ApiCaller, store: StoreDep, cursor: str | None = None, limit: int = Limit) -> dict:
     with store.session() as session:
         try:
             rows, next_cursor = list_messages(
@@ -62,9 +58,7 @@ def api_messages(
 def api_message(message_id: str, caller: ApiCaller, store: StoreDep) -> dict:
     with store.session() as session:
         try:
-            message = get_message(
-                session=session, account_id=caller.account.id, message_id=message_id
-            )
+            message = get_message(session=session, account_id=caller.account.id, message_id=message_id)
         except NotFound as err:
             raise HTTPException(status_code=404, detail="no such message") from err
         parts = part_logs(session=session, message_id=message.id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,9 +12,11 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
 
 from storage.db import Store
-from web import api, auth, downloads, pages
+from web import account, api, auth, downloads, exports, language, mailbody, pages, previews
 from web.deps import LoginRequired
+from web.i18n import load_catalogues
 from web.templating import make_environment, render
+from web.thumbnails import Thumbnailer
 
 SECURITY_HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
@@ -38,8 +41,10 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
     app.state.store = store
     app.state.settings = settings
     app.state.templates = make_environment()
+    app.state.catalogues = load_catalogues()
+    app.state.thumbnailer = Thumbnailer(store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, downloads, pages, api):
+    for module in (auth, language, exports, downloads, previews, mailbody, pages, account, api):
         app.include_router(module.router)
 
     @app.get("/healthz")
@@ -55,9 +60,7 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
         if request.url.path.startswith("/api/") or request.url.path == "/healthz":
-            return JSONResponse(
-                {"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers
-            )
+            return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         return render(
             request,
             "error.html",
@@ -68,7 +71,11 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next) -> Response:
+        started = time.perf_counter()
         response = await call_next(request)
+        # Time spent in the app, for browsers' dev tools and the benchmark (bench/web.py).
+        elapsed_ms = (time.perf_counter() - started) * 1000
+        response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response

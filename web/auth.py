@@ -2,26 +2,35 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from storage.accounts import authenticate, end_session, start_session
+from storage.accounts import authenticate, end_session, normalise_email, start_session
+from storage.logins import failures_since, forget_failures, record_login_failure
+from storage.models import utcnow
+from web.cookies import set_cookie, set_session_cookie
 from web.deps import SESSION_COOKIE, FormCaller, StoreDep
 from web.templating import render
 
 router = APIRouter()
 LOGIN_CSRF_COOKIE = "inbox_login_csrf"
+# Failed logins allowed per window: per e-mail slows guessing one password, per IP slows
+# trying many accounts; an office behind one address still gets room for typos.
+LIMIT_WINDOW = timedelta(minutes=15)
+LIMITS = {"email": 10, "ip": 50}
 
 
 @router.get("/login")
 def login_page(request: Request) -> Response:
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
     response = render(request, "login.html", csrf_token=token, error=None)
-    _set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
+    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
 
 
@@ -35,23 +44,35 @@ def login(
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
     if not expected or not hmac.compare_digest(expected, csrf_token):
-        return render(
-            request, "login.html", status_code=403, csrf_token=expected, error="form_expired"
-        )
+        return render(request, "login.html", status_code=403, csrf_token=expected, error="form_expired")
+    keys = _limit_keys(request, email)
     with store.session() as session:
-        user = authenticate(session=session, email=email, password=password)
-        if user is None:  # one message for unknown user and wrong password: no enumeration
+        if _too_many_failures(session, keys):  # same answer for known and unknown e-mails
             return render(
                 request,
                 "login.html",
-                status_code=401,
+                status_code=429,
                 csrf_token=expected,
-                error="bad_login",
+                error="too_many",
                 email=email,
             )
+        user = authenticate(session=session, email=email, password=password)
+        if user is None:
+            record_login_failure(session=session, keys=list(keys.values()))
+    if user is None:  # one message for unknown user and wrong password: no enumeration
+        return render(
+            request,
+            "login.html",
+            status_code=401,
+            csrf_token=expected,
+            error="bad_login",
+            email=email,
+        )
+    with store.session() as session:
+        forget_failures(session=session, key=keys["email"])
         token, _ = start_session(session=session, user=user)
     response = RedirectResponse("/documents", status_code=303)
-    _set_cookie(request, response, SESSION_COOKIE, token, max_age=14 * 24 * 3600)
+    set_session_cookie(request, response, token)
     response.delete_cookie(LOGIN_CSRF_COOKIE)
     return response
 
@@ -65,15 +86,16 @@ def logout(request: Request, caller: FormCaller, store: StoreDep) -> Response:
     return response
 
 
-def _set_cookie(
-    request: Request, response: Response, name: str, value: str, *, max_age: int
-) -> None:
-    response.set_cookie(
-        name,
-        value,
-        max_age=max_age,
-        httponly=True,
-        samesite="lax",
-        secure=request.app.state.settings.secure_cookies,
-        path="/",
+def _limit_keys(request: Request, email: str) -> dict[str, str]:
+    address = normalise_email(email).encode()
+    return {
+        "email": "email:" + hashlib.sha256(address).hexdigest(),  # no addresses kept in clear
+        "ip": "ip:" + (request.client.host if request.client else "unknown"),
+    }
+
+
+def _too_many_failures(session, keys: dict[str, str]) -> bool:
+    since = utcnow() - LIMIT_WINDOW
+    return any(
+        failures_since(session=session, key=key, since=since) >= LIMITS[kind] for kind, key in keys.items()
     )

@@ -11,6 +11,8 @@ from fastapi import Depends, HTTPException, Request
 from storage.accounts import get_account, resume_session
 from storage.db import Store
 from storage.models import Account, WebSession
+from storage.tokens import account_for_token
+from web.i18n import N_
 
 SESSION_COOKIE = "inbox_session"
 
@@ -18,7 +20,7 @@ SESSION_COOKIE = "inbox_session"
 @dataclass(frozen=True, slots=True)
 class Caller:
     account: Account
-    session: WebSession
+    session: WebSession | None  # None for API token callers, who have no forms
 
 
 class LoginRequired(Exception):
@@ -49,18 +51,31 @@ def page_caller(request: Request) -> Caller:
 
 
 def api_caller(request: Request) -> Caller:
-    caller = _caller(request)
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    caller = _token_caller(request, secret.strip()) if scheme.lower() == "bearer" else _caller(request)
     if caller is None:
-        raise HTTPException(status_code=401, detail="log in or send a valid token")
+        raise HTTPException(
+            status_code=401,
+            detail="log in or send a valid token",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
     return caller
+
+
+def _token_caller(request: Request, secret: str) -> Caller | None:
+    with get_store(request).session() as session:
+        account_id = account_for_token(session=session, secret=secret)
+        if account_id is None:
+            return None
+        return Caller(account=get_account(session=session, account_id=account_id), session=None)
 
 
 async def check_csrf(request: Request, caller: Annotated[Caller, Depends(page_caller)]) -> Caller:
     form = await request.form()
     sent = str(form.get("csrf_token", ""))
-    if not hmac.compare_digest(sent, caller.session.csrf_token):
+    if caller.session is None or not hmac.compare_digest(sent, caller.session.csrf_token):
         raise HTTPException(
-            status_code=403, detail="the form is out of date; reload the page and try again"
+            status_code=403, detail=N_("The form is out of date. Reload the page and try again.")
         )
     return caller
 

@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from storage.documents import get_document
-from storage.errors import NotFound
 from web.deps import PageCaller, StoreDep
 from web.filenames import content_disposition
+from web.lookups import document_of
 
 router = APIRouter()
 
 
 @router.get("/documents/{document_id}/download")
 def download(document_id: str, caller: PageCaller, store: StoreDep) -> FileResponse:
-    with store.session() as session:
-        try:
-            doc = get_document(
-                session=session, account_id=caller.account.id, document_id=document_id
-            )
-        except NotFound as err:
-            raise HTTPException(status_code=404, detail="no such document") from err
+    doc = document_of(store, caller, document_id)
     return FileResponse(
         store.blobs.path(doc.sha256),
         media_type=doc.content_type or "application/octet-stream",

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from storage.documents import documents_of_message, get_document, list_documents
-from storage.errors import NotFound
-from storage.messages import document_ids_by_message, get_message, list_messages, part_logs
+from storage.document_search import count_documents, search_documents
+from storage.documents import documents_of_message
+from storage.messages import document_ids_by_message, list_messages, part_logs
 from storage.pagination import BadCursor
+from storage.rejections import recent_rejections
 from web.deps import PageCaller, StoreDep
+from web.errors import bad_link
+from web.listing import filter_from_query, is_filtered, sort_query, to_query
+from web.lookups import document_of, message_of
 from web.templating import render
+from web.views import invoice_lines
 
 router = APIRouter()
 PAGE_SIZE = 50
+COUNT_UP_TO = 10_000  # beyond this the list says "more than 10,000": counting all costs time
 
 
 @router.get("/")
@@ -25,36 +31,43 @@ def home() -> Response:
 def documents_page(
     request: Request, caller: PageCaller, store: StoreDep, cursor: str | None = None
 ) -> Response:
+    filters = filter_from_query(request.query_params)
     with store.session() as session:
         try:
-            rows, next_cursor = list_documents(
-                session=session, account_id=caller.account.id, cursor=cursor, limit=PAGE_SIZE
+            rows, next_cursor = search_documents(
+                session=session,
+                account_id=caller.account.id,
+                filters=filters,
+                cursor=cursor,
+                limit=PAGE_SIZE,
             )
         except BadCursor as err:
-            raise HTTPException(status_code=400, detail=str(err)) from err
+            raise bad_link() from err
+        total = count_documents(
+            session=session, account_id=caller.account.id, filters=filters, up_to=COUNT_UP_TO
+        )
+    request.app.state.thumbnailer.prefetch(rows)
     return render(
         request,
         "documents.html",
         caller=caller,
         address=_address(request, caller),
         documents=rows,
+        total=total,
+        count_up_to=COUNT_UP_TO,
+        filters=filters,
+        filtered=is_filtered(filters),
+        query=to_query(filters),
+        sort_query=lambda sort: sort_query(filters, sort),
         next_cursor=next_cursor,
         first_page=cursor is None,
     )
 
 
 @router.get("/documents/{document_id}")
-def document_page(
-    document_id: str, request: Request, caller: PageCaller, store: StoreDep
-) -> Response:
-    with store.session() as session:
-        try:
-            doc = get_document(
-                session=session, account_id=caller.account.id, document_id=document_id
-            )
-        except NotFound as err:
-            raise HTTPException(status_code=404, detail="no such document") from err
-    return render(request, "document.html", caller=caller, doc=doc)
+def document_page(document_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
+    doc = document_of(store, caller, document_id)
+    return render(request, "document.html", caller=caller, doc=doc, invoice_lines=invoice_lines(doc))
 
 
 @router.get("/messages")
@@ -67,11 +80,13 @@ def messages_page(
                 session=session, account_id=caller.account.id, cursor=cursor, limit=PAGE_SIZE
             )
         except BadCursor as err:
-            raise HTTPException(status_code=400, detail=str(err)) from err
+            raise bad_link() from err
         documents = document_ids_by_message(session=session, message_ids=[m.id for m in rows])
+        rejected = recent_rejections(session=session, account_id=caller.account.id) if cursor is None else []
     return render(
         request,
         "messages.html",
+        rejected=rejected,
         caller=caller,
         messages=rows,
         documents=documents,
@@ -82,28 +97,12 @@ def messages_page(
 
 
 @router.get("/messages/{message_id}")
-def message_page(
-    message_id: str, request: Request, caller: PageCaller, store: StoreDep
-) -> Response:
+def message_page(message_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
+    message = message_of(store, caller, message_id)
     with store.session() as session:
-        try:
-            message = get_message(
-                session=session, account_id=caller.account.id, message_id=message_id
-            )
-        except NotFound as err:
-            raise HTTPException(status_code=404, detail="no such mail") from err
         parts = part_logs(session=session, message_id=message.id)
-        docs = documents_of_message(
-            session=session, account_id=caller.account.id, message_id=message.id
-        )
-    return render(
-        request, "message.html", caller=caller, message=message, parts=parts, documents=docs
-    )
-
-
-@router.get("/inbox")
-def inbox_page(request: Request, caller: PageCaller) -> Response:
-    return render(request, "inbox.html", caller=caller, address=_address(request, caller))
+        docs = documents_of_message(session=session, account_id=caller.account.id, message_id=message.id)
+    return render(request, "message.html", caller=caller, message=message, parts=parts, documents=docs)
 
 
 def _address(request: Request, caller) -> str:

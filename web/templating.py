@@ -1,13 +1,15 @@
-"""Jinja2 environment (autoescape on) and the helpers templates use."""
+"""Jinja2 environment (autoescape on) and the per-request context every template gets."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from web.i18n import LANGUAGES, Formats, request_language
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -18,16 +20,37 @@ def make_environment() -> Environment:
         autoescape=select_autoescape(default=True, default_for_string=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
     env.filters["filesize"] = filesize
-    env.filters["when"] = when
     return env
 
 
 def render(request: Request, template: str, *, status_code: int = 200, **context) -> HTMLResponse:
     env: Environment = request.app.state.templates
-    html = env.get_template(template).render(request=request, **context)
-    return HTMLResponse(html, status_code=status_code)
+    lang = request_language(request)
+    catalogue = request.app.state.catalogues[lang]
+    html = env.get_template(template).render(
+        request=request,
+        lang=lang,
+        languages=LANGUAGES,
+        fmt=Formats(lang),
+        _=catalogue.gettext,
+        gettext=catalogue.gettext,
+        ngettext=catalogue.ngettext,
+        here=_here(request),
+        **context,
+    )
+    response = HTMLResponse(html, status_code=status_code)
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language, Cookie"
+    return response
+
+
+def _here(request: Request) -> str:
+    """This page's path and query, for links that come back here (language switch)."""
+    query = urlencode(list(request.query_params.multi_items()))
+    return request.url.path + (f"?{query}" if query else "")
 
 
 def filesize(size: int | None) -> str:
@@ -39,7 +62,3 @@ def filesize(size: int | None) -> str:
             return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
         value /= 1024
     return str(size)
-
-
-def when(moment: datetime | None) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else ""

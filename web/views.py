@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from storage.models import Document, Message, PartLog
 
 
@@ -79,3 +81,14 @@ def part_json(part: PartLog) -> dict:
         "reason": part.reason,
         "document_id": part.document_id,
     }
+
+
+def invoice_lines(doc: Document) -> list[dict]:
+    """The e-invoice's line items: a JSON list in `Document.invoice_lines` (when recorded)."""
+    if not doc.invoice_lines:
+        return []
+    try:
+        lines = json.loads(doc.invoice_lines)
+    except ValueError:
+        return []
+    return [line for line in lines if isinstance(line, dict)] if isinstance(lines, list) else []

@@ -2,74 +2,79 @@
 
 from __future__ import annotations
 
-from inbox.extract.mime import Leaf, parse_mail
-from inbox.extract.model import Decision, DocumentKind, MailExtraction, Part
-from inbox.extract.pdf import read_pdf
-from inbox.extract.sniff import PDF, detect_type
+from inbox.extract.archive import Budget
+from inbox.extract.classify import Origin, classify, record
+from inbox.extract.inline import inline_reason, referenced_content_ids
+from inbox.extract.mime import MAX_FORWARD_DEPTH, Node, Structure, decode_body, parse_mail
+from inbox.extract.model import Decision, MailExtraction, Part
+from inbox.extract.sniff import detect_type
 
 __all__ = ["extract_mail"]
 
 
 def extract_mail(raw: bytes) -> MailExtraction:
     parsed = parse_mail(raw)
-    text_body: list[str] = []
-    html_body: list[str] = []
-    parts = []
-    for number, leaf in enumerate(parsed.leaves, start=1):
-        if _is_body(leaf):
-            target = html_body if leaf.declared_type == "text/html" else text_body
-            target.append(leaf.payload.decode("utf-8", "replace"))
-            parts.append(_part(leaf, leaf.declared_type, Decision.BODY, "message body"))
-            continue
-        parts.append(_classify(leaf, number))
+    bodies = {n.path: decode_body(n.payload, n.charset) for n in parsed.nodes if _is_body(n)}
+    html = [bodies[n.path] for n in parsed.nodes if n.path in bodies and _is_html(n)]
+    text = [bodies[n.path] for n in parsed.nodes if n.path in bodies and not _is_html(n)]
+    cids = referenced_content_ids("\n".join(html))
+    budget = Budget()  # one allowance of archive entries and bytes for the whole mail
+    parts: list[Part] = []
+    for node in parsed.nodes:
+        parts.extend(_decide(node, cids, budget))
     return MailExtraction(
         sender=parsed.sender,
         subject=parsed.subject,
         message_id=parsed.message_id,
         date=parsed.date,
-        text_body="\n".join(text_body),
-        html_body="\n".join(html_body),
+        text_body="\n".join(text),
+        html_body="\n".join(html),
         parts=tuple(parts),
         defects=parsed.defects,
     )
 
 
-def _is_body(leaf: Leaf) -> bool:
+def _decide(node: Node, cids: frozenset[str], budget: Budget) -> list[Part]:
+    origin = Origin(node.path, node.declared_type, node.filename)
+    size = len(node.payload)
+    if node.structure is Structure.MULTIPART:
+        return [_unnamed(node, Decision.CONTAINER, "multipart")]
+    if node.structure is Structure.FORWARDED:
+        reason = f"forwarded message: {node.note}" if node.note else "forwarded message"
+        return [_unnamed(node, Decision.CONTAINER, reason)]
+    if node.structure is Structure.TOO_DEEP:
+        reason = f"forwarded message nested deeper than {MAX_FORWARD_DEPTH} levels is not opened"
+        return [record(origin, node.declared_type, size, Decision.UNSUPPORTED, reason)]
+    if _is_body(node):
+        return [_unnamed(node, Decision.BODY, "HTML body" if _is_html(node) else "text body")]
+    detected = detect_type(node.payload)
+    reason = inline_reason(node, detected, cids)
+    if reason:
+        return [record(origin, detected, size, Decision.IGNORED_INLINE, reason)]
+    return classify(origin, node.payload, budget)
+
+
+def _is_body(node: Node) -> bool:
     return (
-        leaf.declared_type in ("text/plain", "text/html")
-        and leaf.disposition != "attachment"
-        and not leaf.filename
+        node.structure is Structure.LEAF
+        and node.declared_type in ("text/plain", "text/html")
+        and node.disposition != "attachment"
+        and not node.filename
     )
 
 
-def _classify(leaf: Leaf, number: int) -> Part:
-    detected = detect_type(leaf.payload)
-    if detected == PDF:
-        facts = read_pdf(leaf.payload)
-        name = leaf.filename or f"document-{number}.pdf"
-        reason = facts.reason or "PDF"
-        return Part(
-            path=leaf.path,
-            declared_type=leaf.declared_type,
-            detected_type=detected,
-            filename=name,
-            size=len(leaf.payload),
-            decision=Decision.DOCUMENT,
-            reason=reason,
-            kind=DocumentKind.PDF,
-            payload=leaf.payload,
-            pdf=facts,
-        )
-    return _part(leaf, detected, Decision.UNSUPPORTED, f"unsupported type {leaf.declared_type}")
+def _is_html(node: Node) -> bool:
+    return node.declared_type == "text/html"
 
 
-def _part(leaf: Leaf, detected: str, decision: Decision, reason: str) -> Part:
+def _unnamed(node: Node, decision: Decision, reason: str) -> Part:
+    """Bodies and containers keep the name the mail gave them, if any; none is invented."""
     return Part(
-        path=leaf.path,
-        declared_type=leaf.declared_type,
-        detected_type=detected,
-        filename=leaf.filename,
-        size=len(leaf.payload),
+        path=node.path,
+        declared_type=node.declared_type,
+        detected_type=node.declared_type,
+        filename=node.filename,
+        size=len(node.payload),
         decision=decision,
         reason=reason,
     )

@@ -37,6 +37,17 @@ class PdfFacts:
 
 
 @dataclass(frozen=True, slots=True)
+class InvoiceLine:
+    """One line item of an e-invoice, enough to render the invoice readably."""
+
+    description: str | None = None
+    quantity: Decimal | None = None
+    unit: str | None = None  # UN/ECE Rec 20 code as written ("C62", "HUR")
+    unit_price: Decimal | None = None  # net price per unit
+    net_amount: Decimal | None = None  # line total without VAT
+
+
+@dataclass(frozen=True, slots=True)
 class InvoiceFields:
     """Invoice data read from e-invoice XML (source "xml") or a PDF's text (source "text")."""
 
@@ -56,6 +67,7 @@ class InvoiceFields:
     currency: str | None = None
     profile: str | None = None
     confidence: dict[str, float] = field(default_factory=dict)
+    lines: tuple[InvoiceLine, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,16 @@
-"""The pypdf adapter: PDF bytes in, PdfFacts out. Never raises on bad input."""
+"""The pypdf adapter: PDF bytes in, facts and invoice fields out. Never raises on bad input."""
 
 from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass
 
 from pypdf import PdfReader
 
-from inbox.extract.model import PdfFacts
+from inbox.extract.einvoice import EInvoiceError, invoice_from_pdf
+from inbox.extract.fields import fields_from_text, merge_fields
+from inbox.extract.model import InvoiceFields, PdfFacts
 
 MAX_TEXT_CHARS = 200_000
 MAX_TEXT_PAGES = 50
@@ -16,20 +19,37 @@ MAX_TEXT_PAGES = 50
 logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 
-def read_pdf(payload: bytes) -> PdfFacts:
+@dataclass(frozen=True, slots=True)
+class PdfReading:
+    facts: PdfFacts
+    invoice: InvoiceFields | None = None
+    note: str = ""  # why embedded e-invoice data could not be used, when it could not
+
+
+def read_pdf(payload: bytes) -> PdfReading:
     try:
         reader = PdfReader(io.BytesIO(payload))
         encrypted = reader.is_encrypted
         if encrypted and not _try_empty_password(reader):
-            return PdfFacts(
-                pages=None, encrypted=True, unreadable=True, reason="encrypted with a password"
-            )
+            reason = "encrypted with a password"
+            return PdfReading(PdfFacts(pages=None, encrypted=True, unreadable=True, reason=reason))
         pages = len(reader.pages)
     except Exception as err:  # pypdf raises many types on hostile input; all mean "unreadable"
-        return PdfFacts(
-            pages=None, encrypted=False, unreadable=True, reason=f"pypdf: {_describe(err)}"
-        )
-    return PdfFacts(pages=pages, encrypted=encrypted, unreadable=False, text=_text(reader))
+        reason = f"pypdf: {_describe(err)}"
+        return PdfReading(PdfFacts(pages=None, encrypted=False, unreadable=True, reason=reason))
+    facts = PdfFacts(pages=pages, encrypted=encrypted, unreadable=False, text=_text(reader))
+    embedded, note = _embedded_invoice(reader)
+    # Structured data wins; the text layer only fills what the XML lacks (or all, without XML).
+    return PdfReading(facts, merge_fields(embedded, fields_from_text(facts.text)), note)
+
+
+def _embedded_invoice(reader: PdfReader) -> tuple[InvoiceFields | None, str]:
+    try:
+        return invoice_from_pdf(reader), ""
+    except EInvoiceError as err:
+        return None, str(err)
+    except Exception as err:  # a damaged attachment tree: the PDF itself may still be fine
+        return None, f"embedded files unreadable: {_describe(err)}"
 
 
 def _try_empty_password(reader: PdfReader) -> bool:
@@ -45,7 +65,7 @@ def _text(reader: PdfReader) -> str:
     for page in reader.pages[:MAX_TEXT_PAGES]:
         try:
             chunk = page.extract_text() or ""
-        except Exception:  # one broken page does not hide the others
+        except Exception:  # noqa: S112 -- one broken page does not hide the others
             continue
         chunks.append(chunk)
         total += len(chunk)

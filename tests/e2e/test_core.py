@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import email.policy
+import shutil
 import smtplib
+import subprocess
 
 import pytest
 
@@ -20,9 +22,7 @@ def send(
     rcpts: list[str] | None = None,
 ):
     with smtplib.SMTP("127.0.0.1", service.smtp_port, timeout=30) as client:
-        return client.sendmail(
-            sender, rcpts or [mail["To"]], mail.as_bytes(policy=email.policy.SMTP)
-        )
+        return client.sendmail(sender, rcpts or [mail["To"]], mail.as_bytes(policy=email.policy.SMTP))
 
 
 def documents(client) -> list[dict]:
@@ -99,9 +99,7 @@ def test_other_domain_is_refused_even_with_a_valid_local_part(service: Service):
 
 def test_mixed_valid_and_invalid_recipients_deliver_to_the_valid_one(service: Service):
     account = service.create_account("Acme", "a@acme.example")
-    mail = make_mail(
-        to=account.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")]
-    )
+    mail = make_mail(to=account.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")])
 
     refused = send(service, mail, rcpts=[account.inbox_address, "ghost@inbox.localhost"])
 
@@ -145,9 +143,7 @@ def test_an_oversize_message_is_refused_while_receiving_and_nothing_is_stored(tm
 
         with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
             client.ehlo()
-            client.mail(
-                "billing@supplier.example"
-            )  # no SIZE= announced: the limit must hold anyway
+            client.mail("billing@supplier.example")  # no SIZE= announced: the limit must hold anyway
             client.rcpt(account.inbox_address)
             reply = client.data(mail.as_bytes(policy=email.policy.SMTP))
 
@@ -160,9 +156,7 @@ def test_an_oversize_message_is_refused_while_receiving_and_nothing_is_stored(tm
 def test_a_mail_to_two_accounts_is_one_blob_and_one_message_each(service: Service):
     first = service.create_account("First", "one@first.example")
     second = service.create_account("Second", "two@second.example")
-    mail = make_mail(
-        to=first.inbox_address, attachments=[("shared.pdf", make_pdf(), "application/pdf")]
-    )
+    mail = make_mail(to=first.inbox_address, attachments=[("shared.pdf", make_pdf(), "application/pdf")])
 
     send(
         service,
@@ -175,9 +169,7 @@ def test_a_mail_to_two_accounts_is_one_blob_and_one_message_each(service: Servic
     assert len(docs_first) == len(docs_second) == 1
     assert docs_first[0]["id"] != docs_second[0]["id"]
     assert len(service.client(first).get("/api/messages").json()["items"]) == 1
-    raw_blobs = [
-        p for p in (service.data_dir / "blobs").rglob("*") if p.is_file() and p.parent.name != "tmp"
-    ]
+    raw_blobs = [p for p in (service.data_dir / "blobs").rglob("*") if p.is_file() and p.parent.name != "tmp"]
     assert len(raw_blobs) == 2  # the raw mail once, the PDF once
 
 
@@ -187,9 +179,7 @@ def test_mail_without_attachment_is_no_documents(service: Service):
 
     client = service.client(account)
     (message,) = wait_for(
-        lambda: [
-            m for m in client.get("/api/messages").json()["items"] if m["status"] != "received"
-        ]
+        lambda: [m for m in client.get("/api/messages").json()["items"] if m["status"] != "received"]
     )
 
     assert message["status"] == "no_documents"
@@ -215,15 +205,11 @@ def test_garbage_bytes_as_a_mail_are_recorded_without_crash(service: Service):
     account = service.create_account("Acme", "a@acme.example")
     garbage = bytes(range(256)).replace(b"\r", b"").replace(b"\n", b"") * 3 + b"\r\n"
     with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
-        client.sendmail(
-            "x@y.example", [account.inbox_address], garbage[:900] + b"\r\n\r\n" + garbage[:900]
-        )
+        client.sendmail("x@y.example", [account.inbox_address], garbage[:900] + b"\r\n\r\n" + garbage[:900])
 
     client = service.client(account)
     (message,) = wait_for(
-        lambda: [
-            m for m in client.get("/api/messages").json()["items"] if m["status"] != "received"
-        ]
+        lambda: [m for m in client.get("/api/messages").json()["items"] if m["status"] != "received"]
     )
     assert message["status"] == "no_documents"
     assert client.get("/healthz").json() == {"status": "ok"}
@@ -247,3 +233,47 @@ def test_reprocess_is_idempotent(service: Service):
     assert result.stdout.strip() == f"{message_id}: processed"
     assert [d["id"] for d in documents(client)] == [first["id"]]
     assert inbox_cli(service.data_dir, "reprocess", "nope").returncode == 2
+
+
+@pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is not installed")
+def test_swaks_as_in_the_readme_delivers_an_invoice(service: Service, tmp_path):
+    account = service.create_account("Acme", "a@acme.example")
+    invoice = tmp_path / "invoice.pdf"
+    invoice.write_bytes(make_pdf())
+
+    result = subprocess.run(
+        [
+            "swaks",
+            "--server",
+            f"127.0.0.1:{service.smtp_port}",
+            "--to",
+            account.inbox_address,
+            "--from",
+            "billing@supplier.example",
+            "--attach",
+            f"@{invoice}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "250 2.0.0 Ok: queued as" in result.stdout
+    (doc,) = wait_for(lambda: documents(service.client(account)))
+    assert doc["size"] == invoice.stat().st_size
+
+
+def test_send_test_command_as_in_the_readme(service: Service):
+    from tests.service import inbox_cli
+
+    account = service.create_account("Acme", "a@acme.example")
+
+    result = inbox_cli(
+        service.data_dir, "send-test", "--to", account.inbox_address, "--smtp-port", str(service.smtp_port)
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("250 2.0.0 Ok: queued as")
+    (doc,) = wait_for(lambda: documents(service.client(account)))
+    assert doc["invoice"]["total"] == "180.00"

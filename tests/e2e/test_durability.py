@@ -39,18 +39,12 @@ def test_every_accepted_mail_is_processed_once_after_kill_9(tmp_path):
 
         def all_final():
             items = client.get("/api/messages?limit=100").json()["items"]
-            return (
-                items
-                if len(items) == count and all(m["status"] != "received" for m in items)
-                else None
-            )
+            return items if len(items) == count and all(m["status"] != "received" for m in items) else None
 
         messages = wait_for(all_final, timeout=60)
         assert {m["status"] for m in messages} == {"processed"}
         documents = client.get("/api/documents?limit=100").json()["items"]
-        assert sorted(d["filename"] for d in documents) == sorted(
-            f"invoice-{n}.pdf" for n in range(count)
-        )
+        assert sorted(d["filename"] for d in documents) == sorted(f"invoice-{n}.pdf" for n in range(count))
     finally:
         restarted.stop()
 

@@ -21,9 +21,7 @@ def two_accounts(service: Service):
         attachments=[("alice-secret.pdf", make_pdf(["secret"]), "application/pdf")],
     )
     with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
-        client.sendmail(
-            "s@supplier.example", [alice.inbox_address], mail.as_bytes(policy=email.policy.SMTP)
-        )
+        client.sendmail("s@supplier.example", [alice.inbox_address], mail.as_bytes(policy=email.policy.SMTP))
     alice_client = service.client(alice)
     (doc,) = wait_for(lambda: alice_client.get("/api/documents").json()["items"])
     return service.client(bob), doc
@@ -43,8 +41,11 @@ def test_bob_lists_nothing_of_alice(two_accounts):
     [
         "/documents/{doc}",
         "/documents/{doc}/download",
+        "/documents/{doc}/preview",
+        "/documents/{doc}/thumbnail",
         "/api/documents/{doc}",
         "/messages/{msg}",
+        "/messages/{msg}/body",
         "/api/messages/{msg}",
     ],
 )
@@ -57,7 +58,37 @@ def test_alices_ids_are_404_for_bob(two_accounts, path: str):
     assert "secret" not in response.text.lower()
 
 
-@pytest.mark.parametrize("path", ["/documents", "/messages", "/inbox", "/documents/x/download"])
+def test_alices_ids_in_a_zip_request_are_404_for_bob(two_accounts):
+    bob, doc = two_accounts
+    csrf = bob.get("/documents").text.split('name="csrf_token" value="')[1].split('"')[0]
+
+    response = bob.post("/documents/zip", data={"csrf_token": csrf, "id": [doc["id"]]})
+
+    assert response.status_code == 404
+    assert b"secret" not in response.content
+
+
+def test_bobs_search_and_export_see_nothing_of_alice(two_accounts):
+    bob, _ = two_accounts
+
+    assert "alice-secret.pdf" not in bob.get("/documents", params={"q": "secret"}).text
+    assert "alice-secret.pdf" not in bob.get("/documents.csv").text
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/documents",
+        "/documents.csv",
+        "/messages",
+        "/inbox",
+        "/account",
+        "/documents/x/download",
+        "/documents/x/preview",
+        "/documents/x/thumbnail",
+        "/messages/x/body",
+    ],
+)
 def test_pages_need_a_login(service: Service, path: str):
     response = service.client().get(path)
 
@@ -75,12 +106,8 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(service: Service):
     client.get("/login")
     token = client.cookies.get("inbox_login_csrf")
 
-    wrong = client.post(
-        "/login", data={"email": "a@acme.example", "password": "nope", "csrf_token": token}
-    )
-    unknown = client.post(
-        "/login", data={"email": "x@acme.example", "password": "nope", "csrf_token": token}
-    )
+    wrong = client.post("/login", data={"email": "a@acme.example", "password": "nope", "csrf_token": token})
+    unknown = client.post("/login", data={"email": "x@acme.example", "password": "nope", "csrf_token": token})
 
     assert wrong.status_code == unknown.status_code == 401
     assert "Wrong e-mail or password" in wrong.text and "Wrong e-mail or password" in unknown.text
@@ -89,9 +116,7 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(service: Service):
 def test_login_without_csrf_token_is_refused(service: Service):
     service.create_account("Acme", "a@acme.example", password="right password")
 
-    response = service.client().post(
-        "/login", data={"email": "a@acme.example", "password": "right password"}
-    )
+    response = service.client().post("/login", data={"email": "a@acme.example", "password": "right password"})
 
     assert response.status_code == 403
     assert "inbox_session" not in response.cookies
@@ -111,9 +136,7 @@ def test_session_cookie_is_httponly_and_samesite_lax(service: Service):
     )
 
     cookie = next(
-        v
-        for k, v in response.headers.multi_items()
-        if k == "set-cookie" and v.startswith("inbox_session=")
+        v for k, v in response.headers.multi_items() if k == "set-cookie" and v.startswith("inbox_session=")
     )
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
 
@@ -127,3 +150,20 @@ def test_logout_ends_the_session(service: Service):
     assert client.post("/logout", data={"csrf_token": csrf}).status_code == 303
     client.cookies.clear()
     assert client.get("/documents").status_code == 303
+
+
+def test_a_bearer_token_reads_its_own_account_only(two_accounts, service: Service):
+    from tests.service import inbox_cli
+
+    bob_client, alice_doc = two_accounts
+    token = inbox_cli(service.data_dir, "token", "create", "alice@alice.example").stdout.strip()
+    bob_token = inbox_cli(service.data_dir, "token", "create", "Bob AG").stdout.strip()
+    api = service.client()
+
+    mine = api.get("/api/documents", headers={"Authorization": f"Bearer {token}"})
+    theirs = api.get(f"/api/documents/{alice_doc['id']}", headers={"Authorization": f"Bearer {bob_token}"})
+    forged = api.get("/api/documents", headers={"Authorization": "Bearer iib_not-a-token"})
+
+    assert [d["id"] for d in mine.json()["items"]] == [alice_doc["id"]]
+    assert theirs.status_code == 404
+    assert forged.status_code == 401

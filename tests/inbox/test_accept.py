@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from pathlib import Path
 
 import pytest
 from sqlmodel import select
 
 from inbox.accept import AcceptError, Arrival, DurableAccept, accept_batch
-from inbox.spool import SpooledMessage
 from storage.accounts import create_account
 from storage.db import Store, open_store
 from storage.messages import Delivery
 from storage.models import Message
+from tests.builders import spooled
 
 
 @pytest.fixture
@@ -22,12 +21,6 @@ def store(tmp_path: Path) -> Store:
     store = open_store(tmp_path / "data")
     yield store
     store.engine.dispose()
-
-
-def spooled(store: Store, raw: bytes) -> SpooledMessage:
-    path = store.blobs.tmp / f"spool-{hashlib.sha1(raw).hexdigest()}"  # noqa: S324 (a name)
-    path.write_bytes(raw)
-    return SpooledMessage(path=path, size=len(raw), sha256=hashlib.sha256(raw).hexdigest())
 
 
 def deliveries(store: Store, *names: str) -> list[Delivery]:
@@ -41,7 +34,10 @@ def deliveries(store: Store, *names: str) -> list[Delivery]:
 
 def test_a_batch_becomes_blobs_and_one_row_per_account_and_mail(store: Store) -> None:
     acme, both = deliveries(store, "acme"), deliveries(store, "x", "y")
-    first, second = spooled(store, b"Subject: 1\r\n\r\none\r\n"), spooled(store, b"two\r\n")
+    first, second = (
+        spooled(store.blobs.tmp, b"Subject: 1\r\n\r\none\r\n"),
+        spooled(store.blobs.tmp, b"two\r\n"),
+    )
 
     ids = accept_batch(store, [Arrival(first, "a@b.example", acme), Arrival(second, "", both)])
 
@@ -61,7 +57,7 @@ def test_concurrent_mails_are_accepted_in_batches_each_getting_its_own_ids(store
     accept = DurableAccept(store)
 
     async def send_all() -> list[list[str]]:
-        return await asyncio.gather(*(accept(spooled(store, r), "", acme) for r in raws))
+        return await asyncio.gather(*(accept(spooled(store.blobs.tmp, r), "", acme) for r in raws))
 
     ids = asyncio.run(send_all())
 
@@ -74,7 +70,7 @@ def test_concurrent_mails_are_accepted_in_batches_each_getting_its_own_ids(store
 
 def test_a_mail_whose_file_cannot_be_made_durable_gets_no_row(store: Store) -> None:
     acme = deliveries(store, "acme")
-    gone = spooled(store, b"gone\r\n")
+    gone = spooled(store.blobs.tmp, b"gone\r\n")
     gone.path.unlink()  # e.g. the spool file vanished: the sender must retry
 
     with pytest.raises(AcceptError, match="FileNotFoundError"):

@@ -90,9 +90,7 @@ def start_pair(loop: LoopThread, root: Path, limit: int | None) -> tuple[Server,
         spool_dir = root / name / "spool" if spooling else None
         if spool_dir is not None:
             spool_dir.mkdir()
-            port = loop.serve(
-                lambda: SpoolingSMTP(handler, spool_dir=spool_dir, data_size_limit=limit)
-            )
+            port = loop.serve(lambda: SpoolingSMTP(handler, spool_dir=spool_dir, data_size_limit=limit))
         else:
             port = loop.serve(lambda: SMTP(handler, data_size_limit=limit))
         return Server(port, handler, spool_dir)
@@ -245,9 +243,7 @@ def test_handler_sees_size_and_sha256_of_the_unstuffed_mail(loop_thread, tmp_pat
     assert list(tmp_path.iterdir()) == []  # not kept by the handler: deleted after it returned
 
 
-def test_a_spool_that_cannot_be_written_is_answered_after_the_end_of_data(
-    loop_thread, tmp_path
-) -> None:
+def test_a_spool_that_cannot_be_written_is_answered_after_the_end_of_data(loop_thread, tmp_path) -> None:
     class Failing:
         async def handle_DATA(self, server, session, envelope) -> str:
             raise AssertionError("never called: nothing was spooled")

@@ -1,0 +1,137 @@
+"""The documents list: filters, full-text search, sorts and keyset pages, scoped by account."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import exists, func, tuple_
+from sqlmodel import Session, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from storage.fulltext import fulltext_for
+from storage.models import DOCUMENT_SORT_KEYS, Document, PartLog
+from storage.outcomes import DUPLICATE
+from storage.pagination import BadCursor
+
+KINDS = ("pdf", "einvoice", "image")
+FLAGS = ("unreadable", "duplicate")
+SORTS = tuple(DOCUMENT_SORT_KEYS)
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFilter:
+    """What the user asked for; every field optional. `descending` applies to `sort`."""
+
+    query: str = ""
+    sender: str = ""
+    kind: str = ""
+    flag: str = ""
+    received_from: date | None = None
+    received_to: date | None = None
+    sort: str = "received"
+    descending: bool = True
+
+
+def search_documents(
+    *,
+    session: Session,
+    account_id: str,
+    filters: DocumentFilter,
+    cursor: str | None = None,
+    limit: int = 50,
+) -> tuple[list[Document], str | None]:
+    """One page in the chosen order; the cursor continues just after its last row."""
+    key = DOCUMENT_SORT_KEYS[filters.sort]
+    query = _filtered(select(Document, key), session, account_id, filters)
+    if cursor:
+        after = tuple_(key, Document.id)
+        position = tuple_(*_decode_cursor(cursor, filters))
+        query = query.where(after < position if filters.descending else after > position)
+    order = (key.desc(), col(Document.id).desc()) if filters.descending else (key, Document.id)
+    rows = list(session.exec(query.order_by(*order).limit(limit + 1)))
+    next_cursor = None
+    if len(rows) > limit:
+        last, last_key = rows[limit - 1]
+        next_cursor = _encode_cursor(filters, last_key, last.id)
+    return [doc for doc, _ in rows[:limit]], next_cursor
+
+
+def count_documents(
+    *, session: Session, account_id: str, filters: DocumentFilter, up_to: int | None = None
+) -> int:
+    """How many match; with `up_to`, counting stops there (a broad search need not count all)."""
+    matching = _filtered(select(Document.id), session, account_id, filters)
+    if up_to is not None:
+        matching = matching.limit(up_to)
+    return session.exec(select(func.count()).select_from(matching.subquery())).one()
+
+
+def iter_documents(
+    *, session: Session, account_id: str, filters: DocumentFilter, batch: int = 500
+) -> Iterator[Document]:
+    """Every matching document, in order, fetched page by page (for exports)."""
+    cursor = None
+    while True:
+        rows, cursor = search_documents(
+            session=session, account_id=account_id, filters=filters, cursor=cursor, limit=batch
+        )
+        yield from rows
+        if cursor is None:
+            return
+
+
+def _filtered(
+    query: SelectOfScalar, session: Session, account_id: str, filters: DocumentFilter
+) -> SelectOfScalar:
+    query = query.where(Document.account_id == account_id)
+    if filters.query:
+        matching = fulltext_for(session.get_bind().dialect.name).matching(filters.query)
+        if matching is not None:
+            query = query.where(matching)
+    if filters.sender:
+        query = query.where(func.instr(func.lower(Document.sender), filters.sender.lower()) > 0)
+    if filters.kind == "pdf":
+        query = query.where(Document.kind == "pdf")
+    elif filters.kind == "image":
+        query = query.where(Document.kind == "image")
+    elif filters.kind == "einvoice":
+        query = query.where(Document.invoice_source == "xml")
+    if filters.flag == "unreadable":
+        query = query.where(col(Document.unreadable).is_(True))
+    elif filters.flag == "duplicate":  # the same file arrived again later
+        query = query.where(exists().where(PartLog.document_id == Document.id, PartLog.decision == DUPLICATE))
+    if filters.received_from:
+        query = query.where(Document.received_at >= _midnight(filters.received_from))
+    if filters.received_to:
+        query = query.where(Document.received_at < _midnight(filters.received_to + timedelta(days=1)))
+    return query
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def _encode_cursor(filters: DocumentFilter, key_value, row_id: str) -> str:
+    if isinstance(key_value, datetime | date):
+        key_value = key_value.isoformat()
+    raw = json.dumps([filters.sort, filters.descending, key_value, row_id])
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str, filters: DocumentFilter) -> tuple[object, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        sort, descending, key_value, row_id = json.loads(raw)
+        if filters.sort == "received":
+            key_value = datetime.fromisoformat(key_value)
+        elif filters.sort == "date":
+            key_value = date.fromisoformat(key_value)
+    except (ValueError, TypeError, UnicodeDecodeError) as err:
+        raise BadCursor("invalid cursor") from err
+    if (sort, descending) != (filters.sort, filters.descending) or not isinstance(row_id, str):
+        raise BadCursor("the cursor belongs to another order")
+    return key_value, row_id

@@ -1,0 +1,81 @@
+"""Full-text search over documents, behind a small interface a PostgreSQL index can serve later.
+
+The embedded default is an SQLite FTS5 table that mirrors the searchable columns of `document`
+(external content, kept in step by triggers), so a search costs an index lookup, not a scan.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol
+
+from sqlalchemy import column, literal_column, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+SEARCHED_COLUMNS = ("filename", "sender", "subject", "text", "invoice_number", "seller", "buyer")
+MAX_TERMS = 12
+
+
+class FullTextIndex(Protocol):
+    def install(self, connection: Connection) -> None:
+        """Create the index (idempotent) and fill it from existing rows when new."""
+
+    def matching(self, query: str) -> ColumnElement[bool] | None:
+        """A condition on `document` rows that contain every word of `query` (as prefixes)."""
+
+
+def search_terms(query: str) -> list[list[str]]:
+    """What the user typed as groups of words: "INV-2026/7 acme" -> [[inv, 2026, 7], [acme]].
+
+    Words joined by punctuation stay together (a phrase); punctuation and FTS syntax are never
+    operators here.
+    """
+    groups = [re.findall(r"\w+", chunk) for chunk in query.lower().split()]
+    return [group for group in groups if group][:MAX_TERMS]
+
+
+class SqliteFullText:
+    def install(self, connection: Connection) -> None:
+        exists = connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'document_fts'").first()
+        if exists:
+            return
+        # IF NOT EXISTS: another process (the CLI beside the server) may be installing it too.
+        # The SQL is built from the constant column names above, never from input.
+        names = ", ".join(SEARCHED_COLUMNS)
+        new = ", ".join(f"new.{c}" for c in SEARCHED_COLUMNS)
+        old = ", ".join(f"old.{c}" for c in SEARCHED_COLUMNS)
+        delete_old = (
+            f"INSERT INTO document_fts(document_fts, rowid, {names}) "  # noqa: S608
+            f"VALUES ('delete', old.rowid, {old});"
+        )
+        insert_new = f"INSERT INTO document_fts(rowid, {names}) VALUES (new.rowid, {new});"  # noqa: S608
+        trigger = "CREATE TRIGGER IF NOT EXISTS document_fts_{} AFTER {} ON document BEGIN {} END"
+        for statement in (
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS document_fts USING fts5({names}, "
+            "content='document', content_rowid='rowid', tokenize='unicode61 remove_diacritics 2')",
+            trigger.format("insert", "INSERT", insert_new),
+            trigger.format("delete", "DELETE", delete_old),
+            trigger.format("update", "UPDATE", delete_old + " " + insert_new),
+            "INSERT INTO document_fts(document_fts) VALUES ('rebuild')",
+        ):
+            connection.exec_driver_sql(statement)
+
+    def matching(self, query: str) -> ColumnElement[bool] | None:
+        terms = search_terms(query)
+        if not terms:
+            return None
+        # Every group must match; a group is a phrase whose last word may be a prefix.
+        fts_query = " ".join('"' + " ".join(group) + '"*' for group in terms)
+        matches = (
+            text("SELECT rowid FROM document_fts WHERE document_fts MATCH :fts_query")
+            .bindparams(fts_query=fts_query)
+            .columns(column("rowid"))
+        )
+        return literal_column("document.rowid").in_(matches)
+
+
+def fulltext_for(dialect_name: str) -> FullTextIndex:
+    if dialect_name == "sqlite":
+        return SqliteFullText()
+    raise NotImplementedError(f"no full-text index for {dialect_name} yet")

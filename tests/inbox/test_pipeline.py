@@ -1,0 +1,195 @@
+"""Processing over a real store and real extraction processes (no SMTP): contract points 2, 3, 6."""
+
+from __future__ import annotations
+
+import asyncio
+import email.policy
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlmodel import select
+
+from inbox import pipeline
+from inbox.accept import Arrival, accept_batch
+from inbox.sandbox import ExtractionPool
+from storage.accounts import create_account
+from storage.db import Store, open_store
+from storage.messages import Delivery, claim_for_reprocessing, part_logs
+from storage.models import Document, Message
+from tests.builders import make_mail, make_pdf, spooled
+
+LEASE = timedelta(minutes=5)
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    store = open_store(tmp_path / "data")
+    yield store
+    store.engine.dispose()
+
+
+@pytest.fixture
+def account(store: Store):
+    with store.session() as session:
+        return create_account(session=session, name="Acme", email="a@acme.example", password="secret123")
+
+
+def deliver(store: Store, account, raw: bytes) -> str:
+    arrival = Arrival(spooled(store.blobs.tmp, raw), "s@x.example", [Delivery(account, "in@x")])
+    [[message_id]] = accept_batch(store, [arrival])
+    return message_id
+
+
+def process_all(store: Store, claimed: Message | None = None, **pool_options) -> None:
+    """Process `claimed` (if given), then every received mail, with a real extraction pool."""
+    options = {"size": 1, "timeout": 60, "memory_mb": 1024, **pool_options}
+
+    async def run():
+        pool = ExtractionPool(blob_root=store.blobs.root, **options)
+        try:
+            message = claimed or pipeline.claim(store, LEASE)
+            while message is not None:
+                await pipeline.process(store, pool, message)
+                message = pipeline.claim(store, LEASE)
+        finally:
+            pool.close()
+
+    asyncio.run(run())
+
+
+def message(store: Store, message_id: str) -> Message:
+    with store.session() as session:
+        return session.get(Message, message_id)
+
+
+def documents(store: Store) -> list[Document]:
+    with store.session() as session:
+        return list(session.exec(select(Document)).all())
+
+
+def raw(mail) -> bytes:
+    return mail.as_bytes(policy=email.policy.SMTP)
+
+
+def test_the_same_file_again_is_a_duplicate_pointing_at_the_first(store, account):
+    pdf = make_pdf(["Invoice 7"])
+    first = deliver(
+        store, account, raw(make_mail(subject="first", attachments=[("a.pdf", pdf, "application/pdf")]))
+    )
+    second = deliver(
+        store, account, raw(make_mail(subject="again", attachments=[("copy.pdf", pdf, "application/pdf")]))
+    )
+
+    process_all(store)
+
+    (doc,) = documents(store)
+    assert doc.message_id == first
+    with store.session() as session:
+        (logged,) = [p for p in part_logs(session=session, message_id=second) if p.document_id]
+    assert (logged.decision, logged.document_id) == ("duplicate", doc.id)
+    assert message(store, second).status == "processed"
+
+
+def test_a_sender_retrying_the_same_mail_adds_no_documents(store, account):
+    mail = raw(
+        make_mail(
+            message_id="<retry-1@supplier.example>", attachments=[("a.pdf", make_pdf(), "application/pdf")]
+        )
+    )
+    deliver(store, account, mail)
+    deliver(store, account, mail)
+
+    process_all(store)
+
+    assert len(documents(store)) == 1
+
+
+def test_the_same_file_twice_in_one_mail_is_stored_once(store, account):
+    pdf = make_pdf()
+    deliver(
+        store,
+        account,
+        raw(make_mail(attachments=[("a.pdf", pdf, "application/pdf"), ("b.pdf", pdf, "application/pdf")])),
+    )
+
+    process_all(store)
+
+    assert len(documents(store)) == 1
+
+
+def test_reprocessing_keeps_document_ids(store, account):
+    message_id = deliver(
+        store, account, raw(make_mail(attachments=[("a.pdf", make_pdf(), "application/pdf")]))
+    )
+    process_all(store)
+    (before,) = documents(store)
+
+    with store.session() as session:
+        claimed = claim_for_reprocessing(session=session, message_id=message_id, lease=LEASE)
+    process_all(store, claimed)
+
+    (after,) = documents(store)
+    assert after.id == before.id
+    assert message(store, message_id).status == "processed"
+
+
+def test_a_mail_over_its_time_budget_fails_with_the_reason_and_the_next_mail_is_processed(store, account):
+    slow = deliver(
+        store, account, raw(make_mail(attachments=[("a.pdf", make_pdf(pages=40), "application/pdf")]))
+    )
+
+    process_all(store, timeout=0.001)
+    assert message(store, slow).status == "failed"
+    assert "time budget" in message(store, slow).reason
+
+    fine = deliver(store, account, raw(make_mail(attachments=[("b.pdf", make_pdf(), "application/pdf")])))
+    process_all(store)
+    assert message(store, fine).status == "processed"
+    assert store.blobs.exists(message(store, slow).raw_sha256)  # kept for reprocessing
+
+
+def test_a_mail_over_its_memory_bound_fails_with_the_reason(store, account):
+    huge = b"%PDF-1.4\n" + b"0" * (120 * 1024 * 1024)
+    message_id = deliver(store, account, raw(make_mail(attachments=[("huge.pdf", huge, "application/pdf")])))
+
+    process_all(store, memory_mb=600)
+
+    failed = message(store, message_id)
+    assert failed.status == "failed"
+    assert "memory" in failed.reason
+
+
+def test_an_account_row_gone_is_not_a_crash_of_the_worker(store, account):
+    message_id = deliver(store, account, b"Subject: x\r\n\r\nno attachment\r\n")
+
+    process_all(store)
+
+    assert message(store, message_id).status == "no_documents"
+
+
+SAMPLE = raw(make_mail(attachments=[("a.pdf", make_pdf(), "application/pdf")]))
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    cut=st.integers(0, len(SAMPLE)),
+    flips=st.lists(st.tuples(st.integers(0, len(SAMPLE) - 1), st.integers(0, 255)), max_size=20),
+)
+def test_mutated_mails_always_end_in_a_final_status_and_keep_their_raw_bytes(tmp_path_factory, cut, flips):
+    store = open_store(tmp_path_factory.mktemp("data"))
+    with store.session() as session:
+        account = create_account(session=session, name="A", email="a@a.example", password="secret123")
+    mutated = bytearray(SAMPLE[:cut])
+    for position, value in flips:
+        if position < len(mutated):
+            mutated[position] = value
+
+    message_id = deliver(store, account, bytes(mutated))
+    process_all(store)
+
+    final = message(store, message_id)
+    assert final.status in ("processed", "no_documents", "failed")
+    assert store.blobs.read(final.raw_sha256) == bytes(mutated)
+    store.engine.dispose()

@@ -1,0 +1,208 @@
+"""The documents list query on a real SQLite file: filters, search, sorts, keyset pages."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from storage.accounts import create_account
+from storage.db import Store, open_store
+from storage.document_search import (
+    SORTS,
+    DocumentFilter,
+    count_documents,
+    iter_documents,
+    search_documents,
+)
+from storage.models import Document, Message, PartLog
+from storage.pagination import BadCursor
+
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return open_store(tmp_path / "data")
+
+
+def add_account(store: Store, name: str) -> str:
+    with store.session() as session:
+        return create_account(session=session, name=name, email=f"{name}@example.com", password="pw").id
+
+
+def add_document(store: Store, account_id: str, n: int, **fields) -> str:
+    with store.session() as session:
+        message = Message(account_id=account_id, raw_sha256="0" * 64, raw_size=1)
+        session.add(message)
+        session.flush()
+        values = {
+            "filename": f"doc-{n}.pdf",
+            "kind": "pdf",
+            "sender": f"sender{n % 3}@supplier.example",
+            "received_at": START + timedelta(hours=n // 2),  # pairs share a time: ties
+            **fields,
+        }
+        doc = Document(
+            account_id=account_id,
+            message_id=message.id,
+            part_path="1",
+            sha256=f"{n:064x}",
+            content_type="application/pdf",
+            size=10,
+            **values,
+        )
+        session.add(doc)
+        session.flush()
+        return doc.id
+
+
+@pytest.fixture
+def account(store: Store) -> str:
+    account_id = add_account(store, "acme")
+    for n in range(23):
+        add_document(
+            store,
+            account_id,
+            n,
+            total=None if n % 4 == 0 else f"{(n * 37) % 11}.{n:02d}",
+            issue_date=None if n % 5 == 0 else date(2025, 1 + n % 12, 1 + n % 3),
+            seller=None if n % 3 == 0 else f"Seller {'BAC'[n % 3]}",
+            currency="EUR",
+        )
+    return account_id
+
+
+def page_through(store: Store, account_id: str, filters: DocumentFilter, limit: int) -> list:
+    seen, cursor = [], None
+    with store.session() as session:
+        while True:
+            rows, cursor = search_documents(
+                session=session, account_id=account_id, filters=filters, cursor=cursor, limit=limit
+            )
+            seen.extend(rows)
+            if cursor is None:
+                return seen
+
+
+def expected_order(docs: list[Document], sort: str, descending: bool) -> list[str]:
+    def key(doc: Document):
+        return {
+            "received": doc.received_at,
+            "date": doc.issue_date or date(1, 1, 1),
+            "total": float(doc.total) if doc.total else -1e308,
+            "supplier": (doc.seller if doc.seller is not None else doc.sender).lower(),
+        }[sort]
+
+    return [d.id for d in sorted(docs, key=lambda d: (key(d), d.id), reverse=descending)]
+
+
+@pytest.mark.parametrize("descending", [True, False])
+@pytest.mark.parametrize("sort", SORTS)
+def test_pages_of_every_sort_cover_all_rows_once_in_order(store, account, sort, descending):
+    filters = DocumentFilter(sort=sort, descending=descending)
+
+    paged = page_through(store, account, filters, limit=4)
+
+    with store.session() as session:
+        everything = list(iter_documents(session=session, account_id=account, filters=filters))
+    assert [d.id for d in paged] == expected_order(everything, sort, descending)
+    assert len(paged) == 23
+
+
+def test_newest_first_by_default(store, account):
+    rows = page_through(store, account, DocumentFilter(), limit=50)
+
+    assert rows[0].received_at == START + timedelta(hours=11)
+    assert rows[-1].received_at == START
+
+
+def test_search_matches_all_words_as_prefixes_over_text_and_invoice_fields(store):
+    account_id = add_account(store, "acme")
+    wanted = add_document(
+        store, account_id, 1, text="Rechnung für Büromaterial", invoice_number="RE-2026-0042"
+    )
+    add_document(store, account_id, 2, text="Rechnung für Kaffee")
+    other = add_account(store, "other")
+    add_document(store, other, 3, text="Rechnung für Büromaterial")
+
+    def ids(query: str) -> list[str]:
+        return [d.id for d in page_through(store, account_id, DocumentFilter(query=query), 50)]
+
+    assert ids("rechnung buromat") == [wanted]  # diacritics folded, prefixes, AND
+    assert ids("0042") == [wanted]
+    assert ids('"; DROP TABLE document; --') == []  # FTS syntax is not interpreted
+    assert len(ids("rechnung")) == 2
+
+
+def test_search_index_follows_updates_and_deletes(store):
+    account_id = add_account(store, "acme")
+    doc_id = add_document(store, account_id, 1, text="alpha")
+    with store.session() as session:
+        session.get(Document, doc_id).text = "beta"
+
+    def count(query: str) -> int:
+        with store.session() as session:
+            return count_documents(
+                session=session, account_id=account_id, filters=DocumentFilter(query=query)
+            )
+
+    assert (count("alpha"), count("beta")) == (0, 1)
+    with store.session() as session:
+        session.delete(session.get(Document, doc_id))
+    assert count("beta") == 0
+
+
+def test_filters_combine_and_count_agrees(store):
+    account_id = add_account(store, "acme")
+    pdf = add_document(store, account_id, 1, sender="Billing <billing@acme.example>")
+    add_document(store, account_id, 2, kind="image", sender="billing@acme.example")
+    xml = add_document(store, account_id, 3, kind="einvoice_xml", invoice_source="xml")
+    bad = add_document(store, account_id, 4, unreadable=True)
+    late = add_document(store, account_id, 40, received_at=START + timedelta(days=3))
+    with store.session() as session:  # a later mail carried the same file as `pdf`
+        session.add(
+            PartLog(
+                message_id=session.get(Document, late).message_id,
+                position=0,
+                path="2",
+                declared_type="application/pdf",
+                detected_type="application/pdf",
+                filename="again.pdf",
+                size=10,
+                decision="duplicate",
+                reason="same file",
+                document_id=pdf,
+            )
+        )
+
+    def ids(**fields) -> set[str]:
+        filters = DocumentFilter(**fields)
+        found = {d.id for d in page_through(store, account_id, filters, 50)}
+        with store.session() as session:
+            assert count_documents(session=session, account_id=account_id, filters=filters) == len(found)
+        return found
+
+    assert ids(sender="BILLING@acme") == {pdf, ids(kind="image").pop()}
+    assert ids(kind="einvoice") == {xml}
+    assert ids(flag="unreadable") == {bad}
+    assert ids(flag="duplicate") == {pdf}
+    assert ids(received_from=date(2026, 1, 2)) == {late}
+    assert ids(received_to=date(2026, 1, 1)) == {pdf, xml, bad, ids(kind="image").pop()}
+    assert ids(kind="pdf", received_from=date(2026, 1, 4)) == {late}
+    assert ids(kind="image", received_from=date(2026, 1, 4)) == set()
+
+
+def test_a_cursor_from_another_order_or_forged_is_refused(store, account):
+    with store.session() as session:
+        _, cursor = search_documents(session=session, account_id=account, filters=DocumentFilter(), limit=2)
+        with pytest.raises(BadCursor):
+            search_documents(
+                session=session,
+                account_id=account,
+                filters=DocumentFilter(sort="total"),
+                cursor=cursor,
+            )
+        with pytest.raises(BadCursor):
+            search_documents(session=session, account_id=account, filters=DocumentFilter(), cursor="%%%")

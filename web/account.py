@@ -1,0 +1,107 @@
+"""Inbox settings (address, allowed senders) and the users' own password."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import RedirectResponse, Response
+
+from storage.accounts import (
+    check_password,
+    regenerate_address,
+    set_allowed_senders,
+    set_password,
+    start_session,
+    users_of_account,
+)
+from storage.models import User
+from web.cookies import set_session_cookie
+from web.deps import FormCaller, PageCaller, StoreDep
+from web.templating import render
+
+router = APIRouter()
+MIN_PASSWORD_LENGTH = 10
+MAX_ALLOWED_SENDERS = 200
+
+
+@router.get("/inbox")
+def inbox_page(request: Request, caller: PageCaller, done: str = "") -> Response:
+    return render(
+        request,
+        "inbox.html",
+        caller=caller,
+        address=request.app.state.settings.inbox_address(caller.account.inbox_local),
+        allowed_senders=caller.account.allowed_senders,
+        done=done,
+    )
+
+
+@router.post("/inbox/regenerate")
+def regenerate(caller: FormCaller, store: StoreDep, confirm: Annotated[str, Form()] = "") -> Response:
+    if confirm != "yes":  # the checkbox says the old address stops working
+        return RedirectResponse("/inbox?done=not_confirmed", status_code=303)
+    with store.session() as session:
+        regenerate_address(session=session, account_id=caller.account.id)
+    return RedirectResponse("/inbox?done=regenerated", status_code=303)
+
+
+@router.post("/inbox/senders")
+def save_allowed_senders(
+    caller: FormCaller, store: StoreDep, senders: Annotated[str, Form()] = ""
+) -> Response:
+    lines = [line.strip() for line in senders.splitlines() if line.strip()]
+    with store.session() as session:
+        set_allowed_senders(
+            session=session, account_id=caller.account.id, senders=lines[:MAX_ALLOWED_SENDERS]
+        )
+    return RedirectResponse("/inbox?done=senders", status_code=303)
+
+
+@router.get("/account")
+def account_page(request: Request, caller: PageCaller, store: StoreDep, done: str = "") -> Response:
+    return _account_page(request, caller, store, done=done)
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    caller: FormCaller,
+    store: StoreDep,
+    current: Annotated[str, Form()] = "",
+    new: Annotated[str, Form()] = "",
+    repeat: Annotated[str, Form()] = "",
+) -> Response:
+    user_id = caller.session.user_id
+    with store.session() as session:
+        if not check_password(session=session, user_id=user_id, password=current):
+            error = "wrong_current"
+        elif len(new) < MIN_PASSWORD_LENGTH:
+            error = "too_short"
+        elif new != repeat:
+            error = "mismatch"
+        else:
+            error = ""
+            set_password(session=session, user_id=user_id, password=new)  # ends every session
+            token, _ = start_session(session=session, user=session.get(User, user_id))
+    if error:
+        return _account_page(request, caller, store, error=error, status_code=400)
+    response = RedirectResponse("/account?done=password", status_code=303)
+    set_session_cookie(request, response, token)
+    return response
+
+
+def _account_page(request, caller, store, *, done="", error="", status_code=200) -> Response:
+    with store.session() as session:
+        users = users_of_account(session=session, account_id=caller.account.id)
+    return render(
+        request,
+        "account.html",
+        status_code=status_code,
+        caller=caller,
+        users=users,
+        me=caller.session.user_id,
+        done=done,
+        error=error,
+        min_length=MIN_PASSWORD_LENGTH,
+    )

@@ -1,0 +1,150 @@
+"""Taking documents out: several as one streamed ZIP, the current list as CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import StreamingResponse
+
+from storage.db import Store
+from storage.document_search import DocumentFilter, iter_documents
+from storage.documents import get_document
+from storage.errors import NotFound
+from storage.models import Document
+from web.deps import FormCaller, PageCaller, StoreDep
+from web.errors import not_found
+from web.filenames import content_disposition, unique_names
+from web.i18n import N_
+from web.listing import filter_from_query
+from web.views import document_status
+
+router = APIRouter()
+MAX_ZIP_DOCUMENTS = 500
+CHUNK = 256 * 1024
+CSV_COLUMNS = (
+    "received_at", "supplier", "invoice_number", "issue_date", "due_date", "net_total",
+    "tax_total", "total", "currency", "seller_vat_id", "buyer", "sender", "subject",
+    "filename", "kind", "status", "id",
+)  # fmt: skip
+PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+
+
+@router.post("/documents/zip")
+def download_zip(
+    caller: FormCaller,
+    store: StoreDep,
+    ids: Annotated[list[str] | None, Form(alias="id")] = None,
+) -> StreamingResponse:
+    if not ids:
+        raise HTTPException(status_code=400, detail=N_("Select at least one document."))
+    if len(ids) > MAX_ZIP_DOCUMENTS:
+        raise HTTPException(status_code=400, detail=N_("Too many documents for one ZIP."))
+    with store.session() as session:
+        try:
+            docs = [
+                get_document(session=session, account_id=caller.account.id, document_id=doc_id)
+                for doc_id in dict.fromkeys(ids)
+            ]
+        except NotFound as err:
+            raise not_found() from err
+    return StreamingResponse(
+        _zip_stream(store, docs),
+        media_type="application/zip",
+        headers={
+            "Content-Disposition": content_disposition("attachment", "documents.zip"),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+class _Chunks(io.RawIOBase):
+    """An unseekable sink zipfile writes into; what it wrote is taken out between writes."""
+
+    def __init__(self) -> None:
+        self.pending: list[bytes] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data) -> int:
+        self.pending.append(bytes(data))
+        return len(data)
+
+    def take(self) -> bytes:
+        data, self.pending = b"".join(self.pending), []
+        return data
+
+
+def _zip_stream(store: Store, docs: list[Document]) -> Iterator[bytes]:
+    """The archive, produced as it is sent: memory stays at one chunk whatever the total."""
+    sink = _Chunks()
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
+        for doc, name in zip(docs, unique_names([d.filename for d in docs]), strict=True):
+            info = zipfile.ZipInfo(name, date_time=doc.received_at.timetuple()[:6])
+            with store.blobs.path(doc.sha256).open("rb") as source, archive.open(info, "w") as out:
+                while chunk := source.read(CHUNK):
+                    out.write(chunk)
+                    yield sink.take()
+            yield sink.take()
+    yield sink.take()
+
+
+@router.get("/documents.csv")
+def export_csv(request: Request, caller: PageCaller, store: StoreDep) -> StreamingResponse:
+    filters = filter_from_query(request.query_params)
+    return StreamingResponse(
+        _csv_stream(store, caller.account.id, filters),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": content_disposition("attachment", "documents.csv"),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _csv_stream(store: Store, account_id: str, filters: DocumentFilter) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    yield "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheet programs read UTF-8
+    with store.session() as session:
+        for doc in iter_documents(session=session, account_id=account_id, filters=filters):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerow([_cell(value) for value in _csv_row(doc)])
+            yield buffer.getvalue()
+
+
+def _csv_row(doc: Document) -> list[str]:
+    return [
+        doc.received_at.isoformat(),
+        doc.seller or "",
+        doc.invoice_number or "",
+        doc.issue_date.isoformat() if doc.issue_date else "",
+        doc.due_date.isoformat() if doc.due_date else "",
+        doc.net_total or "",
+        doc.tax_total or "",
+        doc.total or "",
+        doc.currency or "",
+        doc.seller_vat_id or "",
+        doc.buyer or "",
+        doc.sender,
+        doc.subject,
+        doc.filename,
+        doc.kind,
+        document_status(doc),
+        doc.id,
+    ]
+
+
+def _cell(value: str) -> str:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe; numbers stay numbers."""
+    if value[:1] in ("=", "+", "-", "@", "\t", "\r") and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value

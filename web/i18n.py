@@ -1,0 +1,71 @@
+"""Languages: which one a request gets, its gettext catalogue, dates and amounts in its style."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from babel import Locale, negotiate_locale
+from babel.dates import format_date, format_time
+from babel.numbers import format_currency, format_decimal
+from babel.support import NullTranslations, Translations
+from fastapi import Request
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = {"en": "English", "fr": "Français", "de": "Deutsch"}
+DEFAULT_LANGUAGE = "en"
+LANGUAGE_COOKIE = "inbox_lang"
+
+
+def N_(message: str) -> str:  # noqa: N802  (the gettext convention: marks a string for extraction)
+    return message
+
+
+def load_catalogues() -> dict[str, NullTranslations]:
+    """Compiled catalogues (web/locale/*/LC_MESSAGES/messages.mo, committed) by language."""
+    return {lang: Translations.load(str(LOCALE_DIR), [lang], domain="messages") for lang in LANGUAGES}
+
+
+def request_language(request: Request) -> str:
+    """The language the user picked (cookie), else the browser's preference, else English."""
+    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
+    if chosen in LANGUAGES:
+        return chosen
+    wanted = [
+        item.split(";")[0].strip().replace("_", "-")
+        for item in request.headers.get("accept-language", "").split(",")
+        if item.strip()
+    ]
+    return negotiate_locale(wanted, list(LANGUAGES), sep="-") or DEFAULT_LANGUAGE
+
+
+class Formats:
+    """Dates and amounts for one language. Times are shown in UTC, and say so."""
+
+    def __init__(self, lang: str) -> None:
+        self.locale = Locale.parse(lang)
+
+    def day(self, value: date | None) -> str:
+        return format_date(value, "medium", locale=self.locale) if value else ""
+
+    def moment(self, value: datetime | None) -> str:
+        if value is None:
+            return ""
+        day = format_date(value.astimezone(UTC), "medium", locale=self.locale)
+        return f"{day} {format_time(value, 'short', tzinfo=UTC, locale=self.locale)} UTC"
+
+    def number(self, value: int) -> str:
+        return format_decimal(value, locale=self.locale)
+
+    def money(self, amount: str | None, currency: str | None) -> str:
+        """An exact decimal string as money; unknown or malformed amounts are shown as given."""
+        if amount is None:
+            return ""
+        try:
+            value = Decimal(amount)
+        except InvalidOperation:
+            return amount
+        if currency and len(currency) == 3 and currency.isalpha():
+            return format_currency(value, currency.upper(), locale=self.locale)
+        return format_decimal(value, locale=self.locale)
