@@ -51,9 +51,19 @@ def percentile(values: list[float], fraction: float) -> float | None:
     return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
 
 
+LEGEND = (
+    "Loopback, {cpus} cores, {day}. smtp-sink: Postfix's sink, which discards (the ceiling). "
+    "aiosmtpd-stock / aiosmtpd-spool: stand-ins for our SMTP side (stock aiosmtpd, or "
+    "SpoolingSMTP) that write each mail as a durable blob but no database row. inbox serve: "
+    "the real process, worker running. Latency: MAIL FROM to the 250 after DATA. "
+    "vs sink: mails/s over smtp-sink's, same workload, C and generator."
+)
+
+
 def markdown(results: Results) -> str:
     head = "| target | generator | workload | C | mails | mails/s | MB/s | p50 ms | p99 ms | vs sink |"
-    lines = [head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    legend = LEGEND.format(cpus=_cpus(), day=time.strftime("%Y-%m-%d"))
+    lines = [legend, "", head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results.rows:
         lines.append(
             f"| {r.target} | {r.generator} | {r.workload} | {r.concurrency} | {r.mails} "
