@@ -1,33 +1,64 @@
-"""Durable accept: the raw message becomes a blob and its Message rows are committed.
+"""Durable accept: spooled mails become blobs and their Message rows are committed, in batches.
 
-Only when `accept` returns may the SMTP side answer 250 (reliability contract, point 1).
-It blocks on disk and database, so the SMTP handler runs it in a thread.
+Only when `DurableAccept` returns may the SMTP side answer 250 (reliability contract,
+point 1). Mails that arrive while a batch is being made durable form the next batch
+(`GroupCommit`): one round of fsyncs and one transaction serve them all.
+Blob first, row second: an orphan blob is harmless, a row pointing at nothing is not.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import partial
+
+from inbox.groupcommit import GroupCommit
+from inbox.spool import SpooledMessage
 from storage.db import Store
 from storage.messages import Delivery, record_received
 
 
 class AcceptError(Exception):
-    """The message could not be made durable; the sender must retry."""
+    """The messages could not be made durable; their senders must retry."""
 
 
-def accept(store: Store, *, raw: bytes, envelope_from: str, deliveries: list[Delivery]) -> list[str]:
-    """Store the raw bytes once and record one Message per account. Returns the message ids."""
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """A mail received in full and spooled, waiting to be made durable."""
+
+    spool: SpooledMessage
+    envelope_from: str
+    deliveries: list[Delivery]
+
+
+class DurableAccept:
+    """`await accept(spool, envelope_from, deliveries)` -> the new message ids."""
+
+    def __init__(self, store: Store) -> None:
+        self._batches = GroupCommit(partial(accept_batch, store))
+
+    async def __call__(
+        self, spool: SpooledMessage, envelope_from: str, deliveries: list[Delivery]
+    ) -> list[str]:
+        return await self._batches.submit(Arrival(spool, envelope_from, deliveries))
+
+
+def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
+    """Make every spooled file a durable blob, then record one Message per account and mail
+    in one transaction. Returns each arrival's message ids, in order."""
     try:
-        sha256 = store.blobs.put(raw)  # blob first, row second: an orphan blob is harmless
+        store.blobs.adopt_all([(a.spool.path, a.spool.sha256) for a in arrivals])
         with store.session() as session:
-            messages = record_received(
-                session=session,
-                raw_sha256=sha256,
-                raw_size=len(raw),
-                envelope_from=envelope_from,
-                deliveries=deliveries,
-            )
+            recorded = [
+                record_received(
+                    session=session,
+                    raw_sha256=a.spool.sha256,
+                    raw_size=a.spool.size,
+                    envelope_from=a.envelope_from,
+                    deliveries=a.deliveries,
+                )
+                for a in arrivals
+            ]
             session.flush()
-            ids = [m.id for m in messages]
-    except Exception as err:  # disk full, database locked too long, ...: all transient for the sender
+            return [[m.id for m in messages] for messages in recorded]
+    except Exception as err:  # disk full, database locked too long, ...: transient for senders
         raise AcceptError(f"{type(err).__name__}: {err}") from err
-    return ids

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import multiprocessing
+import os
 import resource
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -19,6 +20,8 @@ from pathlib import Path
 from inbox.extract import extract_mail
 from inbox.extract.model import MailExtraction
 from storage.blobs import BlobStore
+
+EXTRACTION_NICENESS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +50,9 @@ def extract_to_blobs(blobs: BlobStore, raw_sha256: str) -> Extracted:
 
 def _child(conn: Connection, blob_root: str, memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # Extraction works off a backlog; SMTP replies are what senders wait for. When the cores
+    # are busy, the kernel should run the SMTP side first (measured: bench, 250 latency).
+    os.nice(EXTRACTION_NICENESS)
     blobs = BlobStore(Path(blob_root))
     while True:
         try:

@@ -16,14 +16,14 @@ from functools import partial
 
 import uvicorn
 
-from inbox.accept import accept
+from inbox.accept import DurableAccept
 from inbox.config import Settings
 from inbox.sandbox import ExtractionPool
 from inbox.smtp import InboxHandler, InboxSMTP
 from inbox.worker import Worker
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
-from storage.messages import Delivery, release_claims
+from storage.messages import release_claims
 from storage.models import Account
 from storage.rejections import record_rejection
 from web.app import WebConfig, create_app
@@ -55,7 +55,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     )
     handler = InboxHandler(
         find_account=partial(_find_account, store),
-        accept=partial(_accept, store),
+        accept=DurableAccept(store),
         mail_domain=settings.mail_domain,
         max_recipients=settings.max_recipients,
         on_accepted=worker.wake,
@@ -66,6 +66,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     def new_session() -> InboxSMTP:
         protocol = InboxSMTP(
             handler,
+            spool_dir=store.blobs.tmp,  # same filesystem as the blobs: accept renames, not copies
             data_size_limit=settings.max_message_bytes,
             enable_SMTPUTF8=True,
             ident="invoice-inbox",
@@ -145,10 +146,6 @@ async def _log_rejection(store: Store, account: Account, envelope_from: str, env
             )
 
     await asyncio.to_thread(record)
-
-
-async def _accept(store: Store, raw: bytes, envelope_from: str, deliveries: list[Delivery]) -> list[str]:
-    return await asyncio.to_thread(accept, store, raw=raw, envelope_from=envelope_from, deliveries=deliveries)
 
 
 def _listen(host: str, port: int) -> socket.socket:

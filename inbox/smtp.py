@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inbox import replies
+from inbox.spool import SpooledMessage, SpoolEnvelope, SpoolingSMTP
 from storage.messages import Delivery
 from storage.models import Account
 
@@ -19,8 +20,8 @@ log = logging.getLogger("inbox.smtp")
 
 # Lookup of an inbox address (lower-case local part) to its active account.
 FindAccount = Callable[[str], Awaitable[Account | None]]
-# Durable accept: raw bytes, envelope sender, deliveries -> message ids.
-Accept = Callable[[bytes, str, list[Delivery]], Awaitable[list[str]]]
+# Durable accept: spooled mail, envelope sender, deliveries -> message ids.
+Accept = Callable[[SpooledMessage, str, list[Delivery]], Awaitable[list[str]]]
 # Records, for the account, a mail refused by its allowed-senders list: account, from, to.
 LogRejection = Callable[[Account, str, str], Awaitable[None]]
 
@@ -29,19 +30,21 @@ async def _log_nothing(account: Account, envelope_from: str, envelope_to: str) -
     return None
 
 
-class InboxEnvelope(Envelope):
+class InboxEnvelope(SpoolEnvelope):
     def __init__(self) -> None:
         super().__init__()
         self.deliveries: dict[str, Delivery] = {}  # account id -> delivery: one row per account
 
 
-class InboxSMTP(SMTP):
-    """aiosmtpd's protocol engine, with enhanced status codes on its built-in replies."""
+class InboxSMTP(SpoolingSMTP):
+    """aiosmtpd's protocol engine with DATA spooled to disk and enhanced status codes.
+
+    SpoolingSMTP already answers DATA's size and line limits with enhanced codes; the one
+    built-in reply left to rewrite is MAIL FROM's SIZE= check.
+    """
 
     _REWRITES = {
-        "552 Error: Too much mail data": replies.MESSAGE_TOO_LARGE,
         "552 Error: message size exceeds fixed maximum message size": replies.MESSAGE_TOO_LARGE,
-        "500 Line too long (see RFC5321 4.5.3.1.6)": replies.LINE_TOO_LONG,
     }
 
     def _create_envelope(self) -> Envelope:
@@ -90,10 +93,11 @@ class InboxHandler:
         return replies.OK_RCPT
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: InboxEnvelope) -> str:
-        raw = envelope.original_content or b""
+        spool = envelope.spool
+        assert spool is not None  # SpoolingSMTP calls handle_DATA only with a spooled mail
         deliveries = list(envelope.deliveries.values())
         try:
-            ids = await self.accept(raw, envelope.mail_from or "", deliveries)
+            ids = await self.accept(spool, envelope.mail_from or "", deliveries)
         except Exception:
             log.exception("could not store mail from=%r", envelope.mail_from)
             return replies.TRY_AGAIN
@@ -102,7 +106,7 @@ class InboxHandler:
             ",".join(ids),
             envelope.mail_from,
             len(deliveries),
-            len(raw),
+            spool.size,
             _peer(session),
         )
         self.on_accepted()

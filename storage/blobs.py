@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 CHUNK = 1024 * 1024
@@ -15,6 +17,7 @@ class BlobStore:
         self.root = root
         self.tmp = root / "tmp"
         self.tmp.mkdir(parents=True, exist_ok=True)
+        self._fsyncs = ThreadPoolExecutor(max_workers=16, thread_name_prefix="blob-fsync")
 
     def path(self, sha256: str) -> Path:
         if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
@@ -36,22 +39,50 @@ class BlobStore:
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)
-                out.flush()
-                os.fsync(out.fileno())
-            self.adopt(Path(name), sha256)
+            self.adopt_all([(Path(name), sha256)])
         finally:
             Path(name).unlink(missing_ok=True)
         return sha256
 
-    def adopt(self, temp: Path, sha256: str) -> None:
-        """Move an fsync'd file from this store's tmp dir into place and make that durable."""
-        target = self.path(sha256)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(temp, target)
-        _fsync_dir(target.parent)
+    def adopt_all(self, files: list[tuple[Path, str]]) -> None:
+        """Make files written in this store's tmp dir durable blobs, all in one round.
+
+        Each file is fsync'd, renamed into place, then every directory that changed is
+        fsync'd once (new fan-out directories too, in their parents), so a batch pays one
+        directory fsync per directory, not one per file.
+        """
+        self._fsync_each(_fsync_file, [temp for temp, _ in files])
+        changed: set[Path] = set()
+        for temp, sha256 in files:
+            target = self.path(sha256)
+            changed |= self._make_parents(target.parent)
+            os.replace(temp, target)
+            changed.add(target.parent)
+        self._fsync_each(_fsync_dir, list(changed))
+
+    def _fsync_each(self, fsync: Callable[[Path], None], paths: list[Path]) -> None:
+        """Concurrent fsyncs share the filesystem's journal commits; one after another do not."""
+        if len(paths) == 1:
+            fsync(paths[0])
+        else:
+            list(self._fsyncs.map(fsync, paths))
+
+    def _make_parents(self, directory: Path) -> set[Path]:
+        """Create `directory` and missing ancestors; returns the parents whose entries changed."""
+        changed: set[Path] = set()
+        for level in reversed([directory, *directory.parents]):
+            if level.is_relative_to(self.root) and not level.is_dir():
+                level.mkdir(exist_ok=True)
+                changed.add(level.parent)
+        return changed
 
     def size(self, sha256: str) -> int:
         return self.path(sha256).stat().st_size
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as file:
+        os.fsync(file.fileno())
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -1,16 +1,23 @@
-"""Mails and PDFs built in code, so every fixture states what it contains."""
+"""Mails and PDFs built in code, so every fixture states what it contains (and, for accept,
+spooled as SMTP leaves them)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
+import os
 import random
 import struct
+import tempfile
 import zipfile
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
+from pathlib import Path
 
 from fpdf import FPDF
 from PIL import Image
+
+from inbox.spool import SpooledMessage
 
 
 def make_pdf(lines: list[str] | None = None, pages: int = 1) -> bytes:
@@ -125,3 +132,11 @@ def forward(inner: EmailMessage, *, text: str = "See the forwarded mail.") -> Em
     outer = make_mail(subject=f"Fwd: {inner['Subject']}", text=text, html=None)
     outer.add_attachment(inner)
     return outer
+
+
+def spooled(directory: Path, raw: bytes) -> SpooledMessage:
+    """Raw mail bytes as SpoolingSMTP leaves them for accept: a file in the spool directory."""
+    fd, name = tempfile.mkstemp(dir=directory, prefix="data-")
+    with os.fdopen(fd, "wb") as out:
+        out.write(raw)
+    return SpooledMessage(path=Path(name), size=len(raw), sha256=hashlib.sha256(raw).hexdigest())

@@ -12,13 +12,13 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from inbox import pipeline
-from inbox.accept import accept
+from inbox.accept import Arrival, accept_batch
 from inbox.sandbox import ExtractionPool
 from storage.accounts import create_account
 from storage.db import Store, open_store
 from storage.messages import Delivery, claim_for_reprocessing, part_logs
 from storage.models import Document, Message
-from tests.builders import make_mail, make_pdf
+from tests.builders import make_mail, make_pdf, spooled
 
 LEASE = timedelta(minutes=5)
 
@@ -37,9 +37,8 @@ def account(store: Store):
 
 
 def deliver(store: Store, account, raw: bytes) -> str:
-    (message_id,) = accept(
-        store, raw=raw, envelope_from="s@x.example", deliveries=[Delivery(account, "in@x")]
-    )
+    arrival = Arrival(spooled(store.blobs.tmp, raw), "s@x.example", [Delivery(account, "in@x")])
+    [[message_id]] = accept_batch(store, [arrival])
     return message_id
 
 

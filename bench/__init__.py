@@ -1,0 +1,1 @@
+"""Ingestion benchmark: load generator, targets (smtp-sink, stand-ins, inbox serve), report."""

@@ -1,0 +1,232 @@
+"""`make bench`: our SMTP ingestion against Postfix's smtp-sink, the ceiling, on loopback.
+
+Every run is bounded by a mail count and by seconds; all traffic stays on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import signal
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+from bench import targets
+from bench.inbox_serve import Web, inbox_serve
+from bench.listing import queued_id, watch_listing
+from bench.load import drive
+from bench.mails import dot_stuffed, invoice_mail, invoice_pdf, invoice_pdfs
+from bench.report import Results, Row, markdown, percentile, update_readme, write_json
+
+ROOT = Path(__file__).resolve().parent.parent
+KB, MB = 1024, 1024 * 1024
+WORKLOADS = {"1 KB PDF": 1 * KB, "100 KB PDF": 100 * KB, "2 MB PDF": 2 * MB}
+CONCURRENCY = (1, 8, 32)
+SENDER = "billing@acme.example"
+BIG_MAIL = 20 * MB  # the memory test: 32 connections each send one mail this big at once
+BASE64_GROWTH = 1.37  # a PDF attachment grows by this much on the wire
+
+Factory = Callable[[Path], AbstractContextManager[targets.Target]]
+
+
+BACKLOG = 1000  # mails in the drain test
+LISTING_MAILS = 300  # most mails in the 250 -> listed test
+DRAIN_LIMIT = 600  # seconds the backlog may take to be listed
+
+
+@contextmanager
+def inbox_smtp(work: Path) -> Iterator[targets.Target]:
+    with inbox_serve(work) as (target, _web):
+        yield target
+
+
+def throughput_targets() -> dict[str, Factory]:
+    return {
+        "smtp-sink": lambda _dir: targets.smtp_sink(),
+        "aiosmtpd-stock": lambda d: targets.standin("stock", d),
+        "aiosmtpd-spool": lambda d: targets.standin("spool", d),
+        "inbox serve": inbox_smtp,
+    }
+
+
+def chosen(args) -> list[tuple[str, Factory]]:
+    return [(name, f) for name, f in throughput_targets().items() if name in args.targets]
+
+
+def measure(target: targets.Target, workload: str, data: bytes, concurrency: int, args) -> Row:
+    result = asyncio.run(
+        drive(
+            targets.HOST, target.port, [data], sender=SENDER, recipient=target.recipient,
+            concurrency=concurrency, count=args.count, seconds=args.seconds,
+        )
+    )  # fmt: skip
+    return Row(
+        target=target.name,
+        workload=workload,
+        concurrency=concurrency,
+        mails=result.mails,
+        mails_per_s=result.mails / result.seconds,
+        mb_per_s=result.bytes / result.seconds / MB,
+        p50_ms=_ms(percentile(result.latencies, 0.50)),
+        p99_ms=_ms(percentile(result.latencies, 0.99)),
+    )
+
+
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else seconds * 1000
+
+
+def wire_mail(pdf_size: int, recipient: str) -> bytes:
+    return invoice_mail(invoice_pdf(pdf_size), sender=SENDER, recipient=recipient)
+
+
+def throughput(results: Results, work: Path, args) -> None:
+    mails = {name: wire_mail(size, "invoices@inbox.localhost") for name, size in WORKLOADS.items()}
+    for name, factory in chosen(args):
+        for workload, mail in mails.items():
+            with factory(work / f"{name}-{workload}".replace(" ", "-")) as target:
+                for concurrency in args.concurrency:
+                    row = measure(target, workload, dot_stuffed(mail), concurrency, args)
+                    print(f"  {row.target} {workload} C={concurrency}: {row.mails_per_s:.1f}/s")
+                    results.rows.append(row)
+
+
+def cross_check(results: Results, work: Path, args) -> None:
+    """smtp-source as the generator, 100 KB PDF mails at C=8: is our generator the limit?"""
+    mail = work / "mail-100k.eml"
+    # smtp-source -F appends CRLF to each line and dot-stuffs itself: give it LF lines.
+    mail.write_bytes(wire_mail(100 * KB, "invoices@inbox.localhost").replace(b"\r\n", b"\n"))
+    count = 8 * 50
+    for name, factory in chosen(args):
+        with factory(work / f"source-{name}") as target:
+            argv = [
+                targets.postfix_tool("smtp-source"), "-d", "-s", "8", "-m", str(count),
+                "-F", str(mail), "-f", SENDER, "-t", target.recipient,
+                f"{targets.HOST}:{target.port}",
+            ]  # fmt: skip
+            began = time.monotonic()
+            subprocess.run(argv, check=True, timeout=300, stdout=subprocess.DEVNULL)
+            seconds = time.monotonic() - began
+        results.rows.append(
+            Row(
+                target=name, generator="smtp-source", workload="100 KB PDF", concurrency=8,
+                mails=count,
+                mails_per_s=count / seconds, mb_per_s=count * mail.stat().st_size / seconds / MB,
+                p50_ms=None, p99_ms=None,
+            )
+        )  # fmt: skip
+
+
+def memory(results: Results, work: Path, args) -> None:
+    """Peak RSS of each server while 32 connections each send a 20 MB mail at once."""
+    data = dot_stuffed(wire_mail(int(BIG_MAIL / BASE64_GROWTH), "invoices@inbox.localhost"))
+    for name, factory in chosen(args):
+        with factory(work / f"memory-{name}") as target:
+            asyncio.run(
+                drive(
+                    targets.HOST, target.port, [data], sender=SENDER, recipient=target.recipient,
+                    concurrency=32, count=32, seconds=300, warmup=False,
+                )
+            )  # fmt: skip
+            peak = targets.peak_rss_bytes(target.process.pid)
+        results.notes[f"peak RSS, 32 x {len(data) / MB:.0f} MB at once, {name}"] = f"{peak / MB:.0f} MB"
+        print(f"  {name:16} peak RSS {peak / MB:.0f} MB")
+
+
+async def send_and_watch(
+    target: targets.Target, web: Web, mails: list[bytes], *, count: int, rate: float, seconds: float
+) -> tuple[list[float], list[str], dict[str, float]]:
+    """Send `count` mails (at `rate`/s, or flat out when 0) and watch their documents get listed."""
+    wanted: set[str] = set()
+    seen: dict[str, float] = {}
+    watcher = asyncio.create_task(watch_listing(web, wanted, seen, time.monotonic() + seconds))
+    sent = await drive(
+        targets.HOST, target.port, mails, sender=SENDER, recipient=target.recipient,
+        concurrency=8, count=count, seconds=seconds, warmup=False, rate=rate,
+    )  # fmt: skip
+    ids = [queued_id(reply) for reply in sent.replies]
+    wanted.update(ids)
+    await watcher
+    return sent.accepted_at, ids, seen
+
+
+def distinct_mails(count: int) -> list[bytes]:
+    """100 KB PDF invoices that differ in number and bytes: identical PDFs would be kept
+    once per account (duplicates), and never listed again."""
+    pdfs = invoice_pdfs(100 * KB, list(range(1, count + 1)))
+    return [
+        dot_stuffed(invoice_mail(pdf, sender=SENDER, recipient="invoices@inbox.localhost", number=n))
+        for n, pdf in enumerate(pdfs, start=1)
+    ]
+
+
+def pipeline(results: Results, work: Path) -> None:
+    """Backlog drain (1,000 mails flat out), then 250 -> listed at half the drain rate."""
+    mails = distinct_mails(BACKLOG + LISTING_MAILS)
+    backlog, later = mails[:BACKLOG], mails[BACKLOG:]
+    with inbox_serve(work / "pipeline") as (target, web):
+        accepted, ids, seen = asyncio.run(
+            send_and_watch(target, web, backlog, count=BACKLOG, rate=0, seconds=DRAIN_LIMIT)
+        )
+        listed = [seen[i] for i in ids if i in seen]
+        if len(listed) < len(ids):
+            results.notes["backlog"] = f"only {len(listed)} of {len(ids)} listed in {DRAIN_LIMIT} s"
+            return
+        docs_per_s = len(ids) / (max(listed) - min(accepted))
+        results.notes["backlog, 1,000 x 100 KB PDF at C=8"] = (
+            f"accepted in {max(accepted) - min(accepted):.1f} s; all listed "
+            f"{max(listed) - max(accepted):.1f} s after the last 250; {docs_per_s:.1f} docs/s"
+        )
+        rate = docs_per_s / 2
+        count = min(LISTING_MAILS, int(rate * 20) + 1)
+        accepted, ids, seen = asyncio.run(
+            send_and_watch(target, web, later, count=count, rate=rate, seconds=count / rate + 60)
+        )
+        delays = [seen[i] - t for i, t in zip(ids, accepted, strict=True) if i in seen]
+        p50, p99 = percentile(delays, 0.5), percentile(delays, 0.99)
+        results.notes[f"250 -> listed at {rate:.0f} mails/s (half the drain rate), {count} mails"] = (
+            f"p50 {_ms(p50):.0f} ms, p99 {_ms(p99):.0f} ms, {len(delays)}/{count} listed"
+        )
+
+
+def _stop(signum: int, _frame) -> None:
+    raise SystemExit(128 + signum)  # unwinds the `with` blocks: no server is left running
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--seconds", type=float, default=4.0, help="per measurement (default 4)")
+    parser.add_argument("--count", type=int, default=5000, help="most mails per measurement")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=list(CONCURRENCY))
+    parts = ["throughput", "source", "memory", "pipeline"]
+    parser.add_argument("--skip", nargs="*", default=[], choices=parts)
+    parser.add_argument("--targets", nargs="+", default=list(throughput_targets()))
+    parser.add_argument("--no-readme", action="store_true", help="do not touch README.md")
+    args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, _stop)
+
+    results = Results()
+    with tempfile.TemporaryDirectory(prefix="inbox-bench-") as tmp:
+        work = Path(tmp)
+        if "throughput" not in args.skip:
+            throughput(results, work, args)
+        if "source" not in args.skip:
+            cross_check(results, work, args)
+        if "memory" not in args.skip:
+            memory(results, work, args)
+        if "pipeline" not in args.skip:
+            pipeline(results, work)
+    results.add_ratios()
+    table = markdown(results)
+    print(table)
+    print(f"results: {write_json(results, ROOT / 'bench' / 'results')}")
+    if not args.no_readme:
+        print(update_readme(ROOT / "README.md", table))
+
+
+if __name__ == "__main__":
+    main()

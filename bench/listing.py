@@ -1,0 +1,42 @@
+"""From 250 to listed: when does an accepted mail show up as a document in /api/documents?"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import httpx
+
+from bench.inbox_serve import Web
+
+POLL_SECONDS = 0.02
+
+
+def queued_id(reply: str) -> str:
+    """The message id in "250 2.0.0 Ok: queued as <id>"."""
+    return reply.rsplit(" ", 1)[-1]
+
+
+async def watch_listing(web: Web, wanted: set[str], seen: dict[str, float], until: float) -> None:
+    """Record in `seen` when each message's document is first listed, until all are or time is up.
+
+    `wanted` may grow while this runs (mails still being sent).
+    """
+    async with httpx.AsyncClient(base_url=web.base_url, cookies=web.cookies, timeout=10) as api:
+        while time.monotonic() < until and not (wanted and wanted <= seen.keys()):
+            await _poll(api, wanted, seen)
+            await asyncio.sleep(POLL_SECONDS)
+
+
+async def _poll(api: httpx.AsyncClient, wanted: set[str], seen: dict[str, float]) -> None:
+    cursor = None
+    while True:  # newest first; follow pages only while they hold documents not seen before
+        params = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+        page = (await api.get("/api/documents", params=params)).raise_for_status().json()
+        now = time.monotonic()
+        fresh = [d["message"] for d in page["items"] if d["message"] not in seen]
+        for message in fresh:
+            seen[message] = now
+        cursor = page.get("next_cursor")
+        if not cursor or len(fresh) < len(page["items"]):
+            return

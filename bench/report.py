@@ -1,0 +1,116 @@
+"""Bench results: a table on stdout, JSON in bench/results/, README's Performance section."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+START = "<!-- bench:start -->"
+END = "<!-- bench:end -->"
+
+
+@dataclass
+class Row:
+    target: str
+    workload: str
+    concurrency: int
+    mails: int
+    mails_per_s: float
+    mb_per_s: float
+    p50_ms: float | None
+    p99_ms: float | None
+    generator: str = "bench"  # or "smtp-source", Postfix's generator, as a cross-check
+    vs_sink: float | None = None  # mails/s over smtp-sink's, same workload, C and generator
+
+
+@dataclass
+class Results:
+    rows: list[Row] = field(default_factory=list)
+    notes: dict[str, str] = field(default_factory=dict)  # one-line findings: RSS, drain time, ...
+
+    def add_ratios(self) -> None:
+        sink = {_key(r): r.mails_per_s for r in self.rows if r.target == "smtp-sink"}
+        for row in self.rows:
+            base = sink.get(_key(row))
+            if row.target != "smtp-sink" and base:
+                row.vs_sink = row.mails_per_s / base
+
+
+def _key(row: Row) -> tuple[str, int, str]:
+    return row.workload, row.concurrency, row.generator
+
+
+def percentile(values: list[float], fraction: float) -> float | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+LEGEND = (
+    "Loopback, {cpus} cores, {day}. smtp-sink: Postfix's sink, which discards (the ceiling). "
+    "aiosmtpd-stock / aiosmtpd-spool: stand-ins for our SMTP side (stock aiosmtpd, or "
+    "SpoolingSMTP) that write each mail as a durable blob but no database row. inbox serve: "
+    "the real process, worker running. Latency: MAIL FROM to the 250 after DATA. "
+    "vs sink: mails/s over smtp-sink's, same workload, C and generator."
+)
+
+
+def markdown(results: Results) -> str:
+    head = "| target | generator | workload | C | mails | mails/s | MB/s | p50 ms | p99 ms | vs sink |"
+    legend = LEGEND.format(cpus=_cpus(), day=time.strftime("%Y-%m-%d"))
+    lines = [legend, "", head, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in results.rows:
+        lines.append(
+            f"| {r.target} | {r.generator} | {r.workload} | {r.concurrency} | {r.mails} "
+            f"| {r.mails_per_s:.1f} | {r.mb_per_s:.1f} | {_num(r.p50_ms)} | {_num(r.p99_ms)} "
+            f"| {_num(r.vs_sink, 2)} |"
+        )
+    lines.append("")
+    lines.extend(f"- {name}: {text}" for name, text in results.notes.items())
+    return "\n".join(lines)
+
+
+def _num(value: float | None, digits: int = 1) -> str:
+    return "-" if value is None else f"{value:.{digits}f}"
+
+
+def write_json(results: Results, directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    document = {
+        "machine": {
+            "cpus": _cpus(),
+            "python": platform.python_version(),
+            "system": platform.platform(),
+        },
+        "rows": [asdict(r) for r in results.rows],
+        "notes": results.notes,
+    }
+    path = directory / f"bench-{stamp}.json"
+    path.write_text(json.dumps(document, indent=2))
+    return path
+
+
+def _cpus() -> int:
+    return len(os.sched_getaffinity(0))
+
+
+def update_readme(readme: Path, table: str) -> str:
+    """Put the table between the bench markers; returns what was done, for the log."""
+    if not readme.exists():
+        return f"{readme} does not exist: Performance section not written"
+    text = readme.read_text()
+    section = f"{START}\n{table}\n{END}"
+    if START in text and END in text:
+        before, _, rest = text.partition(START)
+        _, _, after = rest.partition(END)
+        text = before + section + after
+    else:
+        text = text.rstrip("\n") + f"\n\n## Performance\n\n{section}\n"
+    readme.write_text(text)
+    return f"{readme}: Performance section updated"
