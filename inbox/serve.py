@@ -1,4 +1,4 @@
-"""The composition root: SMTP listener, worker and web in one process, and their shutdown.
+"""The composition root: SMTP listener and web, the worker process beside them, and shutdown.
 
 This is the only module that installs signal handlers or knows every layer.
 """
@@ -11,16 +11,14 @@ import signal
 import socket
 import weakref
 from contextlib import nullcontext
-from datetime import timedelta
 from functools import partial
 
 import uvicorn
 
 from inbox.accept import DurableAccept
 from inbox.config import Settings
-from inbox.sandbox import ExtractionPool
 from inbox.smtp import InboxHandler, InboxSMTP
-from inbox.worker import Worker
+from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
 from storage.messages import release_claims
@@ -41,18 +39,8 @@ async def serve(settings: Settings, *, ready=print) -> None:
     store = open_store(settings.data_dir, settings.database_url)
     with store.session() as session:
         release_claims(session=session)
-    pool = ExtractionPool(
-        blob_root=store.blobs.root,
-        size=settings.workers,
-        timeout=settings.parse_timeout,
-        memory_mb=settings.parse_memory_mb,
-    )
-    worker = Worker(
-        store,
-        pool,
-        concurrency=settings.workers,
-        lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
-    )
+    worker = WorkerProcess(settings)
+    worker.start()
     handler = InboxHandler(
         find_account=partial(_find_account, store),
         accept=DurableAccept(store),
@@ -90,7 +78,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
 
-    worker_task = asyncio.create_task(worker.run())
+    worker_task = asyncio.create_task(worker.supervise())
     web_task = asyncio.create_task(web.serve(sockets=[web_socket]))
     while not web.started and not web_task.done():
         await asyncio.sleep(0.01)
@@ -103,10 +91,9 @@ async def serve(settings: Settings, *, ready=print) -> None:
     log.info("shutting down: no new connections, finishing mails in progress")
     smtp_server.close()
     await _drain(sessions)
-    worker.stop()
     web.should_exit = True
+    await worker.stop(timeout=settings.parse_timeout + 10)
     await asyncio.gather(worker_task, web_task, return_exceptions=True)
-    pool.close()
     store.engine.dispose()
     log.info("stopped")
 
