@@ -28,6 +28,7 @@ fmt: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+	$(BIN)/python -m bench.web
 
 # Translations: collect the strings, merge them into the fr/de catalogues, compile the .mo files
 # (committed, so an install needs no build step). Translate new entries in the .po files.

@@ -9,9 +9,6 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-START = "<!-- bench:start -->"
-END = "<!-- bench:end -->"
-
 
 @dataclass
 class Row:
@@ -100,15 +97,16 @@ def _cpus() -> int:
     return len(os.sched_getaffinity(0))
 
 
-def update_readme(readme: Path, table: str) -> str:
-    """Put the table between the bench markers; returns what was done, for the log."""
+def update_readme(readme: Path, table: str, marker: str = "bench") -> str:
+    """Put the table between the `marker` comments; returns what was done, for the log."""
     if not readme.exists():
         return f"{readme} does not exist: Performance section not written"
     text = readme.read_text()
-    section = f"{START}\n{table}\n{END}"
-    if START in text and END in text:
-        before, _, rest = text.partition(START)
-        _, _, after = rest.partition(END)
+    start, end = f"<!-- {marker}:start -->", f"<!-- {marker}:end -->"
+    section = f"{start}\n{table}\n{end}"
+    if start in text and end in text:
+        before, _, rest = text.partition(start)
+        _, _, after = rest.partition(end)
         text = before + section + after
     else:
         text = text.rstrip("\n") + f"\n\n## Performance\n\n{section}\n"

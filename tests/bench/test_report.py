@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from bench.report import END, START, update_readme
+from bench.report import update_readme
+
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
 def test_missing_readme_is_skipped_with_a_message(tmp_path) -> None:
@@ -23,3 +25,11 @@ def test_a_readme_without_markers_gets_a_performance_section(tmp_path) -> None:
     readme.write_text("# x\n")
     update_readme(readme, "new")
     assert readme.read_text() == f"# x\n\n## Performance\n\n{START}\nnew\n{END}\n"
+
+
+def test_two_tables_keep_their_own_markers(tmp_path) -> None:
+    readme = tmp_path / "README.md"
+    web = "<!-- bench-web:start -->\n{}\n<!-- bench-web:end -->\n"
+    readme.write_text(f"{START}\nold\n{END}\n" + web.format("old web"))
+    update_readme(readme, "new web", marker="bench-web")
+    assert readme.read_text() == f"{START}\nold\n{END}\n" + web.format("new web")
