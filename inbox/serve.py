@@ -27,6 +27,7 @@ from storage.rejections import record_rejection
 from web.app import WebConfig, create_app
 
 log = logging.getLogger("inbox.serve")
+TMP_MAX_AGE_SECONDS = 3600  # a spool older than this belongs to no live SMTP session
 DRAIN_SECONDS = 30  # how long SIGTERM waits for mails in the middle of DATA
 
 
@@ -39,6 +40,9 @@ async def serve(settings: Settings, *, ready=print) -> None:
     store = open_store(settings.data_dir, settings.database_url)
     with store.session() as session:
         release_claims(session=session)
+    swept = store.blobs.sweep_tmp(older_than=TMP_MAX_AGE_SECONDS)
+    if swept:
+        log.info("removed %d abandoned spool file(s)", swept)
     worker = WorkerProcess(settings)
     worker.start()
     handler = InboxHandler(

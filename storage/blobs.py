@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -75,6 +77,20 @@ class BlobStore:
                 level.mkdir(exist_ok=True)
                 changed.add(level.parent)
         return changed
+
+    def sweep_tmp(self, older_than: float) -> int:
+        """Delete temp files (spools of dropped connections) older than `older_than` seconds.
+
+        Only old ones: another process sharing this store may be writing a fresh one now.
+        """
+        cutoff = time.time() - older_than
+        swept = 0
+        for path in self.tmp.iterdir():
+            with contextlib.suppress(FileNotFoundError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    swept += 1
+        return swept
 
     def size(self, sha256: str) -> int:
         return self.path(sha256).stat().st_size
