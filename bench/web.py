@@ -91,7 +91,7 @@ def seed(data_dir: Path, count: int) -> str:
         with store.engine.begin() as connection:
             connection.execute(insert(Message), messages)
             connection.execute(insert(Document), documents)
-        print(f"seeded {first + len(documents):,} documents", file=sys.stderr, end="\r")
+        print(f"seeded {first + len(documents):,} documents", file=sys.stderr)
     with store.session() as session:
         _, deep = search_documents(
             session=session, account_id=account_id, filters=DocumentFilter(), limit=150_000
