@@ -65,6 +65,12 @@ class InboxHandler:
     on_accepted: Callable[[], None] = lambda: None
     log_rejection: LogRejection = _log_nothing
 
+    async def handle_MAIL(self, server: SMTP, session: Session, envelope, address: str, mail_options):
+        # aiosmtpd has already checked SIZE=; answering here only adds the enhanced code.
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return replies.OK_MAIL
+
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: InboxEnvelope, address: str, rcpt_options
     ):

@@ -117,6 +117,14 @@ def test_too_many_recipients_get_452_4_5_3(service: Service):
 
     assert [code for code, _ in codes[:50]] == [250] * 50
     assert codes[50] == (452, replies.TOO_MANY_RECIPIENTS[4:].encode())
+    assert codes[0] == (250, replies.OK_RCPT[4:].encode())
+
+
+def test_mail_from_is_answered_with_an_enhanced_code(service: Service):
+    with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
+        client.ehlo()
+
+        assert client.mail("billing@supplier.example") == (250, replies.OK_MAIL[4:].encode())
 
 
 def test_size_is_advertised_and_an_announced_oversize_is_refused_at_mail_from(tmp_path):
