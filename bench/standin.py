@@ -17,21 +17,14 @@ from pathlib import Path
 from aiosmtpd.smtp import SMTP
 
 from inbox.spool import SpoolingSMTP
-
-
-def _fsync_dir(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+from storage.blobs import fsync_dir
 
 
 def _adopt(temp: Path, blobs: Path, sha256: str) -> None:
     with temp.open("rb+") as file:
         os.fsync(file.fileno())
     os.replace(temp, blobs / sha256)
-    _fsync_dir(blobs)
+    fsync_dir(blobs)
 
 
 class StockHandler:

@@ -60,7 +60,7 @@ class BlobStore:
             changed |= self._make_parents(target.parent)
             os.replace(temp, target)
             changed.add(target.parent)
-        self._fsync_each(_fsync_dir, list(changed))
+        self._fsync_each(fsync_dir, list(changed))
 
     def _fsync_each(self, fsync: Callable[[Path], None], paths: list[Path]) -> None:
         """Concurrent fsyncs share the filesystem's journal commits; one after another do not."""
@@ -101,7 +101,8 @@ def _fsync_file(path: Path) -> None:
         os.fsync(file.fileno())
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
+    """Make a rename or a new entry in `directory` durable."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
