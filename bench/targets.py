@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HOST = "127.0.0.1"
-POSTFIX_TOOLS = ("smtp-sink", "smtp-source")
 # Keeps apt's maintainer scripts from starting the Postfix daemon (Debian's policy-rc.d hook).
 NO_DAEMONS = Path("/usr/sbin/policy-rc.d")
 

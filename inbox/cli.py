@@ -13,6 +13,11 @@ from pathlib import Path
 
 from inbox.config import ConfigError, Settings
 from inbox.evaluate import add_parser as add_evaluate_parser
+from storage.accounts import add_user, create_account, find_account, list_accounts
+from storage.db import Store, open_store
+from storage.errors import Conflict, NotFound
+from storage.messages import claim_for_reprocessing
+from storage.tokens import create_token
 
 SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
     "--data-dir": "data_dir",
@@ -105,10 +110,8 @@ def _serve(args, settings: Settings) -> int:
 
 def _ensure_first_account(settings: Settings) -> None:
     """A fresh data directory gets one account, so `make run` leads straight to a login."""
-    from storage.accounts import create_account, list_accounts
-    from storage.db import open_store
 
-    store = open_store(settings.data_dir, settings.database_url)
+    store = _open_store(settings)
     with store.session() as session:
         existing = list_accounts(session=session)
         if not existing:
@@ -143,14 +146,11 @@ def _read_password(args) -> tuple[str, bool]:
 
 
 def _account_create(args, settings: Settings) -> int:
-    from storage.accounts import create_account
-    from storage.db import open_store
-    from storage.errors import Conflict
 
     if "@" not in args.email:
         raise CommandError(f"--email {args.email!r} is not an e-mail address")
     password, generated = _read_password(args)
-    store = open_store(settings.data_dir, settings.database_url)
+    store = _open_store(settings)
     try:
         with store.session() as session:
             account = create_account(session=session, name=args.name, email=args.email, password=password)
@@ -169,10 +169,8 @@ def _account_create(args, settings: Settings) -> int:
 
 
 def _account_list(args, settings: Settings) -> int:
-    from storage.accounts import list_accounts
-    from storage.db import open_store
 
-    store = open_store(settings.data_dir, settings.database_url)
+    store = _open_store(settings)
     with store.session() as session:
         rows = [
             {
@@ -193,12 +191,9 @@ def _account_list(args, settings: Settings) -> int:
 
 
 def _user_add(args, settings: Settings) -> int:
-    from storage.accounts import add_user, find_account
-    from storage.db import open_store
-    from storage.errors import Conflict, NotFound
 
     password, generated = _read_password(args)
-    store = open_store(settings.data_dir, settings.database_url)
+    store = _open_store(settings)
     try:
         with store.session() as session:
             account = find_account(session=session, key=args.account)
@@ -213,12 +208,8 @@ def _user_add(args, settings: Settings) -> int:
 
 
 def _token_create(args, settings: Settings) -> int:
-    from storage.accounts import find_account
-    from storage.db import open_store
-    from storage.errors import NotFound
-    from storage.tokens import create_token
 
-    store = open_store(settings.data_dir, settings.database_url)
+    store = _open_store(settings)
     try:
         with store.session() as session:
             account = find_account(session=session, key=args.account)
@@ -232,11 +223,8 @@ def _token_create(args, settings: Settings) -> int:
 def _reprocess(args, settings: Settings) -> int:
     from inbox import pipeline
     from inbox.sandbox import ExtractionPool
-    from storage.db import open_store
-    from storage.errors import NotFound
-    from storage.messages import claim_for_reprocessing
 
-    store = open_store(settings.data_dir, settings.database_url)
+    store = _open_store(settings)
     try:
         with store.session() as session:
             message = claim_for_reprocessing(
@@ -283,6 +271,10 @@ def _send_test(args, settings: Settings) -> int:
         raise CommandError(f"sending to {settings.host}:{settings.smtp_port} failed: {err}") from err
     print(reply)
     return 0
+
+
+def _open_store(settings: Settings) -> Store:
+    return open_store(settings.data_dir, settings.database_url)
 
 
 def _print(result: dict, as_json: bool) -> None:

@@ -8,9 +8,6 @@ TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 MESSAGE_TOO_LARGE = "552 5.3.4 Message size exceeds fixed maximum message size"
 LINE_TOO_LONG = "500 5.5.2 Line too long"
 TRY_AGAIN = "451 4.3.0 Temporary failure storing the message, try again later"
-QUOTA_EXCEEDED = "452 4.2.2 Mailbox quota exceeded"
-RATE_LIMITED = "421 4.7.0 Too many messages, slow down"
-SHUTTING_DOWN = "421 4.3.2 Service shutting down, try again later"
 
 
 def queued(message_id: str) -> str:
