@@ -1,137 +1,102 @@
-"""Best-effort invoice fields from a PDF's text layer (French, German, English invoices).
+"""Invoice fields from a page's layout: each label is paired with the value next to it.
 
-Labels lead: a value counts only next to a label that names it ("Rechnungsnummer", "Net à
-payer"), so line-item amounts and due dates are not mistaken for the total or the issue date.
-Every field found carries a confidence; structured XML, when present, always wins (merge_fields).
+A value is taken from the label's own cell ("Invoice No. 42"), else from the next cell on the
+same line, else from the cell below it in the same column (a row of labels over a row of
+values). Labels decide; nothing is taken by its shape alone, so line items, due dates and
+customer numbers are not mistaken for the answer. Amounts are checked against each other:
+net + VAT must give the total where all three are printed, and a net or VAT amount is never
+the total. When in doubt a field stays empty: a wrong total is worse than none.
+Structured XML, when present, always wins (merge_fields).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections import Counter
 from collections.abc import Iterator
-from datetime import date
+from dataclasses import dataclass
 from decimal import Decimal
 
+from inbox.extract.labels import (
+    CREDIT_NOTE_TITLE,
+    DATE_AFTER_NUMBER,
+    ITEM_HEADINGS,
+    LABELS,
+    NOT_INVOICE_NUMBER,
+    NOT_ISSUE_DATE,
+    NOT_TOTAL,
+    Label,
+)
+from inbox.extract.layout import Cell, Layout, layout_from_text
 from inbox.extract.model import InvoiceFields
+from inbox.extract.text_values import (
+    AMOUNT,
+    amounts,
+    day_first,
+    leading_date,
+    leading_number,
+    most_common_currency,
+)
 
 MAX_TEXT_CHARS = 200_000
-_SPACE = "[ \u00a0\u202f\u2009]"  # plain, no-break, narrow no-break and thin spaces
+BELOW_LINES = 4  # how many lines under a label its value may be
+BELOW_DISTANCE = 4  # in label heights
+MAX_STACKED = 6  # amounts stacked under one label (per VAT rate, then the sum)
+MAX_WORDS_BEFORE_AMOUNT = 4  # "TVA 20 % sur 100,00 : 20,00" yes; a sentence with an amount, no
 
-_NUMBER_LABEL = re.compile(
-    r"(?:n[°ºo]\.?\s*de\s*facture|num[ée]ro\s*de\s*facture|facture\s*(?:n[°ºo]\.?|num[ée]ro)"
-    r"|rechnungs?-?\s*(?:nummer|nr\.?)|rechnung\s*(?:nr\.?|nummer)"
-    r"|invoice\s*(?:no\.?|number|num\.?|#|id))"
-    r"\s*[:#]?\s*",
-    re.IGNORECASE,
-)
-# An invoice number is one token holding at least one digit.
-_NUMBER_VALUE = re.compile(r"#?\s*((?=[A-Z0-9\-/_.]*\d)[A-Z0-9][A-Z0-9\-/_.]*)", re.IGNORECASE)
-
-_DATE_LABEL = re.compile(
-    r"(?:date\s*de\s*(?:la\s*)?factur(?:e|ation)|date\s*d['’]?[ée]mission|rechnungsdatum"
-    r"|invoice\s*date|date\s*of\s*issue|issue\s*date|ausstellungsdatum|(?<![a-zé])date|datum)"
-    r"\s*[:]?\s*",
-    re.IGNORECASE,
-)
-_NOT_ISSUE_DATE = re.compile(
-    r"[ée]ch[ée]ance|f[äa]llig|due|liefer|livraison|delivery|leistung|p[ée]riode|period"
-    r"|zahlbar|payable|commande|bestell|order",
-    re.IGNORECASE,
-)
-
-# Strongest first: a label later in the list is used only when no stronger one is present.
-_TOTAL_LABELS = [
-    re.compile(p, re.IGNORECASE)
-    for p in (
-        r"net\s*[àa]\s*payer|total\s*[àa]\s*payer|montant\s*[àa]\s*payer|zu\s*zahlender?\s*betrag"
-        r"|zahlbetrag|amount\s*due|total\s*due|balance\s*due|amount\s*payable",
-        r"total\s*ttc|montant\s*ttc|rechnungsbetrag|gesamtbetrag|endbetrag|bruttobetrag"
-        r"|gesamtsumme|grand\s*total|total\s*\(?incl|invoice\s*total|total\s*amount",
-        r"(?<![a-z])total(?![a-z])|summe|gesamt",
-    )
-]
-# Words that make a "total" line something else; "incl. VAT" / "TTC" lines are not excluded.
-_NOT_TOTAL = re.compile(
-    r"^(?!.*(?:ttc|incl|inkl|including|brutto)).*(?<![a-z])(?:ht|hors\s*taxes?|sous-?total|sub-?total|zwischensumme|netto\w*|net(?!\s*[àa]\s*payer)|tva|mwst"
-    r"|ust|vat|tax|übertrag|report|carried|brought|acompte|anzahlung|deposit|remise|rabatt"
-    r"|discount)(?![a-z])",
-    re.IGNORECASE,
-)
-
-_CURRENCY_SIGNS = {
-    "€": "EUR",
-    "$": "USD",
-    "£": "GBP",
-    "EUR": "EUR",
-    "USD": "USD",
-    "GBP": "GBP",
-    "CHF": "CHF",
-}
-_CURRENCY = r"(?:€|\$|£|EUR|USD|GBP|CHF)"
-_AMOUNT = re.compile(
-    rf"(?P<before>{_CURRENCY})?{_SPACE}?"
-    rf"(?P<number>-?\d{{1,3}}(?:(?:[.,'’]|{_SPACE})\d{{3}})*[.,]\d{{2}}|-?\d+[.,]\d{{2}})(?!\d)"
-    rf"(?:{_SPACE}?(?P<after>{_CURRENCY}))?"
-)
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        (
-            ("janvier", "january", "januar", "jan", "jänner"),
-            ("février", "fevrier", "february", "februar", "feb", "fév", "fev"),
-            ("mars", "march", "märz", "maerz", "mar", "mär"),
-            ("avril", "april", "apr", "avr"),
-            ("mai", "may"),
-            ("juin", "june", "juni", "jun"),
-            ("juillet", "july", "juli", "jul", "juil"),
-            ("août", "aout", "august", "aug"),
-            ("septembre", "september", "sept", "sep"),
-            ("octobre", "october", "oktober", "oct", "okt"),
-            ("novembre", "november", "nov"),
-            ("décembre", "decembre", "december", "dezember", "dec", "dez", "déc"),
-        ),
-        start=1,
-    )
-    for name in names
-}
-_MONTH_NAME = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
-_DATE_PATTERNS = (
-    (re.compile(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)"), "ymd"),
-    (re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4}|\d{2})(?!\d)"), "dmy"),
-    (
-        re.compile(rf"(?<!\d)(\d{{1,2}})(?:er)?\.?\s+({_MONTH_NAME})\.?\s+(\d{{4}})", re.I),
-        "d_name_y",
-    ),
-    (
-        re.compile(rf"({_MONTH_NAME})\.?\s+(\d{{1,2}})(?:st|nd|rd|th)?,?\s+(\d{{4}})", re.I),
-        "name_d_y",
-    ),
-)
+_INCLUSIVE = re.compile(r"ttc|t\.t\.c|incl|inkl|including|brutto|gross", re.IGNORECASE)
+_AMOUNT_KINDS = ("gross", "payable", "balance", "paid", "net", "vat", "total")
+# What may follow a label before its value: a rate, a note in brackets ("19 %", "(inkl. USt.)").
+_LABEL_TAIL = re.compile(r"\([^)]*\)|\d+(?:[.,]\d+)?\s*%|\b(?:in|en)\b|€|\$|£|EUR|USD|GBP|CHF")
+_HOW_RANK = {"inline": 0, "right": 0, "below": 1}
 _LEGAL_FORM = re.compile(
     r"\b(GmbH|AG|KG|UG|e\.K\.|SARL|SAS|SASU|EURL|SA|SCI|Ltd|Limited|LLC|Inc|PLC|LLP|S\.A\.)\b"
 )
 _TITLE_WORD = re.compile(r"^(facture|rechnung|invoice|avoir|gutschrift|credit\s*note)\b", re.I)
 
 
+@dataclass(frozen=True, slots=True)
+class _Found:
+    value: object
+    strength: int
+    how: str  # inline, right or below
+    order: int  # position in reading order, for "first" and "last"
+    currency: str | None = None
+
+    @property
+    def rank(self) -> tuple[int, int]:
+        return self.strength, _HOW_RANK[self.how]
+
+
 def fields_from_text(text: str) -> InvoiceFields | None:
-    """Fields found in a text layer, or None when it shows no invoice number, date or total."""
-    lines = [" ".join(line.split()) for line in text[:MAX_TEXT_CHARS].splitlines()]
-    lines = [line for line in lines if line]
-    number = _find_number(lines)
-    issue_date = _find_issue_date(lines)
-    total, currency, total_confidence = _find_total(lines)
+    """Fields from text without positions (cells split at runs of spaces)."""
+    return fields_from_layout(layout_from_text(text[:MAX_TEXT_CHARS]))
+
+
+def fields_from_layout(layout: Layout) -> InvoiceFields | None:
+    """Fields found in a layout, or None when it shows no invoice number, date or total."""
+    text = layout.text()
+    reader = _Reader(layout, day_first(text))
+    number = reader.number()
+    issue_date = reader.issue_date()
+    amounts_by_kind = reader.amounts()
+    total, total_confidence = _choose_total(amounts_by_kind)
     if number is None and issue_date is None and total is None:
         return None
-    currency = currency or _most_common_currency(text)
-    seller, seller_confidence = _find_seller(lines)
+    credit_note = any(CREDIT_NOTE_TITLE.match(cell.text) for line in layout.lines[:40] for cell in line)
+    currency = (total.currency if total else None) or most_common_currency(text)
+    seller, seller_confidence = _find_seller([" ".join(c.text for c in line) for line in layout.lines])
+    net = _best(amounts_by_kind["net"], last=True)
+    vat = _best(amounts_by_kind["vat"], last=True)
+    payable = _best(amounts_by_kind["payable"] or amounts_by_kind["balance"], last=True)
+    total_value = total.value if total else None
+    if credit_note and isinstance(total_value, Decimal) and total_value < 0:
+        total_value = -total_value  # EN 16931: a credit note states positive amounts
     confidence = {
         name: value
         for name, value in (
-            ("number", 0.8 if number else 0.0),
-            ("issue_date", 0.8 if issue_date else 0.0),
+            ("number", _confidence(number)),
+            ("issue_date", _confidence(issue_date)),
             ("total", total_confidence),
             ("currency", 0.8 if currency else 0.0),
             ("seller", seller_confidence),
@@ -140,10 +105,14 @@ def fields_from_text(text: str) -> InvoiceFields | None:
     }
     return InvoiceFields(
         source="text",
-        number=number,
-        issue_date=issue_date,
+        type="credit_note" if credit_note else None,
+        number=number.value if number else None,
+        issue_date=issue_date.value if issue_date else None,
         seller=seller,
-        total=total,
+        net_total=net.value if net else None,
+        tax_total=vat.value if vat else None,
+        total=total_value,
+        amount_due=payable.value if payable else None,
         currency=currency,
         confidence=confidence,
     )
@@ -166,95 +135,234 @@ def merge_fields(xml: InvoiceFields | None, text: InvoiceFields | None) -> Invoi
     return dataclasses.replace(xml, **filled, confidence=confidence)
 
 
-def _after_label(
-    lines: list[str], label: re.Pattern[str], skip: re.Pattern[str] | None = None
-) -> Iterator[tuple[str, str]]:
-    """(text after the label, the next line) for each labelled line not skipped."""
-    for index, line in enumerate(lines):
-        if skip is not None and skip.search(_AMOUNT.sub(" ", line)):
-            continue
-        for match in label.finditer(line):
-            following = lines[index + 1] if index + 1 < len(lines) else ""
-            yield line[match.end() :], following
+class _Reader:
+    """Labels found in a layout, each with the values offered next to it."""
 
+    def __init__(self, layout: Layout, day_first: bool) -> None:
+        self.layout = layout
+        self.day_first = day_first
 
-def _find_number(lines: list[str]) -> str | None:
-    for rest, following in _after_label(lines, _NUMBER_LABEL):
-        for candidate in (rest, following if not rest.strip() else ""):
-            match = _NUMBER_VALUE.match(candidate.strip())
-            if match and not _parse_date(match.group(1)):
-                return match.group(1).rstrip(".")
-    return None
+    def cells(self) -> Iterator[tuple[int, Cell]]:
+        order = 0
+        for line in self.layout.lines:
+            for cell in line:
+                yield order, cell
+                order += 1
 
+    def number(self) -> _Found | None:
+        found = []
+        for order, cell in self.cells():
+            for label, match in self._matches(cell, "number"):
+                if NOT_INVOICE_NUMBER.search(cell.text[: match.end()]):
+                    continue
+                for how, text, source in self._offers(cell, match, label):
+                    value = leading_number(text)
+                    if value is not None:
+                        number = self._unwrap(value[0], source).rstrip("-/")
+                        found.append(_Found(number, label.strength, how, order))
+                        break
+        return _best(found)
 
-def _find_issue_date(lines: list[str]) -> date | None:
-    for rest, following in _after_label(lines, _DATE_LABEL, skip=_NOT_ISSUE_DATE):
-        found = _parse_date(rest) or (_parse_date(following) if not rest.strip() else None)
-        if found:
-            return found
-    return None
+    def issue_date(self) -> _Found | None:
+        found = []
+        for order, cell in self.cells():
+            for label, match in self._matches(cell, "date"):
+                if NOT_ISSUE_DATE.search(cell.text[: match.end() + 12]):
+                    continue
+                for how, text, _source in self._offers(cell, match, label):
+                    value = leading_date(text, day_first=self.day_first)
+                    if value is not None:
+                        found.append(_Found(value, label.strength, how, order))
+                        break
+            found.extend(self._date_after_number(cell, order))
+        return _best(found)
 
+    def _date_after_number(self, cell: Cell, order: int) -> list[_Found]:
+        """ "Rechnung Nr. 42 vom 5.3.2024": a date right after the invoice number."""
+        for _label, match in self._matches(cell, "number"):
+            value = leading_number(cell.text[match.end() :])
+            if value is None:
+                continue
+            rest = cell.text[match.end() + value[1] :]
+            if not rest.strip():  # "vom 5.3.2024" wrapped to the next line
+                below = self._below(cell)
+                rest = " " + below.text if below is not None else ""
+            connector = DATE_AFTER_NUMBER.match(rest)
+            if connector:
+                after = rest[connector.end() :]
+                if not after.strip():  # the date wrapped to the next line
+                    below = self._below(cell)
+                    after = below.text if below is not None else ""
+                found = leading_date(after, day_first=self.day_first)
+                if found is not None:
+                    return [_Found(found, 1, "inline", order)]
+        return []
 
-def _find_total(lines: list[str]) -> tuple[Decimal | None, str | None, float]:
-    for strength, label in enumerate(_TOTAL_LABELS):
-        best = None
-        for rest, following in _after_label(lines, label, skip=_NOT_TOTAL):
-            amounts = list(_AMOUNT.finditer(rest)) or (
-                list(_AMOUNT.finditer(following)) if not rest.strip() else []
-            )
-            if amounts:
-                best = amounts[-1]  # the last labelled amount: totals close the invoice
-        if best is not None:
-            return _decimal(best.group("number")), _currency_of(best), 0.9 - 0.2 * strength
-    return None, None, 0.0
+    def amounts(self) -> dict[str, list[_Found]]:
+        found: dict[str, list[_Found]] = {kind: [] for kind in _AMOUNT_KINDS}
+        for order, cell in self.cells():
+            classified = self._amount_label(cell)
+            if classified is None:
+                continue
+            label, match = classified
+            for how, text, _source in self._offers(cell, match, label, amounts_below=True):
+                values = amounts(text)
+                if how == "inline" and values and _wordy(text[: AMOUNT.search(text).start()]):
+                    break
+                if values:
+                    value, currency = values[-1]
+                    found[label.kind].append(_Found(value, label.strength, how, order, currency))
+                    break
+        return found
 
-
-def _decimal(number: str) -> Decimal:
-    digits = re.sub(rf"[.,'’]|{_SPACE}", "", number[:-3])
-    return Decimal(f"{digits}.{number[-2:]}")
-
-
-def _currency_of(match: re.Match[str]) -> str | None:
-    sign = match.group("before") or match.group("after")
-    return _CURRENCY_SIGNS.get(sign) if sign else None
-
-
-def _most_common_currency(text: str) -> str | None:
-    found = Counter(_CURRENCY_SIGNS[s] for s in re.findall(_CURRENCY, text[:MAX_TEXT_CHARS]))
-    return found.most_common(1)[0][0] if found else None
-
-
-def _parse_date(text: str) -> date | None:
-    earliest: tuple[int, date] | None = None
-    for pattern, order in _DATE_PATTERNS:
-        match = pattern.search(text)
-        if match is None:
-            continue
-        found = _to_date(match.groups(), order)
-        if found and (earliest is None or match.start() < earliest[0]):
-            earliest = (match.start(), found)
-    return earliest[1] if earliest else None
-
-
-def _to_date(groups: tuple[str, ...], order: str) -> date | None:
-    if order == "ymd":
-        year, month, day = (int(g) for g in groups)
-    elif order == "dmy":
-        day, month, year = (int(g) for g in groups)
-        year += 2000 if year < 100 else 0
-    elif order == "d_name_y":
-        day, month, year = int(groups[0]), _MONTHS[groups[1].lower()], int(groups[2])
-    else:
-        month, day, year = _MONTHS[groups[0].lower()], int(groups[1]), int(groups[2])
-    try:
-        return date(year, month, day)
-    except ValueError:
+    def _amount_label(self, cell: Cell) -> tuple[Label, re.Match[str]] | None:
+        """What kind of amount a cell names: a total stays a total only when no net or VAT
+        word says otherwise ("Total HT", "VAT total"), unless it says it includes them."""
+        matches = {}
+        for label in LABELS:
+            if label.kind in _AMOUNT_KINDS and label.kind not in matches:
+                match = label.pattern.search(cell.text)
+                if match:
+                    matches[label.kind] = (label, match)
+        if not matches:
+            return None
+        inclusive = _INCLUSIVE.search(cell.text) is not None
+        for kind in ("payable", "balance", "gross", "paid", "net", "vat", "total"):
+            if kind not in matches:
+                continue
+            if kind in ("gross", "payable", "balance", "total") and NOT_TOTAL.search(cell.text):
+                return None
+            if kind in ("gross", "total") and not inclusive and ("net" in matches or "vat" in matches):
+                continue
+            return matches[kind]
         return None
+
+    def _matches(self, cell: Cell, kind: str) -> Iterator[tuple[Label, re.Match[str]]]:
+        for label in LABELS:
+            if label.kind == kind:
+                for match in label.pattern.finditer(cell.text):
+                    yield label, match
+
+    def _offers(
+        self, cell: Cell, match: re.Match[str], label: Label, amounts_below: bool = False
+    ) -> Iterator[tuple[str, str, Cell]]:
+        """Texts that may hold the label's value, nearest first."""
+        rest = cell.text[match.end() :]
+        yield "inline", rest, cell
+        if label.inline_only or _LABEL_TAIL.sub("", rest).strip(" :#.\u00a0"):
+            return
+        line = self.layout.lines[cell.line]
+        right = [c for c in line if c.x0 >= cell.x1]
+        if right:
+            yield "right", right[0].text, right[0]
+            if re.fullmatch(r"[:#]?\s*(?:€|\$|£|EUR|USD|GBP|CHF)?", right[0].text) and len(right) > 1:
+                yield "right", right[1].text, right[1]
+            return
+        if amounts_below and any(ITEM_HEADINGS.match(c.text) for c in line if c is not cell):
+            return  # a column heading of line items: the amounts below are items
+        if amounts_below:
+            column = self._amount_column(cell)
+            if column is not None:
+                yield "below", column.text, column
+            return
+        below = self._below(cell)
+        if below is not None:
+            yield "below", below.text, below
+
+    def _below(self, cell: Cell) -> Cell | None:
+        for line in self.layout.lines[cell.line + 1 : cell.line + 1 + BELOW_LINES]:
+            if line[0].page != cell.page or line[0].top - cell.bottom > BELOW_DISTANCE * cell.height:
+                return None
+            for other in line:
+                if other.overlaps_columns(cell):
+                    return other
+        return None
+
+    def _labelled(self, value: Cell) -> bool:
+        """Whether a value's line names it with a label of its own ("Acompte : 10,00")."""
+        return any(self._amount_label(c) for c in self.layout.lines[value.line] if c is not value)
+
+    def _amount_column(self, label: Cell) -> Cell | None:
+        """The amount under a label; when several are stacked (one per VAT rate, then their
+        sum), the sum row, and nothing when the last is not the sum of the others."""
+        stacked: list[tuple[Cell, Decimal]] = []
+        above = label
+        while len(stacked) < MAX_STACKED:
+            below = self._below(above)
+            values = amounts(below.text) if below is not None else []
+            if below is None or len(values) != 1 or self._labelled(below) or _wordy(below.text, 1):
+                break
+            stacked.append((below, values[0][0]))
+            above = below
+        if len(stacked) == 1:
+            return stacked[0][0]
+        if len(stacked) > 1 and sum(v for _, v in stacked[:-1]) == stacked[-1][1]:
+            return stacked[-1][0]
+        return None
+
+    def _unwrap(self, number: str, source: Cell) -> str:
+        """A number broken after "-" or "/" continues in the cell below."""
+        if not number.endswith(("-", "/")):
+            return number
+        below = self._below(source)
+        if below is not None:
+            rest = leading_number(below.text)
+            if rest is not None:
+                return number + rest[0]
+        return number
+
+
+def _wordy(text: str, most: int = MAX_WORDS_BEFORE_AMOUNT) -> bool:
+    return len(re.findall(r"[^\W\d]{2,}", _LABEL_TAIL.sub("", text))) > most
+
+
+def _choose_total(found: dict[str, list[_Found]]) -> tuple[_Found | None, float]:
+    """The invoice total with VAT: a gross label first, else what is to pay (when nothing was
+    paid before), else a bare "Total"; checked against net + VAT when both are printed."""
+    net = _best(found["net"], last=True)
+    vat = _best(found["vat"], last=True)
+    paid = [f for f in found["paid"] if f.value]
+    candidates = (
+        found["gross"]
+        or (found["payable"] if not paid else [])
+        or found["total"]
+        or (found["balance"] if not paid else [])
+    )
+    total = _best(candidates, last=True)
+    if total is None:
+        return None, 0.0
+    excluded = {f.value for f in found["net"]}
+    if net is not None and vat is not None:
+        expected = net.value + vat.value
+        if total.value == expected:
+            return total, 0.95
+        agreeing = [f for f in candidates if f.value == expected]
+        if agreeing:
+            return _best(agreeing, last=True), 0.9
+    vat_charged = vat is not None and vat.value != 0
+    if total.value in {f.value for f in found["vat"]} or (vat_charged and total.value in excluded):
+        return None, 0.0  # a net or VAT amount under a total label: no answer beats a wrong one
+    return total, (0.85, 0.75, 0.6)[min(total.strength, 2)] - 0.1 * _HOW_RANK[total.how]
+
+
+def _best(found: list[_Found], *, last: bool = False) -> _Found | None:
+    """The strongest label's value; among equals, the first (or, for amounts, the last)."""
+    if not found:
+        return None
+    best_rank = min(f.rank for f in found)
+    equals = [f for f in found if f.rank == best_rank]
+    return max(equals, key=lambda f: f.order) if last else min(equals, key=lambda f: f.order)
+
+
+def _confidence(found: _Found | None) -> float:
+    if found is None:
+        return 0.0
+    return round(0.9 - 0.15 * found.strength - 0.1 * _HOW_RANK[found.how], 2)
 
 
 def _find_seller(lines: list[str]) -> tuple[str | None, float]:
     """A line naming a company by its legal form, else the letterhead's first line."""
-    head = [line for line in lines[:15] if not _AMOUNT.search(line) and ":" not in line]
+    head = [line for line in lines[:15] if not AMOUNT.search(line) and ":" not in line]
     for line in head:
         if _LEGAL_FORM.search(line) and not _TITLE_WORD.match(line) and len(line) <= 80:
             return line, 0.6

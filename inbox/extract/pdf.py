@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from pypdf import PdfReader
 
 from inbox.extract.einvoice import EInvoiceError, invoice_from_pdf
-from inbox.extract.fields import fields_from_text, merge_fields
+from inbox.extract.fields import fields_from_layout, fields_from_text, merge_fields
+from inbox.extract.layout import layout_from_words
 from inbox.extract.model import InvoiceFields, PdfFacts
+from inbox.extract.pdf_words import open_pdf, pdf_words
 
 MAX_TEXT_CHARS = 200_000
 MAX_TEXT_PAGES = 50
@@ -40,7 +42,19 @@ def read_pdf(payload: bytes) -> PdfReading:
     facts = PdfFacts(pages=pages, encrypted=encrypted, unreadable=False, text=_text(reader))
     embedded, note = _embedded_invoice(reader)
     # Structured data wins; the text layer only fills what the XML lacks (or all, without XML).
-    return PdfReading(facts, merge_fields(embedded, fields_from_text(facts.text)), note)
+    return PdfReading(facts, merge_fields(embedded, text_fields(payload, facts.text)), note)
+
+
+def text_fields(payload: bytes, text: str) -> InvoiceFields | None:
+    """Fields read by position from pdfium's word boxes; pypdf's text when pdfium cannot open it."""
+    document = open_pdf(payload)
+    if document is None:
+        return fields_from_text(text)
+    try:
+        words = pdf_words(document)
+    finally:
+        document.close()
+    return fields_from_layout(layout_from_words(words)) if words else fields_from_text(text)
 
 
 def _embedded_invoice(reader: PdfReader) -> tuple[InvoiceFields | None, str]:
