@@ -254,8 +254,9 @@ def _reprocess(args, settings: Settings) -> int:
 def _evaluate(args, settings: Settings) -> int:
     if not args.directory.is_dir():
         raise CommandError(f"{args.directory}: not a directory")
-    if not args.expected.is_file():
-        raise CommandError(f"--expected {args.expected}: no such file")
+    for expected in args.expected:
+        if not expected.is_file():
+            raise CommandError(f"--expected {expected}: no such file")
     return args.handler(args)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import io
 import zipfile
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from inbox.extract.model import Decision
+from inbox.extract.ocr import OcrAllowance
 
 MAX_ENTRIES = 500
 MAX_TOTAL_BYTES = 100 * 1024 * 1024
@@ -44,10 +45,11 @@ class Unpacked:
 
 @dataclass(slots=True)
 class Budget:
-    """Entries and bytes still allowed for one mail, shared by nested archives."""
+    """Entries, bytes and OCR seconds still allowed for one mail, shared by nested archives."""
 
     entries: int = MAX_ENTRIES
     total_bytes: int = MAX_TOTAL_BYTES
+    ocr: OcrAllowance = field(default_factory=OcrAllowance)
 
 
 def read_zip(payload: bytes, budget: Budget) -> Unpacked:

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from inbox.extract.archive import MAX_ARCHIVE_DEPTH, Budget, Unpacked, read_zip
 from inbox.extract.einvoice import EInvoiceError, invoice_from_xml
 from inbox.extract.mime import safe_filename
-from inbox.extract.model import Decision, DocumentKind, Part
+from inbox.extract.model import Decision, DocumentKind, Part, PdfFacts
 from inbox.extract.pdf import read_pdf
+from inbox.extract.reading import read_image_text
 from inbox.extract.sniff import (
     DOCUMENT_IMAGES,
     PDF,
@@ -41,23 +42,36 @@ class Origin:
 def classify(origin: Origin, payload: bytes, budget: Budget, depth: int = 0) -> list[Part]:
     detected = detect_type(payload)
     if detected == PDF:
-        reading = read_pdf(payload)
+        reading = read_pdf(payload, budget.ocr)
         facts = reading.facts
         reason = facts.reason or f"PDF, {facts.pages} page{'' if facts.pages == 1 else 's'}"
         if reading.invoice is not None and reading.invoice.source == "xml":
             reason += f", e-invoice {reading.invoice.profile or 'XML'} embedded"
-        if reading.note:
-            reason += f"; {reading.note}"
+        if facts.text_source == "ocr":
+            reason += ", text read by OCR"
+        for note in (reading.note, reading.text_note):
+            if note:
+                reason += f"; {note}"
         return [
             _document(origin, detected, payload, DocumentKind.PDF, reason, pdf=facts, invoice=reading.invoice)
         ]
     if detected == XML and is_einvoice(payload):
         return [_einvoice_xml(origin, detected, payload)]
     if detected in DOCUMENT_IMAGES:
-        return [_document(origin, detected, payload, DocumentKind.IMAGE, "image attached as a file")]
+        return [_image(origin, detected, payload, budget)]
     if detected in (ZIP, TNEF):
         return _unpack(origin, payload, detected, budget, depth)
     return [_not_a_document(origin, detected, len(payload))]
+
+
+def _image(origin: Origin, detected: str, payload: bytes, budget: Budget) -> Part:
+    """An image attached as a file: a scan or a photo of an invoice, read by OCR."""
+    text = read_image_text(payload, budget.ocr)
+    reason = "image attached as a file" + (", text read by OCR" if text.source else "")
+    if text.note:
+        reason += f"; {text.note}"
+    facts = PdfFacts(pages=1, encrypted=False, unreadable=False, text=text.text, text_source=text.source)
+    return _document(origin, detected, payload, DocumentKind.IMAGE, reason, pdf=facts, invoice=text.fields)
 
 
 def _einvoice_xml(origin: Origin, detected: str, payload: bytes) -> Part:

@@ -16,7 +16,8 @@ from statistics import median
 
 MAX_WORDS = 20_000  # an invoice has a few thousand at most; more is a catalogue or an attack
 CELL_GAP = 1.2  # a gap wider than this many line heights ends a cell
-SAME_LINE = 0.5  # words overlapping vertically by half their height share a line
+SAME_LINE = 0.5  # words whose middles are within half a height share a line
+LINES_OPEN = 3  # a word may still join one of the last few lines (a slight skew, a tall word)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,13 +61,13 @@ class Layout:
 def layout_from_words(words: Iterable[Word]) -> Layout:
     """Lines top to bottom on each page, cells left to right on each line."""
     lines: list[list[Word]] = []
-    ordered = sorted(words, key=lambda w: (w.page, (w.top + w.bottom) / 2, w.x0))[:MAX_WORDS]
+    ordered = sorted(words, key=lambda w: (w.page, _middle(w), w.x0))[:MAX_WORDS]
     for word in ordered:
-        current = lines[-1] if lines else None
-        if current is not None and current[0].page == word.page and _same_line(current, word):
-            current.append(word)
-        else:
+        line = _line_for(lines[-LINES_OPEN:], word)
+        if line is None:
             lines.append([word])
+        else:
+            line.append(word)
     cells: list[tuple[Cell, ...]] = []
     for words_of_line in lines:
         cells.append(_cells(sorted(words_of_line, key=lambda w: w.x0), len(cells)))
@@ -100,12 +101,22 @@ def layout_from_text(text: str) -> Layout:
     return Layout(tuple(lines))
 
 
-def _same_line(line: list[Word], word: Word) -> bool:
-    top = min(w.top for w in line[-3:])
-    bottom = max(w.bottom for w in line[-3:])
-    overlap = min(bottom, word.bottom) - max(top, word.top)
-    smaller = min(bottom - top, word.bottom - word.top)
-    return smaller > 0 and overlap >= SAME_LINE * smaller
+def _middle(word: Word) -> float:
+    return (word.top + word.bottom) / 2
+
+
+def _line_for(open_lines: list[list[Word]], word: Word) -> list[Word] | None:
+    """The line whose middle is nearest the word's, if within half a word height."""
+    best, best_distance = None, None
+    for line in open_lines:
+        if line[0].page != word.page:
+            continue
+        middles = sorted(_middle(w) for w in line)
+        height = min(word.bottom - word.top, median(w.bottom - w.top for w in line))
+        distance = abs(middles[len(middles) // 2] - _middle(word))
+        if distance <= SAME_LINE * height and (best_distance is None or distance < best_distance):
+            best, best_distance = line, distance
+    return best
 
 
 def _cells(words: list[Word], line: int) -> tuple[Cell, ...]:

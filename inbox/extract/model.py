@@ -34,6 +34,7 @@ class PdfFacts:
     unreadable: bool
     reason: str = ""
     text: str = ""  # text layer, bounded; used for search and field heuristics
+    text_source: str = ""  # where the text came from: "pdf" (its text layer), "ocr", or "" (none)
 
 
 @dataclass(frozen=True, slots=True)

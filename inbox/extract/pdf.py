@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from pypdf import PdfReader
 
 from inbox.extract.einvoice import EInvoiceError, invoice_from_pdf
-from inbox.extract.fields import fields_from_layout, fields_from_text, merge_fields
-from inbox.extract.layout import layout_from_words
+from inbox.extract.fields import merge_fields
 from inbox.extract.model import InvoiceFields, PdfFacts
-from inbox.extract.pdf_words import open_pdf, pdf_words
+from inbox.extract.ocr import OcrAllowance
+from inbox.extract.reading import read_pdf_text
 
 MAX_TEXT_CHARS = 200_000
 MAX_TEXT_PAGES = 50
@@ -26,9 +26,10 @@ class PdfReading:
     facts: PdfFacts
     invoice: InvoiceFields | None = None
     note: str = ""  # why embedded e-invoice data could not be used, when it could not
+    text_note: str = ""  # why OCR gave no text, when it did not
 
 
-def read_pdf(payload: bytes) -> PdfReading:
+def read_pdf(payload: bytes, ocr: OcrAllowance | None = None) -> PdfReading:
     try:
         reader = PdfReader(io.BytesIO(payload))
         encrypted = reader.is_encrypted
@@ -39,22 +40,13 @@ def read_pdf(payload: bytes) -> PdfReading:
     except Exception as err:  # pypdf raises many types on hostile input; all mean "unreadable"
         reason = f"pypdf: {_describe(err)}"
         return PdfReading(PdfFacts(pages=None, encrypted=False, unreadable=True, reason=reason))
-    facts = PdfFacts(pages=pages, encrypted=encrypted, unreadable=False, text=_text(reader))
+    text = read_pdf_text(payload, _text(reader), ocr if ocr is not None else OcrAllowance())
+    facts = PdfFacts(
+        pages=pages, encrypted=encrypted, unreadable=False, text=text.text, text_source=text.source
+    )
     embedded, note = _embedded_invoice(reader)
     # Structured data wins; the text layer only fills what the XML lacks (or all, without XML).
-    return PdfReading(facts, merge_fields(embedded, text_fields(payload, facts.text)), note)
-
-
-def text_fields(payload: bytes, text: str) -> InvoiceFields | None:
-    """Fields read by position from pdfium's word boxes; pypdf's text when pdfium cannot open it."""
-    document = open_pdf(payload)
-    if document is None:
-        return fields_from_text(text)
-    try:
-        words = pdf_words(document)
-    finally:
-        document.close()
-    return fields_from_layout(layout_from_words(words)) if words else fields_from_text(text)
+    return PdfReading(facts, merge_fields(embedded, text.fields), note, text.note)
 
 
 def _embedded_invoice(reader: PdfReader) -> tuple[InvoiceFields | None, str]:

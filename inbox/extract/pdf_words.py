@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from PIL import Image
 
 from inbox.extract.layout import MAX_WORDS, Word
 
 MAX_PAGES = 20
 MAX_CHARS_PER_PAGE = 50_000
+MAX_RENDER_PIXELS = 12_000_000  # A4 at 300 dpi is 8.7 million
+SCAN_COVERAGE = 1 / 3
 WORD_GAP = 0.5  # in character heights (loose boxes: font ascent to descent)
 
 
@@ -73,3 +76,32 @@ def _page_words(page: pdfium.PdfPage, index: int) -> list[Word]:
         chars.append(char)
     flush()
     return words
+
+
+def render_pages(document: pdfium.PdfDocument, pages: int, dpi: int = 300) -> list[Image.Image]:
+    """Pages as grayscale images for OCR, at most `pages` of them, each within MAX_RENDER_PIXELS."""
+    images = []
+    for index in range(min(len(document), pages)):
+        try:
+            page = document[index]
+            width, height = page.get_size()
+            scale = min(dpi / 72, (MAX_RENDER_PIXELS / max(width * height, 1)) ** 0.5)
+            images.append(page.render(scale=scale, grayscale=True).to_pil())
+        except pdfium.PdfiumError:
+            continue
+    return images
+
+
+def has_page_images(document: pdfium.PdfDocument, pages: int) -> bool:
+    """Whether a page is mostly a picture (a scan): an image covering a third of it or more."""
+    for index in range(min(len(document), pages)):
+        try:
+            page = document[index]
+            width, height = page.get_size()
+            for image in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=2):
+                left, bottom, right, top = image.get_bounds()
+                if (right - left) * (top - bottom) >= SCAN_COVERAGE * width * height:
+                    return True
+        except pdfium.PdfiumError:
+            continue
+    return False

@@ -50,7 +50,7 @@ def test_misses_are_listed_and_fail_the_run(tmp_path):
     entries[1]["expect"] = "pdf_error"
     entries.append({"file": "gone.xml", "expect": "ok"})
     (tmp_path / "broken.xml").write_bytes(b"<not-closed")
-    entries.append({"file": "broken.xml", "expect": "unsupported_format"})
+    entries.append({"file": "broken.xml", "expect": "pdf_error"})
     expected = tmp_path / "expected.json"
     expected.write_text(json.dumps(entries))
     out = io.StringIO()
@@ -61,7 +61,7 @@ def test_misses_are_listed_and_fail_the_run(tmp_path):
     assert "plain/1.pdf: total expected Decimal('0.01')" in report
     assert "plain/2.pdf: expected pdf_error, got no_einvoice" in report
     assert "gone.xml: listed in expected.json but not found" in report
-    assert "broken.xml: expected unsupported_format, got xml_error" in report
+    assert "broken.xml: expected pdf_error, got unsupported_format" in report
 
 
 def test_main_parses_the_command_line(tmp_path, capsys):

@@ -1,0 +1,68 @@
+"""A document's readable text and the fields in it: the PDF's text layer, else OCR.
+
+The text layer is read by position (pdfium's word boxes); a PDF with next to no text and a
+page that is mostly a picture is a scan, and its pages go through OCR. Either way the words
+go through the same layout reader, and the text kept for search says where it came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from PIL import Image
+
+from inbox.extract.fields import fields_from_layout, fields_from_text
+from inbox.extract.layout import layout_from_words
+from inbox.extract.model import InvoiceFields
+from inbox.extract.ocr import MAX_PAGES as MAX_OCR_PAGES
+from inbox.extract.ocr import OcrAllowance, OcrReading, read_image, read_pages
+from inbox.extract.pdf_words import has_page_images, open_pdf, pdf_words, render_pages
+
+MIN_TEXT_LAYER_WORDS = 10  # fewer: a scan, perhaps with a stamp or page number as text
+MAX_TEXT_CHARS = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class TextReading:
+    fields: InvoiceFields | None
+    text: str
+    source: str  # "pdf", "ocr" or "" when there is no text
+    note: str = ""  # why OCR gave no text, when it did not
+
+
+def read_pdf_text(payload: bytes, pypdf_text: str, allowance: OcrAllowance) -> TextReading:
+    """Fields by position from the text layer; OCR of the pages when there is no text layer."""
+    document = open_pdf(payload)
+    if document is None:  # pypdf could read it, pdfium cannot: its text without positions
+        return _from_text(pypdf_text)
+    try:
+        words = pdf_words(document)
+        few_words = max(len(words), len(pypdf_text.split())) < MIN_TEXT_LAYER_WORDS
+        if few_words and has_page_images(document, MAX_OCR_PAGES):
+            return _from_ocr(read_pages(render_pages(document, MAX_OCR_PAGES), allowance), pypdf_text)
+        if not words:
+            return _from_text(pypdf_text)
+        return TextReading(fields_from_layout(layout_from_words(words)), pypdf_text, "pdf")
+    finally:
+        document.close()
+
+
+def read_image_text(payload: bytes, allowance: OcrAllowance) -> TextReading:
+    return _from_ocr(read_image(payload, allowance), "")
+
+
+def read_pictures(pages: list[Image.Image], allowance: OcrAllowance) -> TextReading:
+    """Fields from pictures of pages (a scan already rendered)."""
+    return _from_ocr(read_pages(pages, allowance), "")
+
+
+def _from_text(text: str) -> TextReading:
+    return TextReading(fields_from_text(text), text, "pdf" if text.strip() else "")
+
+
+def _from_ocr(reading: OcrReading, fallback_text: str) -> TextReading:
+    if not reading.words:
+        found = _from_text(fallback_text)
+        return TextReading(found.fields, found.text, found.source, reading.note)
+    layout = layout_from_words(reading.words)
+    return TextReading(fields_from_layout(layout), layout.text()[:MAX_TEXT_CHARS], "ocr", reading.note)
