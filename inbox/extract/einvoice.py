@@ -81,7 +81,7 @@ def _parse(data: bytes) -> etree._Element:
 
 
 def _after_bad_declaration(data: bytes) -> bytes | None:
-    text = data.removeprefix(b"\xef\xbb\xbf")
+    text = data.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
     end = text.find(b"?>", 0, 200)
     if not text.startswith(b"<?xml") or end < 0:
         return None

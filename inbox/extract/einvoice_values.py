@@ -32,10 +32,12 @@ def decimal_of(element: etree._Element | None) -> Decimal | None:
 
 
 def date_of(text: str | None) -> date | None:
-    """CII format 102 (YYYYMMDD) or ISO YYYY-MM-DD (UBL); other forms are treated as absent."""
+    """CII format 102 (YYYYMMDD) or xsd:date (UBL: YYYY-MM-DD, perhaps with a time-zone offset
+    such as "2016-04-04+01:00" or "Z", which does not change the day); other forms are absent."""
     if text is None:
         return None
-    digits = text.replace("-", "") if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text) else text
+    iso = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})(?:Z|[+-]\d{2}:\d{2})?", text.strip())
+    digits = "".join(iso.groups()) if iso else text.strip()
     if not re.fullmatch(r"\d{8}", digits):
         return None
     try:

@@ -79,7 +79,7 @@ def detect_type(payload: bytes) -> str:
 
 def _looks_like_xml(head: bytes) -> bool:
     start = head.removeprefix(b"\xef\xbb\xbf").lstrip()
-    if start.startswith(b"<?xml"):
+    if start.startswith((b"<?", b"<!--")):  # a declaration, a processing instruction, a comment
         return True
     # A bare root element; HTML is told apart by its usual openings.
     return start[:1] == b"<" and start[1:2].isalpha() and start[:5].lower() != b"<html"

@@ -14,6 +14,9 @@ class UnsafeXML(ValueError):
 def parse_xml(data: bytes) -> etree._Element:
     if len(data) > MAX_XML_BYTES:
         raise UnsafeXML(f"XML larger than {MAX_XML_BYTES} bytes")
+    # Whitespace before the XML declaration is an error to the parser, but senders' tools write
+    # it (and a BOM before it); the document is the same without it.
+    data = data.removeprefix(b"\xef\xbb\xbf").lstrip(b" \t\r\n")
     parser = etree.XMLParser(
         resolve_entities=False,
         no_network=True,
