@@ -253,7 +253,7 @@ class _Reader:
             return
         line = self.layout.lines[cell.line]
         right = [c for c in line if c.x0 >= cell.x1]
-        if right:
+        if right and not _is_label(right[0]):
             yield "right", right[0].text, right[0]
             if re.fullmatch(r"[:#]?\s*(?:€|\$|£|EUR|USD|GBP|CHF)?", right[0].text) and len(right) > 1:
                 yield "right", right[1].text, right[1]
@@ -310,6 +310,11 @@ class _Reader:
             if rest is not None:
                 return number + rest[0]
         return number
+
+
+def _is_label(cell: Cell) -> bool:
+    """Whether a cell starts with a label: then it heads its own value (a row of labels)."""
+    return any(label.pattern.match(cell.text) for label in LABELS)
 
 
 def _wordy(text: str, most: int = MAX_WORDS_BEFORE_AMOUNT) -> bool:

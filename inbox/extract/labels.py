@@ -81,8 +81,9 @@ LABELS: tuple[Label, ...] = (
     _label(
         "paid",
         3,
-        r"acompte|anzahlung|bereits\s*bezahlt|already\s*paid|amount\s*paid|d[ée]j[àa]\s*(?:pay|r[ée]gl)"
-        r"|deposit|prepaid|vorauszahlung",
+        r"(?:acompte|anzahlung|deposit|prepayment|vorauszahlung)(?:en|s)?"
+        r"(?:\s*(?:paid|received|vers[ée]|re[çc]u|erhalten|geleistet|bezahlt))?"
+        r"|bereits\s*bezahlt|already\s*paid|amount\s*paid|d[ée]j[àa]\s*(?:pay[ée]|r[ée]gl[ée])|prepaid",
     ),
 )
 
