@@ -257,7 +257,8 @@ class _Reader:
             yield "right", right[0].text, right[0]
             if re.fullmatch(r"[:#]?\s*(?:€|\$|£|EUR|USD|GBP|CHF)?", right[0].text) and len(right) > 1:
                 yield "right", right[1].text, right[1]
-            return
+            if amounts_below:
+                return  # an amount's row is its own; below it is another row's amount
         if amounts_below and any(ITEM_HEADINGS.match(c.text) for c in line if c is not cell):
             return  # a column heading of line items: the amounts below are items
         if amounts_below:
