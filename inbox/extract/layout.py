@@ -112,7 +112,7 @@ def _line_for(open_lines: list[list[Word]], word: Word) -> list[Word] | None:
         if line[0].page != word.page:
             continue
         middles = sorted(_middle(w) for w in line)
-        height = min(word.bottom - word.top, median(w.bottom - w.top for w in line))
+        height = median(w.bottom - w.top for w in line)  # OCR boxes may be a sliver: the line's
         distance = abs(middles[len(middles) // 2] - _middle(word))
         if distance <= SAME_LINE * height and (best_distance is None or distance < best_distance):
             best, best_distance = line, distance

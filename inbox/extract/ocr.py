@@ -7,9 +7,9 @@ keep. The binary reads the image on stdin and writes TSV (a box per word) on std
 temporary files. It runs in the extraction child, so it inherits that process's address-space
 limit; each call has a timeout and the whole mail shares one allowance of OCR seconds.
 
-Pages are straightened first: a quarter turn from Tesseract's orientation detection when the
-first reading is poor, and a slight skew measured here (the angle at which rows of text give
-the sharpest horizontal profile).
+Pages are evened out and straightened first: uneven light lifted to white, a quarter turn
+from Tesseract's orientation detection when the first reading is poor, and a slight skew
+measured here (the angle at which rows of text give the sharpest horizontal profile).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ import time
 import warnings
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps
+from PIL import Image, ImageChops, ImageFilter, ImageOps
 
 from inbox.extract.layout import Word
 
@@ -35,6 +35,7 @@ TARGET_WIDTH = 2480  # A4 at 300 dpi: Tesseract reads body text best at this siz
 MIN_CONFIDENCE = 30  # words Tesseract is less sure of are noise more often than text
 POOR_READING = 60  # a mean word confidence below this may mean the page lies on its side
 MAX_SKEW = 5.0  # degrees
+OCR_SPECKS = "‘’“”„«»|©®~_¦"  # dust and rules read as marks at the edges of words
 SKEW_STEP = 0.5
 
 
@@ -87,7 +88,7 @@ def read_pages(images: list[Image.Image], allowance: OcrAllowance) -> OcrReading
 
 
 def _prepare(image: Image.Image) -> Image.Image:
-    gray = image.convert("L")
+    gray = flatten_light(image.convert("L"))
     if gray.width != TARGET_WIDTH and gray.width < TARGET_WIDTH * 2:
         scale = TARGET_WIDTH / gray.width
         if scale > 1 or gray.width > TARGET_WIDTH * 1.5:
@@ -96,6 +97,15 @@ def _prepare(image: Image.Image) -> Image.Image:
     if angle:
         gray = gray.rotate(angle, resample=Image.Resampling.BICUBIC, expand=True, fillcolor=255)
     return gray
+
+
+def flatten_light(gray: Image.Image) -> Image.Image:
+    """Even out the light of a photo: Tesseract thresholds a page as a whole, so a shadow over
+    one side loses its words. The paper's brightness is estimated on a coarse grid (the
+    brightest nearby cell, so text does not count) and lifted to white everywhere."""
+    coarse = gray.resize((max(1, gray.width // 16), max(1, gray.height // 16)), Image.Resampling.BOX)
+    paper = coarse.filter(ImageFilter.MaxFilter(5)).filter(ImageFilter.GaussianBlur(2))
+    return ImageChops.add(gray, ImageOps.invert(paper.resize(gray.size, Image.Resampling.BILINEAR)))
 
 
 def skew_angle(gray: Image.Image) -> float:
@@ -136,14 +146,15 @@ def _tesseract_words(png: bytes, index: int, allowance: OcrAllowance) -> tuple[l
     confidences: list[float] = []
     for row in output.splitlines()[1:]:
         columns = row.split("\t")
-        if len(columns) < 12 or columns[0] != "5" or not columns[11].strip():
+        text = columns[11].strip().strip(OCR_SPECKS) if len(columns) >= 12 else ""
+        if columns[0] != "5" or not text:
             continue
         left, top, width, height = (int(c) for c in columns[6:10])
         confidence = float(columns[10])
         if confidence < MIN_CONFIDENCE:
             continue
         confidences.append(confidence)
-        words.append(Word(columns[11].strip(), index, left, top, left + width, top + height))
+        words.append(Word(text, index, left, top, left + width, top + height))
     mean = sum(confidences) / len(confidences) if confidences else 0.0
     return words, mean if len(words) >= 10 else 0.0
 

@@ -61,7 +61,7 @@ _DATE_PATTERNS = (
 )
 # An invoice number is one token holding at least one digit.
 _NUMBER = re.compile(r"(?=[A-Z0-9\-/_.]*\d)[A-Z0-9][A-Z0-9\-/_.]*", re.IGNORECASE)
-_NUMBER_PREFIX = re.compile(r"^(?:[\s:#.]|n[°º]|no\b\.?|nr\b\.?)*", re.IGNORECASE)
+_NUMBER_PREFIX = re.compile(r"^(?:[\s:#.\-–—]|n[°º]|no\b\.?|nr\b\.?)*", re.IGNORECASE)
 
 
 def parse_amount(number: str) -> Decimal:
