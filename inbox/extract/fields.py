@@ -199,7 +199,7 @@ class _Reader:
         return []
 
     def amounts(self) -> dict[str, list[_Found]]:
-        found: dict[str, list[_Found]] = {kind: [] for kind in _AMOUNT_KINDS}
+        found: dict[str, list[_Found]] = {kind: [] for kind in (*_AMOUNT_KINDS, "unread")}
         for order, cell in self.cells():
             classified = self._amount_label(cell)
             if classified is None:
@@ -213,6 +213,9 @@ class _Reader:
                     value, currency = values[-1]
                     found[label.kind].append(_Found(value, label.strength, how, order, currency))
                     break
+            else:
+                if label.kind == "gross" and not _wordy(cell.text, 3):
+                    found["unread"].append(_Found(None, label.strength, "inline", order))
         return found
 
     def _amount_label(self, cell: Cell) -> tuple[Label, re.Match[str]] | None:
@@ -259,6 +262,8 @@ class _Reader:
                 yield "right", right[1].text, right[1]
             if amounts_below:
                 return  # an amount's row is its own; below it is another row's amount
+        if amounts_below and label.kind == "total":
+            return  # a bare "Total" heads columns of line items too: only its own line counts
         if amounts_below and any(ITEM_HEADINGS.match(c.text) for c in line if c is not cell):
             return  # a column heading of line items: the amounts below are items
         if amounts_below:
@@ -324,16 +329,14 @@ def _wordy(text: str, most: int = MAX_WORDS_BEFORE_AMOUNT) -> bool:
 
 def _choose_total(found: dict[str, list[_Found]]) -> tuple[_Found | None, float]:
     """The invoice total with VAT: a gross label first, else what is to pay (when nothing was
-    paid before), else a bare "Total"; checked against net + VAT when both are printed."""
+    paid before), else a bare "Total"; checked against net + VAT when both are printed. What
+    is left after payments ("Solde à payer") is the amount due, never the total."""
     net = _best(found["net"], last=True)
     vat = _best(found["vat"], last=True)
     paid = [f for f in found["paid"] if f.value]
-    candidates = (
-        found["gross"]
-        or (found["payable"] if not paid else [])
-        or found["total"]
-        or (found["balance"] if not paid else [])
-    )
+    if not found["gross"] and found["unread"]:
+        return None, 0.0  # the total is named but its amount unreadable: no guess from others
+    candidates = found["gross"] or (found["payable"] if not paid else []) or found["total"]
     total = _best(candidates, last=True)
     if total is None:
         return None, 0.0

@@ -56,17 +56,17 @@ LABELS: tuple[Label, ...] = (
         "payable",
         1,
         r"net\s*[àa]\s*payer|total\s*[àa]\s*payer|montant\s*[àa]\s*payer|zu\s*zahlen(?:der?\s*betrag)?"
-        r"|zahlbetrag|amount\s*(?:due|to\s*pay|payable)|total\s*due|due\s*payable"
+        r"|zahlbetrag|amount\s*(?:due|to\s*pay|payable)|total\s*due|due\s*payable|balance\s*due"
         r"|total\s*payable",
     ),
     # What is left after earlier payments: the amount due, but not the invoice total.
     _label(
         "balance",
         1,
-        r"balance\s*due|solde\s*[àa]\s*payer|reste\s*[àa]\s*payer|offener\s*betrag|restbetrag"
-        r"|residual|(?<![a-z])balance(?![a-z])",
+        r"solde\s*[àa]\s*payer|reste\s*[àa]\s*payer|offener\s*betrag|restbetrag"
+        r"|residual|(?<![a-z])balance(?![a-z])(?!\s*due)",
     ),
-    _label("total", 2, r"(?<![a-z])(?:total|summe|gesamt|montant)(?![a-z])"),
+    _label("total", 2, r"(?<![a-z])(?:total|summe|gesamt)(?![a-z])"),
     _label(
         "net",
         3,

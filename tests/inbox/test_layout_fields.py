@@ -216,3 +216,19 @@ def test_words_of_two_columns_on_one_line_stay_apart():
     layout = layout_from_words(page(("Acme GmbH", 40, 0), ("Rechnung Nr. 42", 300, 0)))
 
     assert [cell.text for cell in layout.lines[0]] == ["Acme GmbH", "Rechnung Nr. 42"]
+
+
+def test_a_named_total_whose_amount_is_unreadable_is_not_guessed_from_other_rows():
+    fields = read(
+        ("Facture FA-1", 40, 0),
+        ("Total TTC", 300, 3),
+        ("€", 450, 3),
+        ("Règlement", 40, 4),
+        ("Montant", 200, 4),
+        ("Solde à payer", 300, 4),
+        ("470,15 €", 450, 4),
+        ("Virement", 40, 5),
+        ("201,00 €", 200, 5),
+    )
+
+    assert (fields.total, fields.amount_due) == (None, Decimal("470.15"))
