@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench browser i18n clean
+.PHONY: run test lint fmt bench browser ocr i18n clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,7 +15,7 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/inbox serve
 
-test: $(STAMP) browser
+test: $(STAMP) browser ocr
 	$(BIN)/pytest
 
 lint: $(STAMP)
@@ -26,9 +26,10 @@ fmt: $(STAMP)
 	$(BIN)/ruff format inbox storage web tests bench
 	$(BIN)/ruff check --fix inbox storage web tests bench
 
-bench: $(STAMP)
+bench: $(STAMP) ocr
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.ocr
 
 # Translations: collect the strings, merge them into the fr/de catalogues, compile the .mo files
 # (committed, so an install needs no build step). Translate new entries in the .po files.
@@ -43,6 +44,15 @@ browser:
 	  echo "installing chromium and swaks with apt-get"; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium swaks >/dev/null) \
 	  || echo "warning: could not install chromium; browser tests will be skipped"; }
+
+# Debian's Tesseract with the French, German and English models, for scans and photos.
+ocr:
+	@command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -q '^fra$$' \
+	  && tesseract --list-langs 2>/dev/null | grep -q '^deu$$' || { \
+	  echo "installing tesseract-ocr (fra, deu, eng) with apt-get"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	    tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-eng >/dev/null) \
+	  || echo "warning: could not install tesseract; OCR tests will be skipped"; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from PIL import Image
 
 from inbox import scans
@@ -17,10 +16,9 @@ from inbox.extract.ocr import OcrAllowance, read_image, skew_angle
 from inbox.extract.pdf import read_pdf
 from tests.builders import make_mail, make_pdf
 from tests.layoutgen import generate_layout
+from tests.needs import needs_tesseract
 
-pytestmark = pytest.mark.skipif(
-    not __import__("shutil").which("tesseract"), reason="tesseract not installed (make test installs it)"
-)
+pytestmark = needs_tesseract
 
 
 def scanned(seed: int):
