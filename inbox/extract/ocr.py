@@ -82,7 +82,11 @@ def read_pages(images: list[Image.Image], allowance: OcrAllowance) -> OcrReading
             words.extend(_read_page(_prepare(image), index, allowance))
         except subprocess.TimeoutExpired:
             return OcrReading(tuple(words), note=f"OCR of page {index + 1} took too long")
-        except (OSError, subprocess.CalledProcessError) as err:
+        except subprocess.CalledProcessError as err:
+            said = err.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] if err.stderr else []
+            reason = said[0] if said else f"exit status {err.returncode}"
+            return OcrReading(tuple(words), note=f"OCR failed on page {index + 1}: {reason[:200]}")
+        except OSError as err:
             return OcrReading(tuple(words), note=f"OCR failed: {str(err)[:200]}")
     return OcrReading(tuple(words), note="" if words else "OCR found no text")
 

@@ -61,6 +61,7 @@ _DATE_PATTERNS = (
 )
 # An invoice number is one token holding at least one digit.
 _NUMBER = re.compile(r"(?=[A-Z0-9\-/_.]*\d)[A-Z0-9][A-Z0-9\-/_.]*", re.IGNORECASE)
+_CONTINUED = re.compile(r" ?[-/]\d| \d[\d\-/]*[-/]\d")
 _NUMBER_PREFIX = re.compile(r"^(?:[\s:#.\-–—]|n[°º]|no\b\.?|nr\b\.?)*", re.IGNORECASE)
 
 
@@ -134,6 +135,9 @@ def leading_number(text: str) -> tuple[str, int] | None:
         return None
     if parse_date(value) is not None and parse_date(value)[1] == 0 or AMOUNT.fullmatch(value):
         return None
+    following = _CONTINUED.match(text, match.end())
+    if following and parse_date(text[match.end() :]) is None:
+        return None  # "FA-201 7-0008": a number split in two (OCR); neither half is the answer
     return value, match.end()
 
 
