@@ -152,8 +152,8 @@ def run(directory: Path, expected: Path | list[Path], out: TextIO, read: str = "
             outcomes_ok += 1
         else:
             misses.append(f"{name}: expected {expect}, got {outcome.kind} {outcome.reason}".strip())
-        if expect not in READ_AS_INVOICE:
-            continue
+        if expect not in READ_AS_INVOICE and entry.get("invoice_number") is None:
+            continue  # nothing to compare: no values are listed for a file that is not read
         compared += 1
         for field in FIELDS:
             got, wanted = _value(outcome.fields, field), _wanted(entry, field)

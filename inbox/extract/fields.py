@@ -50,8 +50,9 @@ _AMOUNT_KINDS = ("gross", "payable", "balance", "paid", "net", "vat", "total")
 _LABEL_TAIL = re.compile(r"\([^)]*\)|\d+(?:[.,]\d+)?\s*%|\b(?:in|en)\b|€|\$|£|EUR|USD|GBP|CHF")
 _HOW_RANK = {"inline": 0, "right": 0, "below": 1}
 _LEGAL_FORM = re.compile(
-    r"\b(GmbH|AG|KG|UG|e\.K\.|SARL|SAS|SASU|EURL|SA|SCI|Ltd|Limited|LLC|Inc|PLC|LLP|S\.A\.)\b"
+    r"\b((?i:gmbh)|AG|KG|UG|e\.K\.|SARL|SAS|SASU|EURL|SA|SCI|Ltd|Limited|LLC|Inc|PLC|LLP|S\.A\.)\b"
 )
+_LETTERHEAD_SEPARATOR = re.compile(r"\s[•·|–—-]\s|,\s(?=\d)")
 _TITLE_WORD = re.compile(r"^(facture|rechnung|invoice|avoir|gutschrift|credit\s*note)\b", re.I)
 
 
@@ -85,7 +86,7 @@ def fields_from_layout(layout: Layout) -> InvoiceFields | None:
         return None
     credit_note = any(CREDIT_NOTE_TITLE.match(cell.text) for line in layout.lines[:40] for cell in line)
     currency = (total.currency if total else None) or most_common_currency(text)
-    seller, seller_confidence = _find_seller([" ".join(c.text for c in line) for line in layout.lines])
+    seller, seller_confidence = _find_seller([c.text for line in layout.lines[:15] for c in line])
     net = _best(amounts_by_kind["net"], last=True)
     vat = _best(amounts_by_kind["vat"], last=True)
     payable = _best(amounts_by_kind["payable"] or amounts_by_kind["balance"], last=True)
@@ -369,13 +370,15 @@ def _confidence(found: _Found | None) -> float:
     return round(0.9 - 0.15 * found.strength - 0.1 * _HOW_RANK[found.how], 2)
 
 
-def _find_seller(lines: list[str]) -> tuple[str | None, float]:
-    """A line naming a company by its legal form, else the letterhead's first line."""
-    head = [line for line in lines[:15] if not AMOUNT.search(line) and ":" not in line]
-    for line in head:
-        if _LEGAL_FORM.search(line) and not _TITLE_WORD.match(line) and len(line) <= 80:
-            return line, 0.6
-    for line in head:
-        if re.search(r"[A-Za-zÀ-ÿ]{3}", line) and not _TITLE_WORD.match(line) and len(line) <= 60:
-            return line, 0.3
+def _find_seller(cells: list[str]) -> tuple[str | None, float]:
+    """A company named by its legal form near the top (the part of a letterhead line
+    "Name GmbH • Street • City" that names it), else the letterhead's first cell."""
+    head = [cell for cell in cells if not AMOUNT.search(cell) and ":" not in cell]
+    for cell in head:
+        for part in _LETTERHEAD_SEPARATOR.split(cell):
+            if _LEGAL_FORM.search(part) and not _TITLE_WORD.match(part) and len(part) <= 80:
+                return part.strip(), 0.6
+    for cell in head:
+        if re.search(r"[A-Za-zÀ-ÿ]{3}", cell) and not _TITLE_WORD.match(cell) and len(cell) <= 60:
+            return cell, 0.3
     return None, 0.0
