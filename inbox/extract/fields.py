@@ -53,6 +53,7 @@ _LEGAL_FORM = re.compile(
     r"\b((?i:gmbh)|AG|KG|UG|e\.K\.|SARL|SAS|SASU|EURL|SA|SCI|Ltd|Limited|LLC|Inc|PLC|LLP|S\.A\.)\b"
 )
 _LETTERHEAD_SEPARATOR = re.compile(r"\s[•·|–—-]\s|,\s(?=\d)")
+_SPACER = re.compile(r"[:#]?\s*(?:€|\$|£|EUR|USD|GBP|CHF)?|\W{1,2}|\w\W?")
 _TITLE_WORD = re.compile(r"^(facture|rechnung|invoice|avoir|gutschrift|credit\s*note)\b", re.I)
 
 
@@ -257,10 +258,11 @@ class _Reader:
             return
         line = self.layout.lines[cell.line]
         right = [c for c in line if c.x0 >= cell.x1]
+        # A colon, a currency, or a speck of dust (OCR) may stand between a label and its value.
+        while len(right) > 1 and _SPACER.fullmatch(right[0].text) and label.kind != "number":
+            right = right[1:]
         if right and not _is_label(right[0]):
             yield "right", right[0].text, right[0]
-            if re.fullmatch(r"[:#]?\s*(?:€|\$|£|EUR|USD|GBP|CHF)?", right[0].text) and len(right) > 1:
-                yield "right", right[1].text, right[1]
             if amounts_below:
                 return  # an amount's row is its own; below it is another row's amount
         if amounts_below and label.kind == "total":

@@ -47,9 +47,10 @@ class OcrReading:
 
 @dataclass(slots=True)
 class OcrAllowance:
-    """Seconds of OCR still allowed for one mail."""
+    """Seconds of OCR still allowed for one mail, and for one call of Tesseract."""
 
     seconds: float = MAX_OCR_SECONDS
+    call_seconds: float = CALL_TIMEOUT
 
 
 def available() -> bool:
@@ -183,7 +184,7 @@ def _run(command: list[str], stdin: bytes, allowance: OcrAllowance) -> str:
             command,
             input=stdin,
             capture_output=True,
-            timeout=min(CALL_TIMEOUT, allowance.seconds),
+            timeout=min(allowance.call_seconds, allowance.seconds),
             check=True,
             env=env,
         )

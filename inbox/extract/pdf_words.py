@@ -19,6 +19,8 @@ MAX_PAGES = 20
 MAX_CHARS_PER_PAGE = 50_000
 MAX_RENDER_PIXELS = 12_000_000  # A4 at 300 dpi is 8.7 million
 SCAN_COVERAGE = 1 / 3
+MIN_PAGE_SIDE = 72  # points: an inch; a smaller page box is damage, not paper
+A4 = (595.28, 841.89)
 WORD_GAP = 0.5  # in character heights (loose boxes: font ascent to descent)
 
 
@@ -85,6 +87,10 @@ def render_pages(document: pdfium.PdfDocument, pages: int, dpi: int = 300) -> li
         try:
             page = document[index]
             width, height = page.get_size()
+            if min(width, height) < MIN_PAGE_SIDE:  # a broken page box: draw the page as A4
+                width, height = A4
+                page.set_mediabox(0, 0, width, height)
+                page.set_cropbox(0, 0, width, height)
             scale = min(dpi / 72, (MAX_RENDER_PIXELS / max(width * height, 1)) ** 0.5)
             images.append(page.render(scale=scale, grayscale=True).to_pil())
         except pdfium.PdfiumError:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from inbox.extract.fields import fields_from_layout, fields_from_text
+from inbox.extract.label_repair import repair_labels
 from inbox.extract.layout import layout_from_words
 from inbox.extract.model import InvoiceFields
 from inbox.extract.ocr import MAX_PAGES as MAX_OCR_PAGES
@@ -64,5 +65,5 @@ def _from_ocr(reading: OcrReading, fallback_text: str) -> TextReading:
     if not reading.words:
         found = _from_text(fallback_text)
         return TextReading(found.fields, found.text, found.source, reading.note)
-    layout = layout_from_words(reading.words)
+    layout = layout_from_words(repair_labels(reading.words))
     return TextReading(fields_from_layout(layout), layout.text()[:MAX_TEXT_CHARS], "ocr", reading.note)

@@ -127,6 +127,8 @@ def leading_number(text: str) -> tuple[str, int] | None:
     """An invoice-number token the text starts with (after "#", ":" or "No."), and its end."""
     prefix = _NUMBER_PREFIX.match(text)
     start = prefix.end() if prefix else 0
+    if AMOUNT.match(text, start):
+        return None  # "235,62": an amount is nobody's invoice number
     match = _NUMBER.match(text, start)
     if match is None:
         return None
