@@ -79,3 +79,27 @@ def test_corpus_is_read_completely():
 
     assert run(EINVOICES, EXPECTED, out) == 0, out.getvalue()
     assert "misses: 0" in out.getvalue()
+
+
+def test_a_later_expected_file_overrides_an_earlier_ones_entries(tmp_path):
+    entries = write_generated(tmp_path, [4])
+    wrong = dict(entries[0], total="0.01")
+    (tmp_path / "wrong.json").write_text(json.dumps([wrong]))
+    printed = [{"file": "plain/4.pdf", "total": entries[0]["total"]}]
+    (tmp_path / "printed.json").write_text(json.dumps(printed))
+    out = io.StringIO()
+
+    assert run(tmp_path, [tmp_path / "wrong.json", tmp_path / "printed.json"], out) == 0, out.getvalue()
+
+
+def test_text_reading_ignores_xml_files_and_reads_pdfs_by_their_text_layer(tmp_path):
+    entries = write_generated(tmp_path, [5])
+    (tmp_path / "invoice.xml").write_bytes(b"<Invoice/>")
+    entries.append({"file": "invoice.xml", "expect": "unsupported_format"})
+    expected = tmp_path / "expected.json"
+    expected.write_text(json.dumps(entries))
+    out = io.StringIO()
+
+    assert run(tmp_path, expected, out, read="text") == 0, out.getvalue()
+    assert "reading: text" in out.getvalue()
+    assert "invoice_number     1/1" in out.getvalue()

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from inbox.extract.fields import fields_from_layout, fields_from_text
+from inbox.extract.label_repair import repair_labels
 from inbox.extract.layout import Word, layout_from_words
 
 CHAR = 5.0  # points per character of the synthetic words
@@ -232,3 +233,21 @@ def test_a_named_total_whose_amount_is_unreadable_is_not_guessed_from_other_rows
     )
 
     assert (fields.total, fields.amount_due) == (None, Decimal("470.15"))
+
+
+@pytest.mark.parametrize(
+    ("read", "repaired"),
+    [
+        ("[Rechiungsoummer", "[Rechnungsnummer"),
+        ("Bruttosumrne", "Bruttosumme"),
+        ("Zahibetrag", "Zahlbetrag"),
+        ("Kundenummer", "Kundennummer"),  # stays a customer number, never an invoice number
+        ("Steuerbasisbetrag", "Steuerbasisbetrag"),  # the tax base is not the tax
+        ("Lieferantenstraße", "Lieferantenstraße"),
+        ("R0005532486", "R0005532486"),
+    ],
+)
+def test_ocr_misreads_of_long_label_words_are_put_back(read, repaired):
+    (word,) = repair_labels((Word(read, 0, 0, 0, 10, 10),))
+
+    assert word.text == repaired
