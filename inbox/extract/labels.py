@@ -33,7 +33,7 @@ LABELS: tuple[Label, ...] = (
         rf"{_DOC}s?\)?\s*-?\s*(?:\(\d{{3}}\)\s*)?{_NO}|n[°º]\.?\s*(?:de\s*)?(?:la\s*)?facture"
         r"|num[ée]ro\s*de\s*facture|document\s*(?:no\b\.?|number|#)|rechnungs-?nr\b\.?",
     ),
-    _label("number", 1, rf"^(?:tax\s*)?{_DOC}\b(?:\s*\(\d{{3}}\))?", inline_only=True),
+    _label("number", 1, rf"^[^\w]{{0,3}}(?:tax\s*)?{_DOC}\b(?:\s*\(\d{{3}}\))?", inline_only=True),
     # Issue dates.
     _label(
         "date",

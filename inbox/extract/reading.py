@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from PIL import Image
 
 from inbox.extract.fields import fields_from_layout, fields_from_text
-from inbox.extract.label_repair import repair_labels
 from inbox.extract.layout import layout_from_words
 from inbox.extract.model import InvoiceFields
 from inbox.extract.ocr import MAX_PAGES as MAX_OCR_PAGES
 from inbox.extract.ocr import OcrAllowance, OcrReading, read_image, read_pages
+from inbox.extract.ocr_repair import repair
 from inbox.extract.pdf_words import has_page_images, open_pdf, pdf_words, render_pages
 
 MIN_TEXT_LAYER_WORDS = 10  # fewer: a scan, perhaps with a stamp or page number as text
@@ -65,5 +65,5 @@ def _from_ocr(reading: OcrReading, fallback_text: str) -> TextReading:
     if not reading.words:
         found = _from_text(fallback_text)
         return TextReading(found.fields, found.text, found.source, reading.note)
-    layout = layout_from_words(repair_labels(reading.words))
+    layout = layout_from_words(repair(reading.words))
     return TextReading(fields_from_layout(layout), layout.text()[:MAX_TEXT_CHARS], "ocr", reading.note)

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from inbox.extract.fields import fields_from_layout, fields_from_text
-from inbox.extract.label_repair import repair_labels
 from inbox.extract.layout import Word, layout_from_words
+from inbox.extract.ocr_repair import repair
 
 CHAR = 5.0  # points per character of the synthetic words
 HEIGHT = 10.0
@@ -248,6 +248,20 @@ def test_a_named_total_whose_amount_is_unreadable_is_not_guessed_from_other_rows
     ],
 )
 def test_ocr_misreads_of_long_label_words_are_put_back(read, repaired):
-    (word,) = repair_labels((Word(read, 0, 0, 0, 10, 10),))
+    (word,) = repair((Word(read, 0, 0, 0, 10, 10),))
 
     assert word.text == repaired
+
+
+def test_numbers_ocr_split_at_their_punctuation_are_joined_but_labels_stay_apart():
+    words = page(("Invoice RE-", 40, 0), ("Total HT-", 40, 2))
+    split = [
+        *words[:2],
+        Word("20200620/508", 0, words[1].x1 + 4, words[1].top, words[1].x1 + 64, words[1].bottom),
+    ]
+    split += [
+        *words[2:],
+        Word("100,00", 0, words[-1].x1 + 4, words[-1].top, words[-1].x1 + 34, words[-1].bottom),
+    ]
+
+    assert [w.text for w in repair(tuple(split))] == ["Invoice", "RE-20200620/508", "Total", "HT-", "100,00"]
