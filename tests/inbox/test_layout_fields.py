@@ -254,14 +254,10 @@ def test_ocr_misreads_of_long_label_words_are_put_back(read, repaired):
 
 
 def test_numbers_ocr_split_at_their_punctuation_are_joined_but_labels_stay_apart():
-    words = page(("Invoice RE-", 40, 0), ("Total HT-", 40, 2))
-    split = [
-        *words[:2],
-        Word("20200620/508", 0, words[1].x1 + 4, words[1].top, words[1].x1 + 64, words[1].bottom),
-    ]
-    split += [
-        *words[2:],
-        Word("100,00", 0, words[-1].x1 + 4, words[-1].top, words[-1].x1 + 34, words[-1].bottom),
-    ]
+    def after(word: Word, text: str) -> Word:
+        return Word(text, 0, word.x1 + 4, word.top, word.x1 + 4 + CHAR * len(text), word.bottom)
 
-    assert [w.text for w in repair(tuple(split))] == ["Invoice", "RE-20200620/508", "Total", "HT-", "100,00"]
+    invoice, number_start, total, ht = page(("Invoice RE-", 40, 0), ("Total HT-", 40, 2))
+    split = (invoice, number_start, after(number_start, "20200620/508"), total, ht, after(ht, "100,00"))
+
+    assert [w.text for w in repair(split)] == ["Invoice", "RE-20200620/508", "Total", "HT-", "100,00"]
