@@ -34,9 +34,8 @@ def scanned_pages(pdf: bytes, seed: int, pages: int = 2) -> list[Image.Image]:
 def degrade(page: Image.Image, rng: random.Random) -> Image.Image:
     angle = rng.uniform(-MAX_ANGLE, MAX_ANGLE)
     image = page.convert("L").rotate(angle, expand=True, fillcolor=255, resample=Image.Resampling.BICUBIC)
-    pixels = image.load()
     for _ in range(int(image.width * image.height * DUST)):
-        pixels[rng.randrange(image.width), rng.randrange(image.height)] = rng.choice((0, 255))
+        image.putpixel((rng.randrange(image.width), rng.randrange(image.height)), rng.choice((0, 255)))
     return image.filter(ImageFilter.GaussianBlur(rng.uniform(0.3, 0.8)))
 
 

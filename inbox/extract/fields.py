@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from inbox.extract.labels import (
     CREDIT_NOTE_TITLE,
@@ -59,7 +60,7 @@ _TITLE_WORD = re.compile(r"^(facture|rechnung|invoice|avoir|gutschrift|credit\s*
 
 @dataclass(frozen=True, slots=True)
 class _Found:
-    value: object
+    value: Any  # a str, date or Decimal, by the field
     strength: int
     how: str  # inline, right or below
     order: int  # position in reading order, for "first" and "last"
@@ -209,7 +210,8 @@ class _Reader:
             label, match = classified
             for how, text, _source in self._offers(cell, match, label, amounts_below=True):
                 values = amounts(text)
-                if how == "inline" and values and _wordy(text[: AMOUNT.search(text).start()]):
+                first = AMOUNT.search(text)
+                if how == "inline" and first is not None and _wordy(text[: first.start()]):
                     break
                 if values:
                     value, currency = values[-1]

@@ -62,10 +62,10 @@ def read_image(payload: bytes, allowance: OcrAllowance) -> OcrReading:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(payload))
-            if image.width * image.height > MAX_PIXELS:
-                return OcrReading(note=f"image of {image.width}×{image.height} px is too large to read")
-            image = ImageOps.exif_transpose(image)
+            opened = Image.open(io.BytesIO(payload))
+            if opened.width * opened.height > MAX_PIXELS:
+                return OcrReading(note=f"image of {opened.width}×{opened.height} px is too large to read")
+            image = ImageOps.exif_transpose(opened)
             image.load()
     except Exception as err:  # noqa: BLE001 -- Pillow raises many types on damaged images
         return OcrReading(note=f"image unreadable: {str(err)[:200] or type(err).__name__}")

@@ -135,7 +135,8 @@ def leading_number(text: str) -> tuple[str, int] | None:
     value = match.group().rstrip(".")
     if len(value) < 2 and not value.isdigit():
         return None
-    if parse_date(value) is not None and parse_date(value)[1] == 0 or AMOUNT.fullmatch(value):
+    as_date = parse_date(value)
+    if (as_date is not None and as_date[1] == 0) or AMOUNT.fullmatch(value):
         return None
     following = _CONTINUED.match(text, match.end())
     if following and parse_date(text[match.end() :]) is None:
