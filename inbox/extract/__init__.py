@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from inbox.extract.archive import Budget
 from inbox.extract.classify import Origin, classify, record
+from inbox.extract.hints import Hint
 from inbox.extract.inline import inline_reason, referenced_content_ids
 from inbox.extract.mime import MAX_FORWARD_DEPTH, Node, Structure, decode_body, parse_mail
 from inbox.extract.model import Decision, MailExtraction, Part
@@ -12,13 +13,15 @@ from inbox.extract.sniff import detect_type
 __all__ = ["extract_mail"]
 
 
-def extract_mail(raw: bytes) -> MailExtraction:
+def extract_mail(raw: bytes, hints: tuple[Hint, ...] = ()) -> MailExtraction:
+    """Every part of the mail decided; `hints`, learnt from corrections of the sender's earlier
+    invoices, say where its fields are printed."""
     parsed = parse_mail(raw)
     bodies = {n.path: decode_body(n.payload, n.charset) for n in parsed.nodes if _is_body(n)}
     html = [bodies[n.path] for n in parsed.nodes if n.path in bodies and _is_html(n)]
     text = [bodies[n.path] for n in parsed.nodes if n.path in bodies and not _is_html(n)]
     cids = referenced_content_ids("\n".join(html))
-    budget = Budget()  # one allowance of archive entries and bytes for the whole mail
+    budget = Budget(hints=hints)  # one allowance of archive entries, bytes, OCR for the mail
     parts: list[Part] = []
     for node in parsed.nodes:
         parts.extend(_decide(node, cids, budget))

@@ -7,6 +7,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass, field
 
+from inbox.extract.hints import Hint
 from inbox.extract.model import Decision
 from inbox.extract.ocr import OcrAllowance
 
@@ -45,11 +46,13 @@ class Unpacked:
 
 @dataclass(slots=True)
 class Budget:
-    """Entries, bytes and OCR seconds still allowed for one mail, shared by nested archives."""
+    """Entries, bytes and OCR seconds still allowed for one mail, shared by nested archives;
+    and what corrections taught about where the sender prints its fields."""
 
     entries: int = MAX_ENTRIES
     total_bytes: int = MAX_TOTAL_BYTES
     ocr: OcrAllowance = field(default_factory=OcrAllowance)
+    hints: tuple[Hint, ...] = ()
 
 
 def read_zip(payload: bytes, budget: Budget) -> Unpacked:

@@ -42,7 +42,7 @@ class Origin:
 def classify(origin: Origin, payload: bytes, budget: Budget, depth: int = 0) -> list[Part]:
     detected = detect_type(payload)
     if detected == PDF:
-        reading = read_pdf(payload, budget.ocr)
+        reading = read_pdf(payload, budget.ocr, budget.hints)
         facts = reading.facts
         reason = facts.reason or f"PDF, {facts.pages} page{'' if facts.pages == 1 else 's'}"
         if reading.invoice is not None and reading.invoice.source == "xml":
@@ -66,7 +66,7 @@ def classify(origin: Origin, payload: bytes, budget: Budget, depth: int = 0) -> 
 
 def _image(origin: Origin, detected: str, payload: bytes, budget: Budget) -> Part:
     """An image attached as a file: a scan or a photo of an invoice, read by OCR."""
-    text = read_image_text(payload, budget.ocr)
+    text = read_image_text(payload, budget.ocr, budget.hints)
     reason = "image attached as a file" + (", text read by OCR" if text.source else "")
     if text.note:
         reason += f"; {text.note}"

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from inbox.extract.hints import Hint, read_hinted
 from inbox.extract.labels import (
     CREDIT_NOTE_TITLE,
     DATE_AFTER_NUMBER,
@@ -40,6 +41,7 @@ from inbox.extract.text_values import (
 )
 
 MAX_TEXT_CHARS = 200_000
+LEARNT_CONFIDENCE = 0.95  # where a correction showed this supplier prints the field
 BELOW_LINES = 4  # how many lines under a label its value may be
 BELOW_DISTANCE = 4  # in label heights
 MAX_STACKED = 6  # amounts stacked under one label (per VAT rate, then the sum)
@@ -76,14 +78,20 @@ def fields_from_text(text: str) -> InvoiceFields | None:
     return fields_from_layout(layout_from_text(text[:MAX_TEXT_CHARS]))
 
 
-def fields_from_layout(layout: Layout) -> InvoiceFields | None:
-    """Fields found in a layout, or None when it shows no invoice number, date or total."""
+def fields_from_layout(layout: Layout, hints: tuple[Hint, ...] = ()) -> InvoiceFields | None:
+    """Fields found in a layout, or None when it shows no invoice number, date or total.
+
+    Hints (learnt from this supplier's corrections) are followed first; the generic reader
+    fills what they do not find."""
     text = layout.text()
     reader = _Reader(layout, day_first(text))
-    number = reader.number()
-    issue_date = reader.issue_date()
+    hinted = read_hinted(layout, hints) if hints else {}
+    number = _learnt(hinted, "number") or reader.number()
+    issue_date = _learnt(hinted, "issue_date") or reader.issue_date()
     amounts_by_kind = reader.amounts()
     total, total_confidence = _choose_total(amounts_by_kind)
+    if "total" in hinted:
+        total, total_confidence = _learnt(hinted, "total"), LEARNT_CONFIDENCE
     if number is None and issue_date is None and total is None:
         return None
     credit_note = any(CREDIT_NOTE_TITLE.match(cell.text) for line in layout.lines[:40] for cell in line)
@@ -119,6 +127,10 @@ def fields_from_layout(layout: Layout) -> InvoiceFields | None:
         currency=currency,
         confidence=confidence,
     )
+
+
+def _learnt(hinted: dict[str, object], name: str) -> _Found | None:
+    return _Found(hinted[name], -1, "inline", 0) if name in hinted else None
 
 
 def merge_fields(xml: InvoiceFields | None, text: InvoiceFields | None) -> InvoiceFields | None:
@@ -371,6 +383,8 @@ def _best(found: list[_Found], *, last: bool = False) -> _Found | None:
 def _confidence(found: _Found | None) -> float:
     if found is None:
         return 0.0
+    if found.strength < 0:
+        return LEARNT_CONFIDENCE
     return round(0.9 - 0.15 * found.strength - 0.1 * _HOW_RANK[found.how], 2)
 
 

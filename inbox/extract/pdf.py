@@ -10,6 +10,7 @@ from pypdf import PdfReader
 
 from inbox.extract.einvoice import EInvoiceError, invoice_from_pdf
 from inbox.extract.fields import merge_fields
+from inbox.extract.hints import Hint
 from inbox.extract.model import InvoiceFields, PdfFacts
 from inbox.extract.ocr import OcrAllowance
 from inbox.extract.reading import read_pdf_text
@@ -29,7 +30,7 @@ class PdfReading:
     text_note: str = ""  # why OCR gave no text, when it did not
 
 
-def read_pdf(payload: bytes, ocr: OcrAllowance | None = None) -> PdfReading:
+def read_pdf(payload: bytes, ocr: OcrAllowance | None = None, hints: tuple[Hint, ...] = ()) -> PdfReading:
     try:
         reader = PdfReader(io.BytesIO(payload))
         encrypted = reader.is_encrypted
@@ -40,7 +41,7 @@ def read_pdf(payload: bytes, ocr: OcrAllowance | None = None) -> PdfReading:
     except Exception as err:  # pypdf raises many types on hostile input; all mean "unreadable"
         reason = f"pypdf: {_describe(err)}"
         return PdfReading(PdfFacts(pages=None, encrypted=False, unreadable=True, reason=reason))
-    text = read_pdf_text(payload, _text(reader), ocr if ocr is not None else OcrAllowance())
+    text = read_pdf_text(payload, _text(reader), ocr if ocr is not None else OcrAllowance(), hints)
     facts = PdfFacts(
         pages=pages, encrypted=encrypted, unreadable=False, text=text.text, text_source=text.source
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from PIL import Image
 
 from inbox.extract.fields import fields_from_layout, fields_from_text
+from inbox.extract.hints import Hint
 from inbox.extract.layout import layout_from_words
 from inbox.extract.model import InvoiceFields
 from inbox.extract.ocr import MAX_PAGES as MAX_OCR_PAGES
@@ -31,7 +32,9 @@ class TextReading:
     note: str = ""  # why OCR gave no text, when it did not
 
 
-def read_pdf_text(payload: bytes, pypdf_text: str, allowance: OcrAllowance) -> TextReading:
+def read_pdf_text(
+    payload: bytes, pypdf_text: str, allowance: OcrAllowance, hints: tuple[Hint, ...] = ()
+) -> TextReading:
     """Fields by position from the text layer; OCR of the pages when there is no text layer."""
     document = open_pdf(payload)
     if document is None:  # pypdf could read it, pdfium cannot: its text without positions
@@ -40,16 +43,17 @@ def read_pdf_text(payload: bytes, pypdf_text: str, allowance: OcrAllowance) -> T
         words = pdf_words(document)
         few_words = max(len(words), len(pypdf_text.split())) < MIN_TEXT_LAYER_WORDS
         if few_words and has_page_images(document, MAX_OCR_PAGES):
-            return _from_ocr(read_pages(render_pages(document, MAX_OCR_PAGES), allowance), pypdf_text)
+            pages = render_pages(document, MAX_OCR_PAGES)
+            return _from_ocr(read_pages(pages, allowance), pypdf_text, hints)
         if not words:
             return _from_text(pypdf_text)
-        return TextReading(fields_from_layout(layout_from_words(words)), pypdf_text, "pdf")
+        return TextReading(fields_from_layout(layout_from_words(words), hints), pypdf_text, "pdf")
     finally:
         document.close()
 
 
-def read_image_text(payload: bytes, allowance: OcrAllowance) -> TextReading:
-    return _from_ocr(read_image(payload, allowance), "")
+def read_image_text(payload: bytes, allowance: OcrAllowance, hints: tuple[Hint, ...] = ()) -> TextReading:
+    return _from_ocr(read_image(payload, allowance), "", hints)
 
 
 def read_pictures(pages: list[Image.Image], allowance: OcrAllowance) -> TextReading:
@@ -61,9 +65,9 @@ def _from_text(text: str) -> TextReading:
     return TextReading(fields_from_text(text), text, "pdf" if text.strip() else "")
 
 
-def _from_ocr(reading: OcrReading, fallback_text: str) -> TextReading:
+def _from_ocr(reading: OcrReading, fallback_text: str, hints: tuple[Hint, ...] = ()) -> TextReading:
     if not reading.words:
         found = _from_text(fallback_text)
         return TextReading(found.fields, found.text, found.source, reading.note)
     layout = layout_from_words(repair(reading.words))
-    return TextReading(fields_from_layout(layout), layout.text()[:MAX_TEXT_CHARS], "ocr", reading.note)
+    return TextReading(fields_from_layout(layout, hints), layout.text()[:MAX_TEXT_CHARS], "ocr", reading.note)
