@@ -42,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per check; `migrate` says what it did
     try:
         settings = Settings.from_env(
             **{field: getattr(args, field, None) for field in SETTING_FLAGS.values()}
