@@ -13,9 +13,10 @@ import secrets
 import socket
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, Update, and_, exists, or_, select, update
+from sqlalchemy.engine import CursorResult
 from sqlmodel import Session
 
 from storage.models import utcnow
@@ -65,10 +66,9 @@ def claim(
 
 def release_own(session: Session, table: Any, *, worker: str) -> int:
     """Give back every claim `worker` still holds (at shutdown); others' claims stay."""
-    result = session.execute(
-        update(table).where(table.claimed_by == worker).values(claimed_by=None, claimed_until=None)
+    return _changed(
+        session, update(table).where(table.claimed_by == worker).values(claimed_by=None, claimed_until=None)
     )
-    return result.rowcount
 
 
 def release_orphans(session: Session, table: Any, *, alive: Callable[[int], bool] | None = None) -> int:
@@ -84,9 +84,13 @@ def release_orphans(session: Session, table: Any, *, alive: Callable[[int], bool
     dead = [holder for holder in ours if not alive(int(holder.split(":")[-2]))]
     if not dead:
         return 0
-    result = session.execute(
-        update(table).where(table.claimed_by.in_(dead)).values(claimed_by=None, claimed_until=None)
+    return _changed(
+        session, update(table).where(table.claimed_by.in_(dead)).values(claimed_by=None, claimed_until=None)
     )
+
+
+def _changed(session: Session, statement: Update) -> int:
+    result = cast(CursorResult, session.execute(statement))
     return result.rowcount
 
 

@@ -28,7 +28,9 @@ class SchemaError(Exception):
 
 
 def head() -> str:
-    return ScriptDirectory.from_config(_config()).get_current_head()
+    newest = ScriptDirectory.from_config(_config()).get_current_head()
+    assert newest is not None  # the baseline at least
+    return newest
 
 
 def current(engine: Engine) -> str | None:
