@@ -45,6 +45,10 @@ def is_current(engine: Engine) -> bool:
 def migrate(engine: Engine) -> tuple[str | None, str]:
     """Bring the schema to the newest revision; returns (revision before, revision after)."""
     with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            # One migrator at a time, and every DDL statement inside this transaction: pysqlite
+            # would otherwise commit each on its own, and a crash would leave half a schema.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         before = MigrationContext.configure(connection).get_current_revision()
         if before is None and _has_tables(connection):
             _check_matches_baseline(connection)

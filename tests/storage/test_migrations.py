@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 import sqlite3
 import subprocess
+import sys
 import tarfile
 import warnings
 from pathlib import Path
@@ -144,3 +145,21 @@ def test_a_data_dir_made_before_migrations_is_adopted_without_loss(tmp_path: Pat
         assert [d["filename"] for d in listed] == ["zebra.pdf"]
     finally:
         new.stop()
+
+
+def test_commands_started_together_on_a_fresh_data_dir_both_migrate_it_and_succeed(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    commands = [
+        subprocess.Popen(
+            [sys.executable, "-m", "inbox", "account", "create", f"A{n}", "--email", f"a{n}@a.example"]
+            + ["--data-dir", str(data)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(3)
+    ]
+    results = [(c.wait(timeout=120), c.communicate()[1]) for c in commands]
+
+    assert all(code == 0 for code, _ in results), results
+    assert len(rows(data / "inbox.db")["account"]) == 3
