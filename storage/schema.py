@@ -54,8 +54,19 @@ def migrate(engine: Engine) -> tuple[str | None, str]:
             _check_matches_baseline(connection)
             command.stamp(_config(connection), BASELINE)
             before = BASELINE
+        elif before is not None and not _known(before):
+            raise SchemaError(
+                f"the database is at schema revision {before}, which this version does not know "
+                "(made by a newer invoice-inbox?)"
+            )
         command.upgrade(_config(connection), "head")
     return before, head()
+
+
+def _known(revision: str) -> bool:
+    return any(
+        script.revision == revision for script in ScriptDirectory.from_config(_config()).walk_revisions()
+    )
 
 
 def _config(connection: Connection | None = None) -> Config:

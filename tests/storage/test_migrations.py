@@ -78,6 +78,18 @@ def test_tables_that_are_not_ours_are_refused_not_stamped(tmp_path: Path) -> Non
     assert schema.current(store.engine) is None
 
 
+def test_a_schema_newer_than_the_code_is_refused_by_name(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    schema.migrate(store.engine)
+    with store.engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
+
+    result = inbox_cli(tmp_path, "account", "list")
+
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "9999_future" in result.stderr and "newer invoice-inbox" in result.stderr
+
+
 def checkout(commit: str, into: Path) -> Path:
     archive = subprocess.run(
         ["git", "-C", str(ROOT), "archive", commit, "inbox", "storage", "web"], capture_output=True
