@@ -15,6 +15,7 @@ class ConfigError(ValueError):
 class Settings:
     data_dir: Path = Path("data")
     database_url: str | None = None
+    blob_url: str | None = None  # file:///path; default DATA_DIR/blobs
     host: str = "127.0.0.1"
     smtp_port: int = 2525
     web_port: int = 8000

@@ -72,9 +72,9 @@ def _main(settings: Settings, wake: socket.socket) -> None:
 
 
 async def _run(settings: Settings, wake: socket.socket) -> None:
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
     pool = ExtractionPool(
-        blob_root=store.blobs.root,
+        blobs=store.blobs,
         size=settings.workers,
         timeout=settings.parse_timeout,
         memory_mb=settings.parse_memory_mb,

@@ -37,7 +37,7 @@ def account(store: Store):
 
 
 def deliver(store: Store, account, raw: bytes) -> str:
-    arrival = Arrival(spooled(store.blobs.tmp, raw), "s@x.example", [Delivery(account, "in@x")])
+    arrival = Arrival(spooled(store.blobs.spool_dir, raw), "s@x.example", [Delivery(account, "in@x")])
     [[message_id]] = accept_batch(store, [arrival])
     return message_id
 
@@ -47,7 +47,7 @@ def process_all(store: Store, claimed: Message | None = None, **pool_options) ->
     options = {"size": 1, "timeout": 60, "memory_mb": 1024, **pool_options}
 
     async def run():
-        pool = ExtractionPool(blob_root=store.blobs.root, **options)
+        pool = ExtractionPool(blobs=store.blobs, **options)
         try:
             message = claimed or pipeline.claim(store, LEASE)
             while message is not None:
