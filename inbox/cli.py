@@ -10,6 +10,7 @@ import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from inbox.config import ConfigError, Settings
 from inbox.evaluate import add_parser as add_evaluate_parser
@@ -174,7 +175,7 @@ def _account_list(args, settings: Settings) -> int:
 
     store = _open_store(settings)
     with store.session() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": account.id,
                 "name": account.name,

@@ -37,7 +37,7 @@ class Settings:
                 raw = environ.get(f"INBOX_{f.name.upper()}")
             if raw is None:
                 continue
-            values[f.name] = _cast(f.name, f.type, raw)
+            values[f.name] = _cast(f.name, str(f.type), raw)  # annotations are strings here
         return cls(**values)._validated()
 
     def _validated(self) -> Settings:

@@ -148,7 +148,12 @@ class ExtractionPool:
         """Wait for the child without a thread, then read its (possibly large) answer in one."""
         loop = asyncio.get_running_loop()
         ready = loop.create_future()
-        loop.add_reader(conn.fileno(), lambda: ready.done() or ready.set_result(None))
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(conn.fileno(), wake)
         try:
             await ready
         finally:

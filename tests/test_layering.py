@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import TypeGuard
 
 import pytest
 
@@ -74,7 +75,7 @@ def _names_blob_store(node: ast.expr) -> bool:
     return node.attr == "blobs" and owner.endswith("store")
 
 
-def _divides_by_blobs(node: ast.AST) -> bool:
+def _divides_by_blobs(node: ast.AST) -> TypeGuard[ast.BinOp]:
     return (
         isinstance(node, ast.BinOp)
         and isinstance(node.op, ast.Div)

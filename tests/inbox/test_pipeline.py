@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import email.policy
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +26,7 @@ LEASE = timedelta(minutes=5)
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     store = open_store(tmp_path / "data")
     yield store
     store.engine.dispose()
@@ -61,7 +63,9 @@ def process_all(store: Store, claimed: Message | None = None, **pool_options) ->
 
 def message(store: Store, message_id: str) -> Message:
     with store.session() as session:
-        return session.get(Message, message_id)
+        found = session.get(Message, message_id)
+    assert found is not None
+    return found
 
 
 def documents(store: Store) -> list[Document]:
