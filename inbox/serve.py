@@ -62,7 +62,7 @@ def bind_listeners(settings: Settings) -> Listeners:
 
 
 async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> None:
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
     swept = store.blobs.sweep_tmp(older_than=TMP_MAX_AGE_SECONDS)
     if swept:
         log.info("removed %d abandoned spool file(s)", swept)
@@ -81,7 +81,7 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
     def new_session() -> InboxSMTP:
         protocol = InboxSMTP(
             handler,
-            spool_dir=store.blobs.tmp,  # same filesystem as the blobs: accept renames, not copies
+            spool_dir=store.blobs.spool_dir,  # same filesystem as the blobs: accept renames, not copies
             data_size_limit=settings.max_message_bytes,
             enable_SMTPUTF8=True,
             ident="invoice-inbox",
