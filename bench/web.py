@@ -28,6 +28,7 @@ from storage.accounts import create_account
 from storage.db import open_store
 from storage.document_search import DocumentFilter, search_documents
 from storage.models import Document, Message, new_id
+from storage.schema import migrate
 
 EMAIL, PASSWORD = "bench@example.com", "bench password 1"
 DOCS_PER_MAIL = 10
@@ -63,6 +64,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def seed(data_dir: Path, count: int) -> str:
     """One account with `count` documents; returns a cursor pointing 150,000 rows deep."""
     store = open_store(data_dir)
+    migrate(store.engine)
     sha256 = store.blobs.put(PDF)  # every row points at one small file: one thumbnail to render
     with store.session() as session:
         account_id = create_account(session=session, name="Bench", email=EMAIL, password=PASSWORD).id
@@ -170,7 +172,10 @@ def deep_pages(client: httpx.Client, cursor: str, pages: int) -> list[dict]:
     cursors = [cursor]
     while len(cursors) < pages:
         html = client.get("/documents", params={"cursor": cursors[-1]}).text
-        cursors.append(re.search(r"cursor=([\w-]+)", html.split('rel="next"')[1]).group(1))
+        found = re.search(r"cursor=([\w-]+)", html.split('rel="next"')[1])
+        if found is None:
+            raise RuntimeError("the documents page has no next-page cursor")
+        cursors.append(found.group(1))
     return [{"cursor": c} for c in cursors]
 
 
@@ -188,7 +193,7 @@ def main() -> None:
         process, base = serve(data_dir)
         try:
             client = logged_in(base)
-            cases = {
+            cases: dict[str, list[dict]] = {
                 "list, newest first": [{}],
                 "list, by total": [{"sort": "total"}],
                 "list, by supplier": [{"sort": "supplier"}],
