@@ -10,9 +10,11 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-from inbox.extract.model import Decision, InvoiceFields, InvoiceLine, Part
-from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
+from inbox.extract.hints import Hint
+from inbox.extract.model import Decision, DocumentKind, InvoiceFields, InvoiceLine, Part
+from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool, HintBook
 from storage.db import Store
+from storage.hints import hint_book
 from storage.messages import claim_next, mark_failed, release_orphaned_claims, release_own_claims
 from storage.models import Message
 from storage.outcomes import NewDocument, Outcome, PartRecord, record_outcome
@@ -43,8 +45,18 @@ async def process(store: Store, pool: ExtractionPool, message: Message) -> str:
     if message.attempts > MAX_ATTEMPTS:
         result: Extracted | ExtractionFailed = ExtractionFailed(f"gave up after {MAX_ATTEMPTS} attempts")
     else:
-        result = await pool.extract(message.raw_sha256)
+        book = await asyncio.to_thread(hint_book_of, store, message.account_id)
+        result = await pool.extract(message.raw_sha256, book)
     return await asyncio.to_thread(record, store, message.id, result)
+
+
+def hint_book_of(store: Store, account_id: str) -> HintBook:
+    """What the account's corrections taught, per supplier, for the extraction of its mail."""
+    book: dict[str, list[Hint]] = {}
+    with store.session() as session:
+        for row in hint_book(session=session, account_id=account_id):
+            book.setdefault(row.supplier, []).append(Hint(row.field, row.label, row.place))
+    return {supplier: tuple(hints) for supplier, hints in book.items()}
 
 
 def record(store: Store, message_id: str, result: Extracted | ExtractionFailed) -> str:
@@ -88,6 +100,7 @@ def _part_record(part: Part, sha256: str | None) -> PartRecord:
             unreadable=pdf.unreadable if pdf else False,
             from_archive=part.from_archive,
             text=storable(pdf.text) if pdf else "",
+            text_source=text_source(part),
             invoice=invoice_columns(part.invoice),
         )
     return PartRecord(
@@ -100,6 +113,13 @@ def _part_record(part: Part, sha256: str | None) -> PartRecord:
         reason=storable(part.reason),
         document=document,
     )
+
+
+def text_source(part: Part) -> str | None:
+    """Where the document's text came from: its text layer, OCR, or its e-invoice XML."""
+    if part.pdf is not None and part.pdf.text_source:
+        return part.pdf.text_source
+    return "xml" if part.kind is DocumentKind.EINVOICE_XML else None
 
 
 def storable(text: str) -> str:

@@ -24,9 +24,11 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from inbox.extract import extract_mail
+from inbox.extract.hints import Hint
 from inbox.extract.model import MailExtraction
 from storage.blobs import BlobStore
 
+HintBook = dict[str, tuple[Hint, ...]]  # sender address -> what its corrections taught
 EXTRACTION_NICENESS = 10
 PIPE_CHUNK = 1024 * 1024
 
@@ -69,11 +71,12 @@ def _child(conn: Connection, memory_bytes: int) -> None:
     os.nice(EXTRACTION_NICENESS)
     while True:
         try:
+            hint_book = conn.recv()
             raw = _receive_mail(conn)
         except EOFError:
             return
         try:
-            result: MailExtraction | ExtractionFailed = extract_mail(raw)
+            result: MailExtraction | ExtractionFailed = extract_mail(raw, hint_book)
         except MemoryError:
             result = ExtractionFailed("extraction exceeded its memory bound")
         except Exception as err:  # a bug or an unforeseen input: report it, keep serving
@@ -112,10 +115,13 @@ class ExtractionPool:
         self._slots.append(slot)
         self._idle.put_nowait(slot)
 
-    async def extract(self, raw_sha256: str) -> Extracted | ExtractionFailed:
+    async def extract(
+        self, raw_sha256: str, hint_book: HintBook | None = None
+    ) -> Extracted | ExtractionFailed:
+        """Extract a stored mail; `hint_book` holds what corrections taught per sender."""
         slot = await self._idle.get()
         try:
-            await asyncio.to_thread(self._send_mail, slot.conn, raw_sha256)
+            await asyncio.to_thread(self._send_mail, slot.conn, raw_sha256, hint_book or {})
         except Exception as err:  # the raw mail cannot be read, or the child died: a fresh slot
             self._replace(slot)
             return ExtractionFailed(
@@ -137,8 +143,9 @@ class ExtractionPool:
         except Exception as err:  # e.g. no space left: the mail stays, marked failed with the cause
             return ExtractionFailed(f"could not store documents: {type(err).__name__}: {err}"[:500])
 
-    def _send_mail(self, conn: Connection, raw_sha256: str) -> None:
-        """Stream the raw mail down the pipe: the parent never holds it whole."""
+    def _send_mail(self, conn: Connection, raw_sha256: str, hint_book: HintBook) -> None:
+        """The hints, then the raw mail streamed down the pipe: the parent never holds it whole."""
+        conn.send(hint_book)
         for chunk in self._blobs.stream(raw_sha256, PIPE_CHUNK):
             conn.send_bytes(chunk)
         conn.send_bytes(b"")

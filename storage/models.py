@@ -143,6 +143,7 @@ class Document(SQLModel, table=True):
     reason: str = ""
     from_archive: str | None = None
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    text_source: str | None = None  # where the text came from: pdf, ocr or xml
     # Copied from the message so the list needs no join and sorts on its own index.
     sender: str = ""
     subject: str = ""
@@ -164,6 +165,21 @@ class Document(SQLModel, table=True):
     currency: str | None = None
     profile: str | None = None
     invoice_lines: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list
+
+
+class SupplierHint(SQLModel, table=True):
+    """Where one supplier prints one field, learnt from a user's correction
+    (inbox/extract/hints.py); followed first when its next invoice is read."""
+
+    __table_args__ = (UniqueConstraint("account_id", "supplier", "field"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id")
+    supplier: str  # the sender's address, lower case
+    field: str  # number, issue_date or total
+    label: str  # the label's words, folded
+    place: str  # inline, right or below
+    learnt_at: datetime = _when(nullable=False, default=utcnow)
 
 
 class PartLog(SQLModel, table=True):

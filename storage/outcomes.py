@@ -28,6 +28,7 @@ class NewDocument:
     unreadable: bool = False
     from_archive: str | None = None
     text: str = ""
+    text_source: str | None = None  # pdf, ocr or xml
     invoice: dict[str, str | date | None] = field(default_factory=dict)  # Document column -> value
 
 
@@ -155,6 +156,7 @@ def _upsert_document(
         new.unreadable,
     )
     document.reason, document.from_archive, document.text = part.reason, new.from_archive, new.text
+    document.text_source = new.text_source
     document.sender, document.subject, document.received_at = (
         message.sender,
         message.subject,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from inbox.extract.archive import Budget
 from inbox.extract.classify import Origin, classify, record
-from inbox.extract.hints import Hint
+from inbox.extract.hints import Hint, sender_address
 from inbox.extract.inline import inline_reason, referenced_content_ids
 from inbox.extract.mime import MAX_FORWARD_DEPTH, Node, Structure, decode_body, parse_mail
 from inbox.extract.model import Decision, MailExtraction, Part
@@ -13,10 +15,11 @@ from inbox.extract.sniff import detect_type
 __all__ = ["extract_mail"]
 
 
-def extract_mail(raw: bytes, hints: tuple[Hint, ...] = ()) -> MailExtraction:
-    """Every part of the mail decided; `hints`, learnt from corrections of the sender's earlier
-    invoices, say where its fields are printed."""
+def extract_mail(raw: bytes, hint_book: Mapping[str, tuple[Hint, ...]] | None = None) -> MailExtraction:
+    """Every part of the mail decided. `hint_book` holds, per sender address (lower case), what
+    corrections of its earlier invoices taught about where it prints its fields."""
     parsed = parse_mail(raw)
+    hints = (hint_book or {}).get(sender_address(parsed.sender), ())
     bodies = {n.path: decode_body(n.payload, n.charset) for n in parsed.nodes if _is_body(n)}
     html = [bodies[n.path] for n in parsed.nodes if n.path in bodies and _is_html(n)]
     text = [bodies[n.path] for n in parsed.nodes if n.path in bodies and not _is_html(n)]

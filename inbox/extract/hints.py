@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from email.utils import parseaddr
 
 from inbox.extract.layout import Cell, Layout
 from inbox.extract.text_values import amounts, day_first, leading_date, leading_number, parse_date
@@ -26,6 +27,11 @@ class Hint:
     field: str  # number, issue_date or total
     label: str  # the label's words, folded (lower case, single spaces, no digits or punctuation)
     place: str  # inline, right or below
+
+
+def sender_address(sender: str) -> str:
+    """The key hints are kept under: the sender's address, lower case ("" when there is none)."""
+    return parseaddr(sender)[1].strip().lower()
 
 
 def learn(layout: Layout, field: str, value: str | date | Decimal) -> Hint | None:

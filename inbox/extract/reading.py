@@ -13,12 +13,13 @@ from PIL import Image
 
 from inbox.extract.fields import fields_from_layout, fields_from_text
 from inbox.extract.hints import Hint
-from inbox.extract.layout import layout_from_words
+from inbox.extract.layout import Layout, layout_from_words
 from inbox.extract.model import InvoiceFields
 from inbox.extract.ocr import MAX_PAGES as MAX_OCR_PAGES
 from inbox.extract.ocr import OcrAllowance, OcrReading, read_image, read_pages
 from inbox.extract.ocr_repair import repair
 from inbox.extract.pdf_words import has_page_images, open_pdf, pdf_words, render_pages
+from inbox.extract.sniff import DOCUMENT_IMAGES, detect_type
 
 MIN_TEXT_LAYER_WORDS = 10  # fewer: a scan, perhaps with a stamp or page number as text
 MAX_TEXT_CHARS = 200_000
@@ -50,6 +51,24 @@ def read_pdf_text(
         return TextReading(fields_from_layout(layout_from_words(words), hints), pypdf_text, "pdf")
     finally:
         document.close()
+
+
+def layout_of(payload: bytes, allowance: OcrAllowance) -> Layout | None:
+    """The words of a document where they are on its pages: a PDF's text layer (or OCR of a
+    scan), an image's OCR; None for what has neither."""
+    if detect_type(payload) in DOCUMENT_IMAGES:
+        words = read_image(payload, allowance).words
+        return layout_from_words(repair(words)) if words else None
+    document = open_pdf(payload)
+    if document is None:
+        return None
+    try:
+        words = tuple(pdf_words(document))
+        if len(words) < MIN_TEXT_LAYER_WORDS and has_page_images(document, MAX_OCR_PAGES):
+            words = repair(read_pages(render_pages(document, MAX_OCR_PAGES), allowance).words)
+    finally:
+        document.close()
+    return layout_from_words(words) if words else None
 
 
 def read_image_text(payload: bytes, allowance: OcrAllowance, hints: tuple[Hint, ...] = ()) -> TextReading:

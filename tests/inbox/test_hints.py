@@ -97,8 +97,10 @@ def test_hints_given_to_the_extraction_of_a_mail_are_followed():
     hints = (Hint("number", "vorgang", "right"), Hint("total", "zu überweisen", "below"))
     mail = make_mail(attachments=[("VG-7.pdf", pdf_invoice("VG-7", "42,50 EUR"), "application/pdf")])
 
-    (document,) = extract_mail(mail.as_bytes(), hints).documents
+    (document,) = extract_mail(mail.as_bytes(), {"billing@supplier.example": hints}).documents
+    (stranger,) = extract_mail(mail.as_bytes(), {"other@supplier.example": hints}).documents
     (untaught,) = extract_mail(mail.as_bytes()).documents
 
     assert (document.invoice.number, document.invoice.total) == ("VG-7", Decimal("42.50"))
     assert untaught.invoice is None or untaught.invoice.number is None
+    assert stranger.invoice == untaught.invoice  # another supplier's hints are not followed
