@@ -19,6 +19,7 @@ def document_json(doc: Document) -> dict:
         "encrypted": doc.encrypted,
         "unreadable": doc.unreadable,
         "from_archive": doc.from_archive,
+        "text_source": doc.text_source,
         "sender": doc.sender,
         "subject": doc.subject,
         "received_at": doc.received_at.isoformat(),

@@ -26,6 +26,7 @@ def test_facturx_pdf_mailed_as_octet_stream_shows_its_invoice_fields(service: Se
     (doc,) = wait_for(lambda: client.get("/api/documents").json()["items"])
 
     assert doc["filename"] == "Facture n°FA-2017-0010 – Société.pdf"
+    assert doc["text_source"] == "pdf"  # the fields come from the XML, the searchable text from the page
     invoice = doc["invoice"]
     assert invoice["source"] == "xml"
     assert (invoice["number"], invoice["issue_date"], invoice["seller"]) == (
