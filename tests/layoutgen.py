@@ -10,13 +10,14 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from fpdf import FPDF
 
 from tests.invoicegen import ITEMS, SELLERS, VAT_RATE, GeneratedInvoice, _date, _money, _number
 
 LAYOUTS = ("right", "below", "header_row", "two_column")
-WORDS = {
+WORDS: dict[str, dict[str, Any]] = {  # a word, or several to choose from
     "fr": {
         "number": ["Facture n°", "N° de facture", "Numéro de facture"],
         "date": ["Date de facture", "Date", "Date d'émission"],
