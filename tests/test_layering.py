@@ -12,6 +12,8 @@ FORBIDDEN = {
     "storage": {"inbox", "web"},
     "web": {"inbox"},
     "inbox/extract": {"storage", "web", "aiosmtpd", "sqlmodel", "sqlalchemy"},
+    # The shared words: everyone imports them, they import nothing of ours and no framework.
+    "vocabulary": {"inbox", "storage", "web", "sqlmodel", "sqlalchemy", "pydantic", "fastapi"},
 }
 
 

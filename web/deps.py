@@ -51,8 +51,8 @@ def page_caller(request: Request) -> Caller:
 
 
 def api_caller(request: Request) -> Caller:
-    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-    caller = _token_caller(request, secret.strip()) if scheme.lower() == "bearer" else _caller(request)
+    secret = _bearer(request)
+    caller = _token_caller(request, secret) if secret is not None else _caller(request)
     if caller is None:
         raise HTTPException(
             status_code=401,
@@ -60,6 +60,17 @@ def api_caller(request: Request) -> Caller:
             headers={"WWW-Authenticate": "Bearer"},
         )
     return caller
+
+
+def page_or_api_caller(request: Request) -> Caller:
+    """For a page an integration also fetches (a download): a Bearer token is answered as the
+    API answers it (401 when wrong), a browser without a session is sent to log in."""
+    return api_caller(request) if _bearer(request) is not None else page_caller(request)
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else None
 
 
 def _token_caller(request: Request, secret: str) -> Caller | None:
@@ -82,5 +93,6 @@ async def check_csrf(request: Request, caller: Annotated[Caller, Depends(page_ca
 
 PageCaller = Annotated[Caller, Depends(page_caller)]
 ApiCaller = Annotated[Caller, Depends(api_caller)]
+PageOrApiCaller = Annotated[Caller, Depends(page_or_api_caller)]
 FormCaller = Annotated[Caller, Depends(check_csrf)]
 StoreDep = Annotated[Store, Depends(get_store)]

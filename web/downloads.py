@@ -5,7 +5,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
-from web.deps import PageCaller, StoreDep
+from storage.db import Store
+from storage.read_models import DocumentRead
+from web.deps import PageOrApiCaller, StoreDep
 from web.filenames import content_disposition
 from web.lookups import document_of
 
@@ -13,8 +15,12 @@ router = APIRouter()
 
 
 @router.get("/documents/{document_id}/download")
-def download(document_id: str, caller: PageCaller, store: StoreDep) -> FileResponse:
-    doc = document_of(store, caller, document_id)
+def download(document_id: str, caller: PageOrApiCaller, store: StoreDep) -> FileResponse:
+    return original_file(store, document_of(store, caller, document_id))
+
+
+def original_file(store: Store, doc: DocumentRead) -> FileResponse:
+    """The document's bytes as stored (also /api/v1/documents/{id}/download)."""
     return FileResponse(
         store.blobs.path(doc.sha256),
         media_type=doc.content_type or "application/octet-stream",
