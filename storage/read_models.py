@@ -24,6 +24,8 @@ from vocabulary import (
 
 @dataclass(frozen=True, slots=True)
 class DocumentRead:
+    """A stored file of an account, with the invoice read from it (null when none was)."""
+
     id: str
     filename: str
     sha256: str
@@ -45,6 +47,8 @@ class DocumentRead:
 
 @dataclass(frozen=True, slots=True)
 class MessageRead:
+    """A received mail and what became of it."""
+
     id: str
     status: MessageStatus
     reason: str

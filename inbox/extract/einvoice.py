@@ -16,7 +16,14 @@ from inbox.extract.model import InvoiceFields
 from inbox.extract.pdf_attachments import embedded_xml_files
 from inbox.extract.xmlsafe import UnsafeXML, parse_xml, root_name
 
-__all__ = ["EInvoiceError", "invoice_from_pdf", "invoice_from_xml", "is_einvoice", "is_einvoice_root", "READABLE_ROOTS"]
+__all__ = [
+    "EInvoiceError",
+    "invoice_from_pdf",
+    "invoice_from_xml",
+    "is_einvoice",
+    "is_einvoice_root",
+    "READABLE_ROOTS",
+]
 
 # Names the Factur-X, XRechnung and ZUGFeRD 2 / 1 specifications give the embedded XML,
 # in the order a hybrid PDF carrying several of them is read.

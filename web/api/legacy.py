@@ -6,7 +6,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from web.api.listing import document_page, message_detail, message_page
-from web.api.schemas import DocumentOut, DocumentPage, MessageDetailOut, MessagePage
+from web.api.schemas import DocumentOut, DocumentPage, MessageDetail, MessagePage
 from web.deps import ApiCaller, StoreDep
 from web.listing import filter_from_query
 from web.lookups import document_of
@@ -35,5 +35,5 @@ def api_messages(
 
 
 @router.get("/messages/{message_id}")
-def api_message(message_id: str, caller: ApiCaller, store: StoreDep) -> MessageDetailOut:
+def api_message(message_id: str, caller: ApiCaller, store: StoreDep) -> MessageDetail:
     return message_detail(store, caller, message_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from storage.db import Store
 from storage.document_search import DocumentFilter, search_documents
 from storage.messages import list_messages, part_logs
-from web.api.schemas import DocumentPage, MessageDetailOut, MessagePage, message_detail_out
+from web.api.schemas import DocumentPage, MessageDetail, MessagePage, message_detail_out
 from web.deps import Caller
 from web.lookups import message_of
 
@@ -29,7 +29,7 @@ def message_page(store: Store, caller: Caller, cursor: str | None, limit: int) -
     return MessagePage.model_validate({"items": rows, "next_cursor": next_cursor}, from_attributes=True)
 
 
-def message_detail(store: Store, caller: Caller, message_id: str) -> MessageDetailOut:
+def message_detail(store: Store, caller: Caller, message_id: str) -> MessageDetail:
     message = message_of(store, caller, message_id)
     with store.session() as session:
         parts = part_logs(session=session, message_id=message.id)

@@ -62,7 +62,7 @@ MessageOut = model_of(MessageRead, "Message", exclude=frozenset({"envelope_to"})
 PartLogOut = model_of(PartLogRead, "PartLog")
 
 
-class MessageDetailOut(MessageOut):  # type: ignore[misc,valid-type]
+class MessageDetail(MessageOut):  # type: ignore[misc,valid-type]
     """One mail with its per-part processing log."""
 
     parts: list[PartLogOut]  # type: ignore[valid-type]
@@ -95,6 +95,6 @@ def message_out(message: MessageRead) -> BaseModel:
     return MessageOut.model_validate(message)
 
 
-def message_detail_out(message: MessageRead, parts: list[PartLogRead]) -> MessageDetailOut:
+def message_detail_out(message: MessageRead, parts: list[PartLogRead]) -> MessageDetail:
     values = MessageOut.model_validate(message).model_dump()
-    return MessageDetailOut(**values, parts=[PartLogOut.model_validate(p) for p in parts])
+    return MessageDetail(**values, parts=[PartLogOut.model_validate(p) for p in parts])

@@ -1,8 +1,9 @@
 """`/api/v1`: the typed integration API. Tokens (Bearer) or a session; errors are
 `{"error": {"code", "message"}}` (web/api/errors.py); OpenAPI at /api/v1/openapi.json.
 
-Issue 11 (token scopes, upload, hooks, suppliers, usage) adds its routes to this router or to
-modules of their own in this package, included by `v1_routers`.
+Issue 11 (token scopes, upload, hooks, suppliers, usage) adds its routes to this router, or
+writes modules of their own in this package and includes their routers into this one
+(`router.include_router`), so the OpenAPI document below lists them too.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from fastapi.responses import FileResponse, JSONResponse
 from web.api import V1_PREFIX
 from web.api.errors import ApiError
 from web.api.listing import document_page, message_detail, message_page
-from web.api.schemas import DocumentOut, DocumentPage, ErrorOut, MessageDetailOut, MessagePage
+from web.api.schemas import DocumentOut, DocumentPage, ErrorOut, MessageDetail, MessagePage
 from web.deps import ApiCaller, StoreDep
 from web.downloads import original_file
 from web.listing import BadParameter, strict_filter_from_query
@@ -76,7 +77,7 @@ def list_messages(
 
 
 @router.get("/messages/{message_id}")
-def get_message(message_id: str, caller: ApiCaller, store: StoreDep) -> MessageDetailOut:
+def get_message(message_id: str, caller: ApiCaller, store: StoreDep) -> MessageDetail:
     """One mail with what became of each of its parts."""
     return message_detail(store, caller, message_id)
 
@@ -86,8 +87,7 @@ def openapi(request: Request) -> JSONResponse:
     """The OpenAPI document of /api/v1 alone, built once per app."""
     state = request.app.state
     if getattr(state, "openapi_v1", None) is None:
-        routes = [r for r in request.app.routes if getattr(r, "path", "").startswith(V1_PREFIX + "/")]
-        document = get_openapi(title="invoice-inbox API", version="1", routes=routes)
+        document = get_openapi(title="invoice-inbox API", version="1", routes=router.routes)
         document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
         document["security"] = [{"bearer": []}, {"session": []}]
         state.openapi_v1 = document

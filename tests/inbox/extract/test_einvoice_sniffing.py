@@ -10,12 +10,12 @@ from inbox.extract.einvoice import READABLE_ROOTS
 from inbox.extract.model import Decision, DocumentKind, InvoiceSource
 from tests.builders import make_mail
 
-# ZUGFeRD 1.0 as its 2014 release candidate writes it: root Invoice in CBFBUY:5, bare children.
+# ZUGFeRD 1.0 as its 2014 release candidate writes it: root Invoice in CBFBUY:5, bare grandchildren.
 ZUGFERD1_RC = b"""<?xml version="1.0" encoding="UTF-8"?>
 <rsm:Invoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CBFBUY:5">
- <HeaderExchangedDocument><ID>ZF1-2014-7</ID><TypeCode>380</TypeCode>
-  <IssueDateTime>20140305</IssueDateTime></HeaderExchangedDocument>
- <SpecifiedSupplyChainTradeTransaction>
+ <rsm:HeaderExchangedDocument><ID>ZF1-2014-7</ID><TypeCode>380</TypeCode>
+  <IssueDateTime>20140305</IssueDateTime></rsm:HeaderExchangedDocument>
+ <rsm:SpecifiedSupplyChainTradeTransaction>
   <ApplicableSupplyChainTradeAgreement>
    <SellerTradeParty><Name>Lieferant GmbH</Name></SellerTradeParty>
   </ApplicableSupplyChainTradeAgreement>
@@ -23,7 +23,7 @@ ZUGFERD1_RC = b"""<?xml version="1.0" encoding="UTF-8"?>
    <SpecifiedTradeSettlementMonetarySummation><GrandTotalAmount>119.00</GrandTotalAmount>
    </SpecifiedTradeSettlementMonetarySummation>
   </ApplicableSupplyChainTradeSettlement>
- </SpecifiedSupplyChainTradeTransaction>
+ </rsm:SpecifiedSupplyChainTradeTransaction>
 </rsm:Invoice>
 """
 
