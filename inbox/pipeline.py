@@ -7,9 +7,9 @@ import dataclasses
 import logging
 from datetime import timedelta
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from inbox.extract.model import Decision, DocumentKind, Part, PartRecord
+from inbox.extract.model import Decision, DocumentKind, InvoiceFields, InvoiceLine, Part, PartRecord
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
 from storage.db import Store
 from storage.messages import claim_next, mark_failed
@@ -20,7 +20,7 @@ from vocabulary import PART_RECORD_FIELDS
 log = logging.getLogger("inbox.pipeline")
 MAX_ATTEMPTS = 3  # a mail that keeps killing its worker is failed, not retried forever
 MAX_BODY_CHARS = 500_000
-_Value = TypeVar("_Value")
+_Value = TypeVar("_Value", PartRecord, InvoiceFields, InvoiceLine)
 
 
 def claim(store: Store, lease: timedelta) -> Message | None:
@@ -92,11 +92,11 @@ def storable(text: str) -> str:
 
 def _storable_values(value: _Value) -> _Value:
     """The same value with every text in it (line items too) made storable."""
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     for item in dataclasses.fields(value):
         current = getattr(value, item.name)
         if isinstance(current, str) and not isinstance(current, StrEnum):
             changes[item.name] = storable(current)
         elif isinstance(current, tuple) and current and dataclasses.is_dataclass(current[0]):
             changes[item.name] = tuple(_storable_values(v) for v in current)
-    return dataclasses.replace(value, **changes)  # type: ignore[type-var]
+    return dataclasses.replace(value, **changes)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
@@ -90,7 +91,7 @@ def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Me
     return message
 
 
-def _bounded(record: PartRecord) -> dict[str, object]:
+def _bounded(record: PartRecord) -> dict[str, Any]:
     """The record's fields as PartLog columns, long texts cut to what the log keeps."""
     values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
     for name, limit in _LIMITS.items():

@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from web.api import V1_PREFIX as PREFIX
 
@@ -32,7 +33,7 @@ def is_v1(request: Request) -> bool:
     return request.url.path == PREFIX or request.url.path.startswith(PREFIX + "/")
 
 
-def v1_error(exc: HTTPException) -> JSONResponse:
+def v1_error(exc: StarletteHTTPException) -> JSONResponse:
     code = getattr(exc, "code", None) or CODES.get(exc.status_code, "error")
     body = {"error": {"code": code, "message": str(exc.detail)}}
     return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)

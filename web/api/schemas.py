@@ -47,7 +47,7 @@ def _swap(hint: Any, nested: dict[type, type[BaseModel]]) -> Any:
     if origin in (Union, types.UnionType):
         return Union[tuple(_swap(arg, nested) for arg in args)]  # noqa: UP007  (built at runtime)
     if origin is tuple:
-        return tuple[tuple(_swap(arg, nested) if arg is not Ellipsis else arg for arg in args)]
+        return tuple[tuple(_swap(arg, nested) if arg is not Ellipsis else arg for arg in args)]  # type: ignore[misc]
     return hint
 
 

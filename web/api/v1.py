@@ -8,7 +8,7 @@ writes modules of their own in this package and includes their routers into this
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.openapi.utils import get_openapi
@@ -23,7 +23,7 @@ from web.downloads import original_file
 from web.listing import BadParameter, strict_filter_from_query
 from web.lookups import document_of
 
-ERRORS = {status: {"model": ErrorOut} for status in (400, 401, 404)}
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 404)}
 router = APIRouter(prefix=V1_PREFIX, tags=["v1"], responses=ERRORS)
 Limit = Annotated[int, Query(ge=1, le=200, description="items per page")]
 
