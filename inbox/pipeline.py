@@ -15,7 +15,7 @@ from storage.db import Store
 from storage.messages import claim_next, mark_failed
 from storage.models import Message
 from storage.outcomes import NewDocument, Outcome, PartOutcome, record_outcome
-from vocabulary import PART_RECORD_FIELDS
+from vocabulary import PART_RECORD_FIELDS, MessageStatus
 
 log = logging.getLogger("inbox.pipeline")
 MAX_ATTEMPTS = 3  # a mail that keeps killing its worker is failed, not retried forever
@@ -50,7 +50,7 @@ def record(store: Store, message_id: str, result: Extracted | ExtractionFailed) 
     with store.session() as session:
         mark_failed(session=session, message_id=message_id, reason=result.reason)
     log.warning("failed id=%s: %s", message_id, result.reason)
-    return "failed"
+    return MessageStatus.FAILED
 
 
 def to_outcome(result: Extracted) -> Outcome:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from storage.invoices import from_columns
-from storage.models import Document, Message, PartLog
+from storage.models import Account, Document, Message, PartLog, RejectedMail, User, WebSession
 from vocabulary import (
     PART_RECORD_FIELDS,
     DocumentKind,
@@ -118,3 +118,57 @@ def message_read(row: Message, document_ids: list[str]) -> MessageRead:
 def part_log_read(row: PartLog) -> PartLogRead:
     record = {name: getattr(row, name) for name in PART_RECORD_FIELDS}
     return PartLogRead(**record, document_id=row.document_id)
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRead:
+    id: str
+    name: str
+    inbox_local: str  # the random part of the inbox address: a credential, shown to its users only
+    allowed_senders: str
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRead:
+    """A logged-in browser: whose it is and the token its forms must carry."""
+
+    user_id: str
+    account_id: str
+    csrf_token: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserRead:
+    id: str
+    email: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RejectionRead:
+    """A mail refused at RCPT (sender not allowed)."""
+
+    at: datetime
+    envelope_from: str
+    envelope_to: str
+    reason: str
+
+
+def account_read(row: Account) -> AccountRead:
+    return AccountRead(
+        id=row.id, name=row.name, inbox_local=row.inbox_local, allowed_senders=row.allowed_senders
+    )
+
+
+def session_read(row: WebSession) -> SessionRead:
+    return SessionRead(user_id=row.user_id, account_id=row.account_id, csrf_token=row.csrf_token)
+
+
+def user_read(row: User) -> UserRead:
+    return UserRead(id=row.id, email=row.email, created_at=row.created_at)
+
+
+def rejection_read(row: RejectedMail) -> RejectionRead:
+    return RejectionRead(
+        at=row.at, envelope_from=row.envelope_from, envelope_to=row.envelope_to, reason=row.reason
+    )

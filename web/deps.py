@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request
 
 from storage.accounts import get_account, resume_session
 from storage.db import Store
-from storage.models import Account, WebSession
+from storage.read_models import AccountRead, SessionRead, account_read, session_read
 from storage.tokens import account_for_token
 from web.i18n import N_
 
@@ -19,8 +19,8 @@ SESSION_COOKIE = "inbox_session"
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    account: Account
-    session: WebSession | None  # None for API token callers, who have no forms
+    account: AccountRead
+    session: SessionRead | None  # None for API token callers, who have no forms
 
 
 class LoginRequired(Exception):
@@ -40,7 +40,8 @@ def _caller(request: Request) -> Caller | None:
         row = resume_session(session=session, token=token)
         if row is None:
             return None
-        return Caller(account=get_account(session=session, account_id=row.account_id), session=row)
+        account = get_account(session=session, account_id=row.account_id)
+        return Caller(account=account_read(account), session=session_read(row))
 
 
 def page_caller(request: Request) -> Caller:
@@ -78,7 +79,7 @@ def _token_caller(request: Request, secret: str) -> Caller | None:
         account_id = account_for_token(session=session, secret=secret)
         if account_id is None:
             return None
-        return Caller(account=get_account(session=session, account_id=account_id), session=None)
+        return Caller(account=account_read(get_account(session=session, account_id=account_id)), session=None)
 
 
 async def check_csrf(request: Request, caller: Annotated[Caller, Depends(page_caller)]) -> Caller:
