@@ -72,7 +72,7 @@ def _part_record(part: Part, sha256: str | None) -> PartOutcome:
         document = NewDocument(
             sha256=sha256,
             content_type=part.detected_type,
-            kind=part.kind or DocumentKind.PDF,
+            kind=DocumentKind(part.kind),  # every document part has one
             pages=pdf.pages if pdf else None,
             encrypted=pdf.encrypted if pdf else False,
             unreadable=pdf.unreadable if pdf else False,

@@ -87,14 +87,6 @@ class ErrorOut(BaseModel):
     error: ErrorDetail
 
 
-def document_out(doc: DocumentRead) -> BaseModel:
-    return DocumentOut.model_validate(doc)
-
-
-def message_out(message: MessageRead) -> BaseModel:
-    return MessageOut.model_validate(message)
-
-
 def message_detail_out(message: MessageRead, parts: list[PartLogRead]) -> MessageDetail:
     values = MessageOut.model_validate(message).model_dump()
     return MessageDetail(**values, parts=[PartLogOut.model_validate(p) for p in parts])
