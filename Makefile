@@ -19,8 +19,9 @@ test: $(STAMP) browser
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check inbox storage web tests bench
-	$(BIN)/ruff format --check inbox storage web tests bench
+	$(BIN)/ruff check inbox storage web vocabulary tests bench
+	$(BIN)/ruff format --check inbox storage web vocabulary tests bench
+	$(BIN)/mypy  # files and settings in pyproject.toml
 
 fmt: $(STAMP)
 	$(BIN)/ruff format inbox storage web tests bench

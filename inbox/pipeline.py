@@ -9,7 +9,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from inbox.extract.model import Decision, DocumentKind, InvoiceFields, InvoiceLine, Part, PartRecord
+from inbox.extract.model import Decision, InvoiceFields, InvoiceLine, Part, PartRecord
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
 from storage.db import Store
 from storage.messages import claim_next, mark_failed
@@ -68,11 +68,13 @@ def to_outcome(result: Extracted) -> Outcome:
 def _part_record(part: Part, sha256: str | None) -> PartOutcome:
     document = None
     if part.decision is Decision.DOCUMENT and sha256 is not None:
+        if part.kind is None:  # extraction always sets one: fail the mail visibly, keep the raw
+            raise ValueError(f"document part {part.path} has no kind")
         pdf = part.pdf
         document = NewDocument(
             sha256=sha256,
             content_type=part.detected_type,
-            kind=DocumentKind(part.kind),  # every document part has one
+            kind=part.kind,
             pages=pdf.pages if pdf else None,
             encrypted=pdf.encrypted if pdf else False,
             unreadable=pdf.unreadable if pdf else False,

@@ -135,7 +135,14 @@ def _upsert_document(
     new, record = part.document, part.record
     assert new is not None
     document = current or Document(
-        account_id=message.account_id, message_id=message.id, part_path=record.path
+        account_id=message.account_id,
+        message_id=message.id,
+        part_path=record.path,
+        sha256=new.sha256,
+        filename=record.filename,
+        size=record.size,
+        content_type=new.content_type,
+        kind=DocumentKind(new.kind).value,
     )
     document.sha256, document.filename, document.size = new.sha256, record.filename, record.size
     document.content_type, document.kind = new.content_type, DocumentKind(new.kind).value

@@ -71,6 +71,7 @@ def change_password(
     new: Annotated[str, Form()] = "",
     repeat: Annotated[str, Form()] = "",
 ) -> Response:
+    assert caller.session is not None  # check_csrf lets only web sessions through
     user_id = caller.session.user_id
     with store.session() as session:
         if not check_password(session=session, user_id=user_id, password=current):

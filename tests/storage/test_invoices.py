@@ -69,7 +69,9 @@ def stored(store: Store, fields: InvoiceFields | None) -> InvoiceFields | None:
         session.add(document)
         document_id = document.id
     with store.session() as session:  # read back from the file, not from the session's cache
-        return from_columns(session.get(Document, document_id))
+        row = session.get(Document, document_id)
+        assert row is not None
+        return from_columns(row)
 
 
 def test_every_invoice_field_has_a_document_column():

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from web.api import V1_PREFIX
 from web.api.errors import ApiError
@@ -59,13 +59,13 @@ def get_document(document_id: str, caller: ApiCaller, store: StoreDep) -> Docume
 
 @router.get(
     "/documents/{document_id}/download",
-    response_class=FileResponse,
+    response_class=StreamingResponse,
     responses={
         200: {"description": "the document's original bytes", "content": {"application/octet-stream": {}}}
     },
 )
-def download_document(document_id: str, caller: ApiCaller, store: StoreDep) -> FileResponse:
-    return original_file(store, document_of(store, caller, document_id))
+def download_document(document_id: str, request: Request, caller: ApiCaller, store: StoreDep) -> Response:
+    return original_file(request, store, document_of(store, caller, document_id))
 
 
 @router.get("/messages")
