@@ -30,7 +30,7 @@ from inbox.extract.labels import (
     Label,
 )
 from inbox.extract.layout import Cell, Layout, layout_from_text
-from inbox.extract.model import InvoiceFields
+from inbox.extract.model import InvoiceFields, InvoiceSource, InvoiceType
 from inbox.extract.text_values import (
     AMOUNT,
     amounts,
@@ -115,8 +115,8 @@ def fields_from_layout(layout: Layout, hints: tuple[Hint, ...] = ()) -> InvoiceF
         if value
     }
     return InvoiceFields(
-        source="text",
-        type="credit_note" if credit_note else None,
+        source=InvoiceSource.TEXT,
+        type=InvoiceType.CREDIT_NOTE if credit_note else None,
         number=number.value if number else None,
         issue_date=issue_date.value if issue_date else None,
         seller=seller,

@@ -6,7 +6,7 @@ built to do; what it does on real invoices is measured over the shared corpus.""
 from __future__ import annotations
 
 from inbox import scans
-from inbox.extract.model import InvoiceFields
+from inbox.extract.model import InvoiceFields, InvoiceSource
 from inbox.extract.pdf import read_pdf
 from tests.layoutgen import LAYOUTS, generate_layout
 from tests.needs import needs_tesseract
@@ -20,7 +20,7 @@ def measure(seeds, pdf_of) -> tuple[dict[str, float], dict[str, int]]:
     wrong = dict.fromkeys(hits, 0)
     for seed in seeds:
         invoice = generate_layout(seed)
-        fields = read_pdf(pdf_of(invoice, seed)).invoice or InvoiceFields(source="text")
+        fields = read_pdf(pdf_of(invoice, seed)).invoice or InvoiceFields(source=InvoiceSource.TEXT)
         for name, expected in (("number", invoice.number), ("issue_date", invoice.issue_date)):
             hits[name] += getattr(fields, name) == expected
             wrong[name] += getattr(fields, name) not in (None, expected)

@@ -1,15 +1,15 @@
 """Where a document's text came from (pdf, ocr, xml), and where suppliers print their fields
 (learnt from corrections).
 
-Revision ID: 0003_reading
-Revises: 0002_claims
+Revision ID: 0004_reading
+Revises: 0003_invoice_confidence
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_reading"
-down_revision = "0002_claims"
+revision = "0004_reading"
+down_revision = "0003_invoice_confidence"
 branch_labels = None
 depends_on = None
 
