@@ -212,6 +212,7 @@ def main(argv: list[str] | None = None) -> None:
         args.skip = sorted({*args.skip, "source", "memory", "pipeline"})
     signal.signal(signal.SIGTERM, _stop)
 
+    began = time.monotonic()
     results = Results()
     with tempfile.TemporaryDirectory(prefix="inbox-bench-") as tmp:
         work = Path(tmp)
@@ -229,6 +230,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"results: {write_json(results, ROOT / 'bench' / 'results')}")
     if not args.no_readme:
         print(update_readme(ROOT / "README.md", table))
+    print(f"bench took {(time.monotonic() - began) / 60:.1f} min")
 
 
 if __name__ == "__main__":

@@ -63,7 +63,7 @@ LEGEND = (
     "Loopback, {cpus} cores, {day}, the load generator on the same cores; every mail a distinct "
     "invoice. smtp-sink: Postfix's sink, which discards (the ceiling). The durable peers, each "
     "mail written, fsync'd, renamed and its directory fsync'd before 250: haraka (Haraka {haraka} "
-    "from npm, one process, our 40-line queue plugin bench/haraka_durable_queue.js, warnings-only "
+    "from npm, one process, our queue plugin bench/haraka_durable_queue.js, warnings-only "
     "log) and aiosmtpd (stock aiosmtpd, the write in a thread). aiosmtpd-spool: our SMTP side "
     "alone (SpoolingSMTP, mails adopted as blobs, no database row). inbox serve: the real process, "
     "worker running, rows committed before every 250. Latency: MAIL FROM to the 250 after DATA. "
