@@ -67,10 +67,10 @@ def profile(seconds: float, size: int, concurrency: int, rate: int) -> None:
             f"{sent.mails} mails of {size // 1024} KB at C={concurrency}: {sent.mails / sent.seconds:.1f}/s, "
             f"p50 {1000 * (p50 or 0):.0f} ms, p99 {1000 * (p99 or 0):.0f} ms"
         )
-        print(breakdown(raw.read_text(), sent.mails))
+        print(breakdown(raw.read_text()))
 
 
-def breakdown(raw: str, mails: int) -> str:
+def breakdown(raw: str) -> str:
     """CPU samples per step and per process, as a markdown table."""
     steps: Counter[tuple[str, str]] = Counter()
     for line in raw.splitlines():
