@@ -13,7 +13,7 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
@@ -144,7 +144,7 @@ def memory(results: Results, work: Path, args) -> None:
 
 
 async def send_and_watch(
-    target: targets.Target, web: Web, mails: list[bytes], *, count: int, rate: float, seconds: float
+    target: targets.Target, web: Web, mails: Sequence[bytes], *, count: int, rate: float, seconds: float
 ) -> tuple[list[float], list[str], dict[str, float]]:
     """Send `count` mails (at `rate`/s, or flat out when 0) and watch their documents get listed."""
     wanted: set[str] = set()
