@@ -216,12 +216,11 @@ def main(argv: list[str] | None = None) -> None:
     results = Results()
     with tempfile.TemporaryDirectory(prefix="inbox-bench-") as tmp:
         work = Path(tmp)
-        if "throughput" not in args.skip:
-            throughput(results, work, args)
-        if "source" not in args.skip:
-            cross_check(results, work, args)
-        if "memory" not in args.skip:
-            memory(results, work, args)
+        steps = {"throughput": throughput, "source": cross_check, "memory": memory}
+        for part, run in steps.items():
+            if part not in args.skip:
+                run(results, work, args)
+                print(f"{part} done at {(time.monotonic() - began) / 60:.1f} min")
         if "pipeline" not in args.skip:
             pipeline(results, work)
     results.add_ratios()
