@@ -1,6 +1,8 @@
-"""`make bench`: our SMTP ingestion against Postfix's smtp-sink, the ceiling, on loopback.
+"""`make bench`: our SMTP ingestion beside its durable peers (Haraka, stock aiosmtpd) and
+Postfix's smtp-sink, the ceiling, in one run on loopback. Every mail is a distinct invoice.
 
 Every run is bounded by a mail count and by seconds; all traffic stays on 127.0.0.1.
+`--quick`: 100 KB and 2 MB at C=8 only, 2 s each, README untouched: for iterating.
 """
 
 from __future__ import annotations
@@ -11,15 +13,16 @@ import signal
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from bench import targets
+from bench.haraka import haraka
 from bench.inbox_serve import Web, inbox_serve
 from bench.listing import queued_id, watch_listing
 from bench.load import drive
-from bench.mails import dot_stuffed, invoice_mail, invoice_pdf, invoice_pdfs
+from bench.mails import DistinctMails, dot_stuffed, invoice_mail, invoice_pdf
 from bench.report import Results, Row, markdown, percentile, update_readme, write_json
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,7 +50,8 @@ def inbox_smtp(work: Path) -> Iterator[targets.Target]:
 def throughput_targets() -> dict[str, Factory]:
     return {
         "smtp-sink": lambda _dir: targets.smtp_sink(),
-        "aiosmtpd-stock": lambda d: targets.standin("stock", d),
+        "haraka": haraka,
+        "aiosmtpd": lambda d: targets.standin("stock", d),
         "aiosmtpd-spool": lambda d: targets.standin("spool", d),
         "inbox serve": inbox_smtp,
     }
@@ -57,10 +61,10 @@ def chosen(args) -> list[tuple[str, Factory]]:
     return [(name, f) for name, f in throughput_targets().items() if name in args.targets]
 
 
-def measure(target: targets.Target, workload: str, data: bytes, concurrency: int, args) -> Row:
+def measure(target: targets.Target, workload: str, mails: DistinctMails, concurrency: int, args) -> Row:
     result = asyncio.run(
         drive(
-            targets.HOST, target.port, [data], sender=SENDER, recipient=target.recipient,
+            targets.HOST, target.port, mails, sender=SENDER, recipient=target.recipient,
             concurrency=concurrency, count=args.count, seconds=args.seconds,
         )
     )  # fmt: skip
@@ -85,12 +89,14 @@ def wire_mail(pdf_size: int, recipient: str) -> bytes:
 
 
 def throughput(results: Results, work: Path, args) -> None:
-    mails = {name: wire_mail(size, "invoices@inbox.localhost") for name, size in WORKLOADS.items()}
+    workloads = {name: WORKLOADS[name] for name in args.workloads}
     for name, factory in chosen(args):
-        for workload, mail in mails.items():
+        for workload, size in workloads.items():
+            mails = DistinctMails(size, sender=SENDER, recipient="invoices@inbox.localhost")
             with factory(work / f"{name}-{workload}".replace(" ", "-")) as target:
                 for concurrency in args.concurrency:
-                    row = measure(target, workload, dot_stuffed(mail), concurrency, args)
+                    row = measure(target, workload, mails, concurrency, args)
+                    mails.first += row.mails + concurrency  # the next run's invoices are new ones
                     print(f"  {row.target} {workload} C={concurrency}: {row.mails_per_s:.1f}/s")
                     results.rows.append(row)
 
@@ -138,7 +144,7 @@ def memory(results: Results, work: Path, args) -> None:
 
 
 async def send_and_watch(
-    target: targets.Target, web: Web, mails: list[bytes], *, count: int, rate: float, seconds: float
+    target: targets.Target, web: Web, mails: Sequence[bytes], *, count: int, rate: float, seconds: float
 ) -> tuple[list[float], list[str], dict[str, float]]:
     """Send `count` mails (at `rate`/s, or flat out when 0) and watch their documents get listed."""
     wanted: set[str] = set()
@@ -154,20 +160,11 @@ async def send_and_watch(
     return sent.accepted_at, ids, seen
 
 
-def distinct_mails(count: int) -> list[bytes]:
-    """100 KB PDF invoices that differ in number and bytes: identical PDFs would be kept
-    once per account (duplicates), and never listed again."""
-    pdfs = invoice_pdfs(100 * KB, list(range(1, count + 1)))
-    return [
-        dot_stuffed(invoice_mail(pdf, sender=SENDER, recipient="invoices@inbox.localhost", number=n))
-        for n, pdf in enumerate(pdfs, start=1)
-    ]
-
-
 def pipeline(results: Results, work: Path) -> None:
     """Backlog drain (1,000 mails flat out), then 250 -> listed at half the drain rate."""
-    mails = distinct_mails(BACKLOG + LISTING_MAILS)
-    backlog, later = mails[:BACKLOG], mails[BACKLOG:]
+    # Distinct invoices: identical PDFs would be kept once per account, and never listed again.
+    mails = DistinctMails(100 * KB, sender=SENDER, recipient="invoices@inbox.localhost")
+    backlog, later = mails[:BACKLOG], mails[BACKLOG : BACKLOG + LISTING_MAILS]
     with inbox_serve(work / "pipeline") as (target, web):
         accepted, ids, seen = asyncio.run(
             send_and_watch(target, web, backlog, count=BACKLOG, rate=0, seconds=DRAIN_LIMIT)
@@ -205,19 +202,25 @@ def main(argv: list[str] | None = None) -> None:
     parts = ["throughput", "source", "memory", "pipeline"]
     parser.add_argument("--skip", nargs="*", default=[], choices=parts)
     parser.add_argument("--targets", nargs="+", default=list(throughput_targets()))
+    parser.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=list(WORKLOADS))
     parser.add_argument("--no-readme", action="store_true", help="do not touch README.md")
+    parser.add_argument("--quick", action="store_true", help="100 KB and 2 MB at C=8, 2 s each")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.seconds, args.concurrency, args.no_readme = 2.0, [8], True
+        args.workloads = ["100 KB PDF", "2 MB PDF"]
+        args.skip = sorted({*args.skip, "source", "memory", "pipeline"})
     signal.signal(signal.SIGTERM, _stop)
 
+    began = time.monotonic()
     results = Results()
     with tempfile.TemporaryDirectory(prefix="inbox-bench-") as tmp:
         work = Path(tmp)
-        if "throughput" not in args.skip:
-            throughput(results, work, args)
-        if "source" not in args.skip:
-            cross_check(results, work, args)
-        if "memory" not in args.skip:
-            memory(results, work, args)
+        steps = {"throughput": throughput, "source": cross_check, "memory": memory}
+        for part, run in steps.items():
+            if part not in args.skip:
+                run(results, work, args)
+                print(f"{part} done at {(time.monotonic() - began) / 60:.1f} min")
         if "pipeline" not in args.skip:
             pipeline(results, work)
     results.add_ratios()
@@ -226,6 +229,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"results: {write_json(results, ROOT / 'bench' / 'results')}")
     if not args.no_readme:
         print(update_readme(ROOT / "README.md", table))
+    print(f"bench took {(time.monotonic() - began) / 60:.1f} min")
 
 
 if __name__ == "__main__":

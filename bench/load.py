@@ -33,6 +33,7 @@ class Budget:
     count: int
     deadline: float
     interval: float = 0.0  # seconds between mail starts, 0 for as fast as possible
+    first: int = 0  # index of the first mail (those before went in the warm-up)
     started: int = 0
     began: float = field(default_factory=time.monotonic)
 
@@ -55,11 +56,11 @@ async def drive(
     lines) in turn."""
     sessions = [await _Session.open(host, port) for _ in range(concurrency)]
     try:
-        if warmup:  # one mail per connection, outside the measurement
-            await asyncio.gather(*(s.send(mails[0], sender, recipient) for s in sessions))
+        warm = len(sessions) if warmup else 0  # one mail per connection, outside the measurement
+        await asyncio.gather(*(s.send(mails[i], sender, recipient) for i, s in enumerate(sessions[:warm])))
         result = LoadResult()
         interval = 1 / rate if rate else 0.0
-        budget = Budget(count=count, deadline=time.monotonic() + seconds, interval=interval)
+        budget = Budget(count=count, deadline=time.monotonic() + seconds, interval=interval, first=warm)
         start = time.monotonic()
         await asyncio.gather(*(s.loop(mails, sender, recipient, budget, result) for s in sessions))
         result.seconds = time.monotonic() - start
@@ -90,7 +91,7 @@ class _Session:
         result: LoadResult,
     ) -> None:
         while (slot := await budget.take()) is not None:
-            data = mails[slot % len(mails)]
+            data = mails[(budget.first + slot) % len(mails)]
             began = time.monotonic()
             reply = await self.send(data, sender, recipient)
             done = time.monotonic()

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import base64
 import random
+import re
+from collections.abc import Callable, Sequence
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import formatdate
+from functools import partial
+from typing import overload
 
 from fpdf import FPDF
 from PIL import Image
@@ -38,8 +43,9 @@ def invoice_pdfs(target_size: int, numbers: list[int]) -> list[bytes]:
     return [_render(pixels, n) for n in numbers]
 
 
-def _render(image_pixels: int, number: int) -> bytes:
+def _render(image_pixels: int, number: int | str, *, compress: bool = True) -> bytes:
     pdf = FPDF()
+    pdf.set_compression(compress)
     pdf.set_font("Helvetica", size=10)
     pdf.add_page()
     for line in LINES:
@@ -52,7 +58,7 @@ def _render(image_pixels: int, number: int) -> bytes:
     return bytes(pdf.output())
 
 
-def invoice_mail(pdf: bytes, *, sender: str, recipient: str, number: int = 1001) -> bytes:
+def invoice_mail(pdf: bytes, *, sender: str, recipient: str, number: int | str = 1001) -> bytes:
     """The mail as it goes on the wire (CRLF line ends), before dot-stuffing."""
     mail = EmailMessage()
     mail["From"] = f"ACME Billing <{sender}>"
@@ -74,3 +80,68 @@ def dot_stuffed(mail: bytes) -> bytes:
     if stuffed.startswith(b"."):
         stuffed = b"." + stuffed
     return stuffed + b".\r\n"
+
+
+# Every mail of a run is a distinct invoice, made from one template by rewriting its number in
+# place: a fixed-width number keeps every byte offset (the PDF's xref table, the base64 lines).
+NUMBER_WIDTH = 9
+PLACEHOLDER = "9" * NUMBER_WIDTH
+BASE64_LINE = 57  # bytes of attachment per 76-character base64 line (email.policy.SMTP)
+
+
+class DistinctMails(Sequence[bytes]):
+    """Dot-stuffed invoice mails, number i the i-th distinct invoice (own number, own PDF bytes),
+    each built on demand by splicing the number into a template: a few copies, no rendering."""
+
+    def __init__(self, pdf_size: int, *, sender: str, recipient: str, first: int = 1) -> None:
+        self.first = first
+        pdf = _sized_template(pdf_size)
+        wire = dot_stuffed(invoice_mail(pdf, sender=sender, recipient=recipient, number=PLACEHOLDER))
+        body = wire.index(base64.b64encode(pdf[:BASE64_LINE]))
+        self._pieces: list[bytes | Callable[[bytes], bytes]] = []
+        cuts: list[tuple[int, int, Callable[[bytes], bytes]]] = []
+        mark = PLACEHOLDER.encode()
+        for match in re.finditer(re.escape(mark), wire[:body]):  # headers and text parts
+            cuts.append((match.start(), match.end(), lambda number: number))
+        lines = {m.start() // BASE64_LINE for m in re.finditer(re.escape(mark), pdf)}
+        lines |= {(m.end() - 1) // BASE64_LINE for m in re.finditer(re.escape(mark), pdf)}
+        for line in sorted(lines):
+            start = body + line * (BASE64_LINE // 3 * 4 + 2)  # 76 characters and CRLF
+            chunk = pdf[line * BASE64_LINE : (line + 1) * BASE64_LINE]
+            cuts.append((start, start + len(base64.b64encode(chunk)), partial(_encoded, chunk, mark)))
+        if not lines:
+            raise RuntimeError("the invoice number is not in the PDF's bytes: compression on?")
+        at = 0
+        for start, end, piece in sorted(cuts, key=lambda cut: cut[0]):
+            self._pieces += [wire[at:start], piece]
+            at = end
+        self._pieces.append(wire[at:])
+        self.size = len(wire)
+
+    def __len__(self) -> int:
+        return 10**NUMBER_WIDTH - self.first - 1
+
+    @overload
+    def __getitem__(self, index: int) -> bytes: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[bytes]: ...
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        number = f"{self.first + index:0{NUMBER_WIDTH}d}".encode()
+        return b"".join(p if isinstance(p, bytes) else p(number) for p in self._pieces)
+
+
+def _sized_template(target_size: int) -> bytes:
+    """An uncompressed-text invoice carrying the placeholder number, about `target_size` bytes."""
+    plain = _render(0, PLACEHOLDER, compress=False)
+    if target_size <= len(plain):
+        return plain
+    pixels = (target_size - len(plain)) // 3
+    sized = _render(pixels, PLACEHOLDER, compress=False)
+    pixels = max(1, pixels - (len(sized) - target_size) // 3)
+    return _render(pixels, PLACEHOLDER, compress=False)
+
+
+def _encoded(chunk: bytes, mark: bytes, number: bytes) -> bytes:
+    return base64.b64encode(chunk.replace(mark, number))

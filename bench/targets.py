@@ -109,7 +109,8 @@ def smtp_sink() -> Iterator[Target]:
 def standin(kind: str, data_dir: Path) -> Iterator[Target]:
     port = free_port()
     argv = [sys.executable, "-m", "bench.standin", "--kind", kind, "--port", str(port)]
-    with running(f"aiosmtpd-{kind}", [*argv, "--data-dir", str(data_dir)], port) as target:
+    name = "aiosmtpd" if kind == "stock" else f"aiosmtpd-{kind}"
+    with running(name, [*argv, "--data-dir", str(data_dir)], port) as target:
         yield target
 
 

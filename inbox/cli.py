@@ -108,6 +108,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args, settings: Settings) -> int:
+    import uvloop
+
     from inbox.serve import PortTaken, bind_listeners, serve
 
     try:
@@ -119,7 +121,10 @@ def _serve(args, settings: Settings) -> int:
     except CommandError:
         listeners.close()
         raise
-    asyncio.run(serve(settings, listeners, ready=lambda line: print(line, flush=True)))
+    # uvloop: the SMTP side's loop and thread hand-offs were a sixth of a mail's CPU (README,
+    # Performance). The worker process keeps asyncio's loop: its extraction pool lost processes
+    # under uvloop.
+    uvloop.run(serve(settings, listeners, ready=lambda line: print(line, flush=True)))
     return 0
 
 
