@@ -8,6 +8,7 @@ import json
 import logging
 import secrets
 import sys
+from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
 
@@ -19,16 +20,8 @@ from storage.errors import Conflict, NotFound
 from storage.messages import claim_for_reprocessing
 from storage.tokens import create_token
 
-SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
-    "--data-dir": "data_dir",
-    "--database-url": "database_url",
-    "--host": "host",
-    "--smtp-port": "smtp_port",
-    "--web-port": "web_port",
-    "--mail-domain": "mail_domain",
-    "--max-message-bytes": "max_message_bytes",
-    "--workers": "workers",
-}
+# Every setting is a flag (--max-message-bytes) and reads INBOX_<FIELD> when the flag is not given.
+SETTING_FLAGS = {"--" + f.name.replace("_", "-"): f.name for f in fields(Settings)}
 
 
 class CommandError(Exception):

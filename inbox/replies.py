@@ -9,6 +9,15 @@ MESSAGE_TOO_LARGE = "552 5.3.4 Message size exceeds fixed maximum message size"
 LINE_TOO_LONG = "500 5.5.2 Line too long"
 TRY_AGAIN = "451 4.3.0 Temporary failure storing the message, try again later"
 
+# Operations: TLS, limits and timeouts of a public MX.
+TLS_REQUIRED = "530 5.7.0 Must issue a STARTTLS command first"
+IDLE_TIMEOUT = "421 4.4.2 Timeout waiting for a command, closing connection"
+DATA_TIMEOUT = "421 4.4.2 Time limit for the message data exceeded, closing connection"
+TOO_MANY_CONNECTIONS = "421 4.7.0 Too many connections from your address, try again later"
+TOO_MANY_MAILS = "421 4.7.0 Too many mails from your address, try again later"
+TOO_MANY_ERRORS = "421 4.7.0 Too many errors, closing connection"
+TOO_BUSY = "421 4.3.2 Too many connections, try again later"
+
 
 def queued(message_id: str) -> str:
     return f"250 2.0.0 Ok: queued as {message_id}"

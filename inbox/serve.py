@@ -17,7 +17,10 @@ import uvicorn
 
 from inbox.accept import DurableAccept
 from inbox.config import Settings
+from inbox.limits import SessionGate, raise_open_files_limit, session_cap
+from inbox.ratelog import Throttle, throttled_exception_handler
 from inbox.smtp import InboxHandler, InboxSMTP
+from inbox.tls import Certificates
 from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
@@ -37,6 +40,16 @@ class _EmbeddedUvicorn(uvicorn.Server):
 
 
 async def serve(settings: Settings, *, ready=print) -> None:
+    certificates = Certificates(settings.tls_cert, settings.tls_key) if settings.tls_cert else None
+    open_files = raise_open_files_limit()
+    gate = SessionGate(
+        max_per_ip=settings.max_connections_per_ip,
+        max_sessions=session_cap(settings.max_sessions, open_files),
+        mails_per_minute=settings.mails_per_minute_per_ip,
+    )
+    log.info("open files limit %d: at most %d SMTP sessions", open_files, gate.max_sessions)
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(throttled_exception_handler(Throttle()))  # accept() errors, once a second
     store = open_store(settings.data_dir, settings.database_url)
     with store.session() as session:
         release_claims(session=session)
@@ -63,11 +76,16 @@ async def serve(settings: Settings, *, ready=print) -> None:
             enable_SMTPUTF8=True,
             ident="invoice-inbox",
             hostname=settings.mail_domain,
+            gate=gate,
+            timeout=settings.smtp_timeout,
+            data_timeout=settings.smtp_data_timeout,
+            max_errors=settings.smtp_max_errors,
+            tls_context=certificates.context if certificates else None,
+            require_starttls=settings.require_tls,
         )
         sessions.add(protocol)
         return protocol
 
-    loop = asyncio.get_running_loop()
     smtp_server = await loop.create_server(new_session, settings.host, settings.smtp_port)
     web_socket = _listen(settings.host, settings.web_port)
     web = _EmbeddedUvicorn(
@@ -81,6 +99,8 @@ async def serve(settings: Settings, *, ready=print) -> None:
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stopping.set)
+    if certificates is not None:
+        loop.add_signal_handler(signal.SIGHUP, certificates.reload)
 
     worker_task = asyncio.create_task(worker.supervise())
     web_task = asyncio.create_task(web.serve(sockets=[web_socket]))

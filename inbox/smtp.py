@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inbox import replies
-from inbox.spool import SpooledMessage, SpoolEnvelope, SpoolingSMTP
+from inbox.guardedsmtp import GuardedSMTP
+from inbox.spool import SpooledMessage, SpoolEnvelope
 from storage.messages import Delivery
 from storage.models import Account
 
@@ -36,8 +37,8 @@ class InboxEnvelope(SpoolEnvelope):
         self.deliveries: dict[str, Delivery] = {}  # account id -> delivery: one row per account
 
 
-class InboxSMTP(SpoolingSMTP):
-    """aiosmtpd's protocol engine with DATA spooled to disk and enhanced status codes.
+class InboxSMTP(GuardedSMTP):
+    """aiosmtpd's protocol engine with DATA spooled to disk, limits, and enhanced status codes.
 
     SpoolingSMTP already answers DATA's size and line limits with enhanced codes; the one
     built-in reply left to rewrite is MAIL FROM's SIZE= check.

@@ -12,6 +12,7 @@ Contract with the handler's `handle_DATA(server, session, envelope)`:
   `os.replace`s it away (the spool directory is on the blob store's filesystem for that).
 - The file lives until `handle_DATA` returns; a file still at `path` then is deleted
   (not when the connection was lost meanwhile: an accept in flight may still move it).
+  A session that ends before that, at any point of DATA, leaves no file behind.
 - Refused messages never reach the handler: a line too long gets `500 5.5.2`, too much
   data `552 5.3.4` (stock aiosmtpd sends no enhanced code), after the rest of DATA is read.
 - If the spool file cannot be created or written, the rest of DATA is still read (so the
@@ -109,6 +110,22 @@ class SpoolFile:
             self.path.unlink(missing_ok=True)
 
 
+async def _open_spool(directory: Path) -> SpoolFile:
+    """Create a spool file in a thread. If the session ends meanwhile (a client that closes
+    right after 354), the file the thread creates is removed as soon as it exists."""
+    creating = asyncio.ensure_future(asyncio.to_thread(SpoolFile, directory))
+    try:
+        return await asyncio.shield(creating)
+    except asyncio.CancelledError:
+        creating.add_done_callback(_discard_created)
+        raise
+
+
+def _discard_created(creating: asyncio.Future[SpoolFile]) -> None:
+    if not creating.cancelled() and creating.exception() is None:
+        creating.result().discard()
+
+
 class SpoolingSMTP(SMTP):
     """`aiosmtpd.smtp.SMTP` whose DATA goes to `spool_dir` instead of memory."""
 
@@ -134,7 +151,7 @@ class SpoolingSMTP(SMTP):
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
         decoder = DataDecoder(size_limit=self.data_size_limit, line_limit=self.line_length_limit)
-        spool = await asyncio.to_thread(SpoolFile, self.spool_dir)
+        spool = await _open_spool(self.spool_dir)
         try:
             await self._receive(decoder, spool)
             if decoder.outcome is DataOutcome.NOMINAL:
