@@ -8,6 +8,7 @@ open-files limit and keeps any one address to its share.
 
 from __future__ import annotations
 
+import logging
 import resource
 import time
 from collections import deque
@@ -15,6 +16,9 @@ from collections.abc import Callable
 from typing import Protocol
 
 from inbox import replies
+from inbox.ratelog import Throttle, log_throttled
+
+log = logging.getLogger("inbox.limits")
 
 # Descriptors kept for everything but SMTP sessions: listeners, database, web clients, worker pipes.
 FD_RESERVE = 256
@@ -51,18 +55,29 @@ class SessionGate:
         self._by_ip: dict[str, set[GatedSession]] = {}
         self._mails: dict[str, deque[float]] = {}
         self._swept_at = clock()
+        self._log_throttle = Throttle(clock=clock)
         self.sessions = 0
 
     def admit(self, session: GatedSession) -> str | None:
         """None when the session may go on, else the reply to refuse it with."""
-        held = self._by_ip.get(session.peer_ip, set())
-        if len(held) >= self.max_per_ip:
-            return replies.TOO_MANY_CONNECTIONS
-        if self.sessions >= self.max_sessions and not self._make_room_for(session.peer_ip):
-            return replies.TOO_BUSY
+        refusal = self._refusal(session.peer_ip)
+        if refusal is not None:
+            self._log_refusal(session.peer_ip, refusal)
+            return refusal
         self._by_ip.setdefault(session.peer_ip, set()).add(session)
         self.sessions += 1
         return None
+
+    def _refusal(self, ip: str) -> str | None:
+        if len(self._by_ip.get(ip, ())) >= self.max_per_ip:
+            return replies.TOO_MANY_CONNECTIONS
+        if self.sessions >= self.max_sessions and not self._make_room_for(ip):
+            return replies.TOO_BUSY
+        return None
+
+    def _log_refusal(self, ip: str, reply: str) -> None:
+        # A crowd is refused thousands of times a second; one line a second tells the story.
+        log_throttled(self._log_throttle, log, logging.WARNING, reply, "refused %s: %s", ip, reply)
 
     def leave(self, session: GatedSession) -> None:
         held = self._by_ip.get(session.peer_ip)
@@ -93,6 +108,7 @@ class SessionGate:
         window = self._mails.setdefault(ip, deque())
         _expire(window, now)
         if len(window) >= self.mails_per_minute:
+            self._log_refusal(ip, replies.TOO_MANY_MAILS)
             return False
         window.append(now)
         return True

@@ -21,6 +21,7 @@ from inbox.limits import SessionGate, raise_open_files_limit, session_cap
 from inbox.ratelog import Throttle, throttled_exception_handler
 from inbox.smtp import InboxHandler, InboxSMTP
 from inbox.tls import Certificates
+from inbox.webguard import GuardedH11Protocol
 from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
@@ -91,6 +92,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     web = _EmbeddedUvicorn(
         uvicorn.Config(
             create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies)),
+            http=GuardedH11Protocol,
             log_config=None,
             lifespan="off",
             access_log=False,

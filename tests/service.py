@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -53,6 +54,7 @@ class Service:
     smtp_port: int = 0
     web_url: str = ""
     log_path: Path | None = None
+    open_files: int | None = None  # RLIMIT_NOFILE (soft and hard) of the server process
     _open: list = field(default_factory=list)  # files and clients to close on stop
 
     def start(self, timeout: float = 30) -> Service:
@@ -75,6 +77,7 @@ class Service:
             stdout=subprocess.PIPE,
             stderr=log,
             env={**os.environ, **self.env},
+            preexec_fn=self._limit_open_files if self.open_files else None,
         )
         deadline = time.monotonic() + timeout
         assert self.process.stdout is not None
@@ -89,6 +92,9 @@ class Service:
                 return self
         raise TimeoutError(f"inbox serve did not get ready: {self.log()}")
 
+    def _limit_open_files(self) -> None:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
+
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
 
@@ -98,8 +104,8 @@ class Service:
             self.process.send_signal(sig)
         code = self.process.wait(timeout=timeout)
         self.process.stdout.close()
-        for resource in self._open:
-            resource.close()
+        for opened in self._open:
+            opened.close()
         self._open.clear()
         return code
 
