@@ -6,7 +6,6 @@ UNKNOWN_RECIPIENT = "550 5.1.1 No such inbox here"
 SENDER_NOT_ALLOWED = "550 5.7.1 Sender not allowed to send to this inbox"
 TOO_MANY_RECIPIENTS = "452 4.5.3 Too many recipients"
 MESSAGE_TOO_LARGE = "552 5.3.4 Message size exceeds fixed maximum message size"
-LINE_TOO_LONG = "500 5.5.2 Line too long"
 TRY_AGAIN = "451 4.3.0 Temporary failure storing the message, try again later"
 
 # Operations: TLS, limits and timeouts of a public MX.

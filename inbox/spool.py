@@ -1,9 +1,10 @@
 """aiosmtpd's SMTP engine with DATA spooled to a file as it arrives, so memory stays flat.
 
 Stock aiosmtpd keeps a whole message in memory (`envelope.original_content`) and reads it
-line by line. `SpoolingSMTP` reads DATA in large chunks, decodes it with `DataDecoder`
-(aiosmtpd 1.4.6's exact rules: dot-unstuffing, CRLF.CRLF as the only end, line-length and
-size limits) and writes it to a temp file while hashing it.
+line by line and refuses lines over 1001 octets and bare LF line ends. `SpoolingSMTP` reads
+DATA in large chunks, decodes it with `DataDecoder` (Postfix's rules: CRLF.CRLF as the only
+end, bare LF stored as CRLF, dot-unstuffing, no line-length limit, the size limit) and writes
+it to a temp file while hashing it.
 
 Contract with the handler's `handle_DATA(server, session, envelope)`:
 - `envelope.spool` is a `SpooledMessage(path, size, sha256)`; `envelope.content` and
@@ -13,8 +14,8 @@ Contract with the handler's `handle_DATA(server, session, envelope)`:
 - The file lives until `handle_DATA` returns; a file still at `path` then is deleted
   (not when the connection was lost meanwhile: an accept in flight may still move it).
   A session that ends before that, at any point of DATA, leaves no file behind.
-- Refused messages never reach the handler: a line too long gets `500 5.5.2`, too much
-  data `552 5.3.4` (stock aiosmtpd sends no enhanced code), after the rest of DATA is read.
+- Refused messages never reach the handler: too much data gets `552 5.3.4` (stock
+  aiosmtpd sends no enhanced code), after the rest of DATA is read.
 - If the spool file cannot be created or written, the rest of DATA is still read (so the
   session stays in step), then `SpoolError` goes to `handle_exception`, which should
   answer `451 4.3.0`.
@@ -150,7 +151,7 @@ class SpoolingSMTP(SMTP):
             await self.push("501 Syntax: DATA")
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
-        decoder = DataDecoder(size_limit=self.data_size_limit, line_limit=self.line_length_limit)
+        decoder = DataDecoder(size_limit=self.data_size_limit)
         spool = await _open_spool(self.spool_dir)
         try:
             await self._receive(decoder, spool)
@@ -163,8 +164,7 @@ class SpoolingSMTP(SMTP):
         if decoder.outcome is not DataOutcome.NOMINAL:
             await asyncio.to_thread(spool.discard)
             self._set_post_data_state()
-            too_long = decoder.outcome is DataOutcome.TOO_LONG
-            await self.push(replies.LINE_TOO_LONG if too_long else replies.MESSAGE_TOO_LARGE)
+            await self.push(replies.MESSAGE_TOO_LARGE)
             return
         await self._deliver(message)
 
