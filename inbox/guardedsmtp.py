@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from aiosmtpd.smtp import syntax
@@ -35,9 +36,11 @@ class GuardedSMTP(SpoolingSMTP):
         gate: SessionGate,
         data_timeout: float,
         max_errors: int,
+        on_reply: Callable[[str], None] = lambda code: None,
         **kwargs: Any,
     ) -> None:
         super().__init__(handler, **kwargs)
+        self._on_reply = on_reply  # every reply's code, for the metrics
         self._gate = gate
         self._data_timeout = data_timeout
         self._errors_left = max_errors
@@ -75,6 +78,7 @@ class GuardedSMTP(SpoolingSMTP):
         if self.transport is not None and not self.transport.is_closing():
             self.transport.write(reply.encode() + b"\r\n")
             self.transport.close()
+            self._on_reply(reply[:3])
 
     def _timeout_cb(self) -> None:
         self._close_with(replies.DATA_TIMEOUT if self._in_data else replies.IDLE_TIMEOUT)
@@ -83,7 +87,12 @@ class GuardedSMTP(SpoolingSMTP):
         if isinstance(status, str):
             status = _REWRITES.get(status, status)
         await super().push(status)
-        if status[:1] in ("5", b"5"):
+        head = status[:4] if isinstance(status, str) else status[:4].decode(errors="replace")
+        if head[3:] == "-":  # a line of a multi-line reply (EHLO): the reply is counted at its end
+            return
+        code = head[:3]
+        self._on_reply(code)
+        if code[:1] == "5":
             self._errors_left -= 1
             if self._errors_left <= 0:
                 self._close_with(replies.TOO_MANY_ERRORS)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 import weakref
@@ -18,6 +19,7 @@ import uvicorn
 from inbox.accept import DurableAccept
 from inbox.config import Settings
 from inbox.limits import SessionGate, raise_open_files_limit, session_cap
+from inbox.metrics import Metrics
 from inbox.ratelog import Throttle, throttled_exception_handler
 from inbox.smtp import InboxHandler, InboxSMTP
 from inbox.tls import Certificates
@@ -25,10 +27,11 @@ from inbox.webguard import GuardedH11Protocol
 from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
-from storage.messages import release_claims
+from storage.messages import count_backlog, release_claims
 from storage.models import Account
 from storage.rejections import record_rejection
 from web.app import WebConfig, create_app
+from web.ops import ops_router
 
 log = logging.getLogger("inbox.serve")
 TMP_MAX_AGE_SECONDS = 3600  # a spool older than this belongs to no live SMTP session
@@ -57,14 +60,20 @@ async def serve(settings: Settings, *, ready=print) -> None:
     swept = store.blobs.sweep_tmp(older_than=TMP_MAX_AGE_SECONDS)
     if swept:
         log.info("removed %d abandoned spool file(s)", swept)
-    worker = WorkerProcess(settings)
+    metrics = Metrics(backlog=partial(_backlog, store))
+    worker = WorkerProcess(settings, on_processed=metrics.processed)
     worker.start()
+
+    def on_accepted(count: int) -> None:
+        metrics.accepted(count)
+        worker.wake()
+
     handler = InboxHandler(
         find_account=partial(_find_account, store),
         accept=DurableAccept(store),
         mail_domain=settings.mail_domain,
         max_recipients=settings.max_recipients,
-        on_accepted=worker.wake,
+        on_accepted=on_accepted,
         log_rejection=partial(_log_rejection, store),
     )
     sessions: weakref.WeakSet[InboxSMTP] = weakref.WeakSet()
@@ -83,15 +92,18 @@ async def serve(settings: Settings, *, ready=print) -> None:
             max_errors=settings.smtp_max_errors,
             tls_context=certificates.context if certificates else None,
             require_starttls=settings.require_tls,
+            on_reply=metrics.smtp_reply,
         )
         sessions.add(protocol)
         return protocol
 
     smtp_server = await loop.create_server(new_session, settings.host, settings.smtp_port)
     web_socket = _listen(settings.host, settings.web_port)
+    app = create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies))
+    app.include_router(ops_router(metrics=metrics.render, readiness=partial(_readiness, store, smtp_server)))
     web = _EmbeddedUvicorn(
         uvicorn.Config(
-            create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies)),
+            app,
             http=GuardedH11Protocol,
             log_config=None,
             lifespan="off",
@@ -137,6 +149,24 @@ async def _drain(sessions: weakref.WeakSet[InboxSMTP]) -> None:
 def _in_transaction(protocol: InboxSMTP) -> bool:
     envelope = protocol.envelope
     return protocol.transport is not None and envelope is not None and envelope.mail_from is not None
+
+
+def _backlog(store: Store) -> int:
+    with store.session() as session:
+        return count_backlog(session=session)
+
+
+def _readiness(store: Store, smtp_server: asyncio.Server) -> dict[str, bool]:
+    """What /readyz checks; it runs in the web's thread pool, never on the loop."""
+    checks = {"smtp": smtp_server.is_serving(), "blobs": os.access(store.blobs.tmp, os.W_OK)}
+    try:
+        with store.session() as session:
+            session.connection().exec_driver_sql("SELECT 1")
+        checks["database"] = True
+    except Exception:  # any failure means "not ready", with the log saying why
+        log.exception("readiness: the database does not answer")
+        checks["database"] = False
+    return checks
 
 
 async def _find_account(store: Store, local: str) -> Account | None:

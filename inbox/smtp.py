@@ -63,7 +63,7 @@ class InboxHandler:
     accept: Accept
     mail_domain: str
     max_recipients: int = 50
-    on_accepted: Callable[[], None] = lambda: None
+    on_accepted: Callable[[int], None] = lambda count: None  # messages recorded for one mail
     log_rejection: LogRejection = _log_nothing
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope, address: str, mail_options):
@@ -116,7 +116,7 @@ class InboxHandler:
             spool.size,
             _peer(session),
         )
-        self.on_accepted()
+        self.on_accepted(len(ids))
         return replies.queued(ids[0])
 
     async def handle_exception(self, error: Exception) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from inbox import pipeline
@@ -16,8 +18,17 @@ IDLE_POLL_SECONDS = 1.0  # other processes may add work; new local mail wakes us
 
 
 class Worker:
-    def __init__(self, store: Store, pool: ExtractionPool, *, concurrency: int, lease: timedelta) -> None:
+    def __init__(
+        self,
+        store: Store,
+        pool: ExtractionPool,
+        *,
+        concurrency: int,
+        lease: timedelta,
+        on_processed: Callable[[str, float], None] = lambda status, seconds: None,
+    ) -> None:
         self._store = store
+        self._on_processed = on_processed  # status, seconds: for the metrics
         self._pool = pool
         self._concurrency = concurrency
         self._lease = lease
@@ -44,8 +55,10 @@ class Worker:
             if message is None:
                 await self._idle()
                 continue
+            started = time.monotonic()
             try:
-                await pipeline.process(self._store, self._pool, message)
+                status = await pipeline.process(self._store, self._pool, message)
+                self._on_processed(status, time.monotonic() - started)
             except Exception:  # the lease expires and the mail is retried; never lost
                 log.exception("processing id=%s crashed; it will be retried", message.id)
 

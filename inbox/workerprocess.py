@@ -2,7 +2,8 @@
 
 The SMTP side wakes it with a byte on a socket pair. The same socket tells the worker that
 its parent is gone (end of file), even after kill -9: it finishes the mail in hand and
-exits, and whatever it had not finished stays `received` for the next start.
+exits, and whatever it had not finished stays `received` for the next start. The worker
+answers on it with one line per processed mail (status and seconds), for the metrics.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import logging
 import multiprocessing
 import signal
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 from inbox.config import Settings
@@ -25,8 +27,14 @@ RESTART_DELAY_SECONDS = 1.0
 
 
 class WorkerProcess:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        on_processed: Callable[[str, float], None] = lambda status, seconds: None,
+    ) -> None:
         self._settings = settings
+        self._on_processed = on_processed
+        self._reports = bytearray()
         self._context = multiprocessing.get_context("spawn")  # no inherited threads or loop
         self._process: multiprocessing.process.BaseProcess | None = None
         self._wake: socket.socket | None = None
@@ -41,6 +49,26 @@ class WorkerProcess:
         self._process.start()
         theirs.close()
         self._wake = ours
+        self._reports.clear()
+        asyncio.get_running_loop().add_reader(ours.fileno(), self._read_reports, ours)
+
+    def _read_reports(self, sock: socket.socket) -> None:
+        try:
+            data = sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the worker is gone; supervise() restarts it with a new socket
+            asyncio.get_running_loop().remove_reader(sock.fileno())
+            return
+        self._reports += data
+        *lines, rest = self._reports.split(b"\n")
+        self._reports = bytearray(rest)
+        for line in lines:
+            status, _, seconds = line.decode(errors="replace").partition(" ")
+            with contextlib.suppress(ValueError):
+                self._on_processed(status, float(seconds))
 
     def wake(self) -> None:
         with contextlib.suppress(BlockingIOError, OSError):  # a full pipe already holds a wake-up
@@ -54,7 +82,7 @@ class WorkerProcess:
                 return
             log.error("worker process exited with %s; restarting", self._process.exitcode)
             await asyncio.sleep(RESTART_DELAY_SECONDS)
-            self._wake.close()
+            self._close_wake()
             self.start()
 
     async def stop(self, timeout: float) -> None:
@@ -63,6 +91,11 @@ class WorkerProcess:
         await asyncio.to_thread(self._process.join, timeout)
         if self._process.is_alive():
             self._process.kill()
+        self._close_wake()
+
+    def _close_wake(self) -> None:
+        with contextlib.suppress(ValueError, OSError):  # the reader may be gone already
+            asyncio.get_running_loop().remove_reader(self._wake.fileno())
         self._wake.close()
 
 
@@ -80,7 +113,11 @@ async def _run(settings: Settings, wake: socket.socket) -> None:
         memory_mb=settings.parse_memory_mb,
     )
     worker = Worker(
-        store, pool, concurrency=settings.workers, lease=timedelta(seconds=settings.parse_timeout * 2 + 30)
+        store,
+        pool,
+        concurrency=settings.workers,
+        lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
+        on_processed=lambda status, seconds: _report(wake, status, seconds),
     )
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, worker.stop)
@@ -104,3 +141,8 @@ async def _run(settings: Settings, wake: socket.socket) -> None:
     finally:
         pool.close()
         store.engine.dispose()
+
+
+def _report(wake: socket.socket, status: str, seconds: float) -> None:
+    with contextlib.suppress(BlockingIOError, OSError):  # a figure lost is better than a stall
+        wake.send(f"{status} {seconds:.6f}\n".encode())

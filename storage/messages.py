@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage.errors import NotFound
@@ -143,3 +143,9 @@ def document_ids_by_message(*, session: Session, message_ids: list[str]) -> dict
     for message_id, document_id in rows:
         result[message_id].append(document_id)
     return result
+
+
+def count_backlog(*, session: Session) -> int:
+    """Mails accepted and not yet processed (for the operator's backlog gauge)."""
+    query = select(func.count()).select_from(Message).where(col(Message.status) == MessageStatus.RECEIVED)
+    return session.exec(query).one()
