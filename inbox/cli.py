@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import secrets
 import sys
 from dataclasses import fields
@@ -14,6 +13,7 @@ from pathlib import Path
 
 from inbox.config import ConfigError, Settings
 from inbox.evaluate import add_parser as add_evaluate_parser
+from inbox.logformat import configure_logging
 from storage.accounts import add_user, create_account, find_account, list_accounts
 from storage.db import Store, open_store
 from storage.errors import Conflict, NotFound
@@ -31,12 +31,11 @@ class CommandError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
     try:
         settings = Settings.from_env(
             **{field: getattr(args, field, None) for field in SETTING_FLAGS.values()}
         )
+        configure_logging(settings.log_format)
         return args.run(args, settings) or 0
     except (ConfigError, CommandError) as err:
         print(f"inbox: error: {err}", file=sys.stderr)

@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, fields
 from pathlib import Path
 
+LOG_FORMATS = ("text", "json")
+
 
 class ConfigError(ValueError):
     """A setting has a value we cannot use; the message names the key and the value."""
@@ -35,6 +37,7 @@ class Settings:
     mails_per_minute_per_ip: int = 300  # -> 421 4.7.0
     max_sessions: int = 2000  # all SMTP sessions; lowered to fit the open-files limit
     smtp_max_errors: int = 20  # error replies in one session before 421 4.7.0 and disconnect
+    log_format: str = "text"  # or "json": one object a line, with the message id of a mail
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

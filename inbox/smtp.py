@@ -13,6 +13,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inbox import replies
 from inbox.guardedsmtp import GuardedSMTP
+from inbox.logformat import about
 from inbox.spool import SpooledMessage, SpoolEnvelope
 from storage.messages import Delivery
 from storage.models import Account
@@ -88,7 +89,8 @@ class InboxHandler:
             )
             return replies.UNKNOWN_RECIPIENT
         if not sender_allowed(account.allowed_senders, envelope.mail_from or ""):
-            log.info("rejected rcpt=%r from=%r: sender not allowed", address, envelope.mail_from)
+            # The inbox address is a credential: the log names the account.
+            log.info("rejected account=%s from=%r: sender not allowed", account.id, envelope.mail_from)
             try:
                 await self.log_rejection(account, envelope.mail_from or "", address)
             except Exception:  # the refusal stands even when it cannot be recorded
@@ -115,6 +117,7 @@ class InboxHandler:
             len(deliveries),
             spool.size,
             _peer(session),
+            extra=about(",".join(ids)),
         )
         self.on_accepted(len(ids))
         return replies.queued(ids[0])

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from inbox import pipeline
+from inbox.logformat import about
 from inbox.sandbox import ExtractionPool
 from storage.db import Store
 
@@ -60,7 +61,9 @@ class Worker:
                 status = await pipeline.process(self._store, self._pool, message)
                 self._on_processed(status, time.monotonic() - started)
             except Exception:  # the lease expires and the mail is retried; never lost
-                log.exception("processing id=%s crashed; it will be retried", message.id)
+                log.exception(
+                    "processing id=%s crashed; it will be retried", message.id, extra=about(message.id)
+                )
 
     async def _idle(self) -> None:
         self._wake.clear()

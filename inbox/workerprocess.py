@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from inbox.config import Settings
+from inbox.logformat import configure_logging
 from inbox.sandbox import ExtractionPool
 from inbox.worker import Worker
 from storage.db import open_store
@@ -100,7 +101,7 @@ class WorkerProcess:
 
 
 def _main(settings: Settings, wake: socket.socket) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format)
     asyncio.run(_run(settings, wake))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import smtplib
 
 from prometheus_client.parser import text_string_to_metric_families
@@ -66,3 +67,24 @@ def test_readyz_answers_503_naming_what_is_not_ready(service: Service):
     assert broken.status_code == 503
     assert broken.json()["checks"]["blobs"] is False
     assert client.get("/readyz").status_code == 200
+
+
+def test_json_logs_give_every_line_about_a_mail_its_id_and_never_the_inbox_address(tmp_path):
+    svc = Service(data_dir=tmp_path / "data", env={"INBOX_LOG_FORMAT": "json"}).start()
+    try:
+        account = svc.create_account("Acme", "owner@acme.example")
+        mail = make_mail(
+            to=account.inbox_address, attachments=[("i.pdf", make_pdf(["Invoice 2"]), "application/pdf")]
+        )
+        with smtplib.SMTP("127.0.0.1", svc.smtp_port, timeout=30) as client:
+            queued = client.sendmail("billing@supplier.example", [account.inbox_address], mail.as_string())
+        assert queued == {}
+        wait_for(lambda: "processed id=" in svc.log(), timeout=60)
+    finally:
+        assert svc.stop() == 0
+
+    lines = [json.loads(line) for line in svc.log().splitlines()]  # every line is one JSON object
+    about_mail = [line for line in lines if " id=" in line["message"]]
+    assert {line["logger"] for line in about_mail} >= {"inbox.smtp", "inbox.pipeline"}  # both processes
+    assert all(line.get("message_id") and line["message_id"] in line["message"] for line in about_mail)
+    assert account.inbox_address.split("@")[0] not in svc.log()
