@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
 
@@ -38,6 +39,8 @@ class Settings:
     max_sessions: int = 2000  # all SMTP sessions; lowered to fit the open-files limit
     smtp_max_errors: int = 20  # error replies in one session before 421 4.7.0 and disconnect
     log_format: str = "text"  # or "json": one object a line, with the message id of a mail
+    dns_servers: str = ""  # host[:port],... for SPF, DKIM and DMARC; empty: the system's resolver
+    dns_timeout: float = 5.0  # seconds per DNS query; a timeout is temperror
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -69,12 +72,15 @@ class Settings:
         ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"INBOX_{name.upper()}: must be at least 1, got {getattr(self, name)}")
-        for name in ("parse_timeout", "smtp_timeout", "smtp_data_timeout"):
+        parse_dns_servers(self.dns_servers)
+        for name in ("parse_timeout", "smtp_timeout", "smtp_data_timeout", "dns_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"INBOX_{name.upper()}: must be positive, got {getattr(self, name)}")
         self._validate_tls()
         if "@" in self.mail_domain or not self.mail_domain.strip("."):
             raise ConfigError(f"INBOX_MAIL_DOMAIN: {self.mail_domain!r} is not a domain")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"INBOX_LOG_FORMAT: {self.log_format!r} is not one of {', '.join(LOG_FORMATS)}")
         return self
 
     def _validate_tls(self) -> None:
@@ -90,6 +96,21 @@ class Settings:
 
     def inbox_address(self, local: str) -> str:
         return f"{local}@{self.mail_domain}"
+
+
+def parse_dns_servers(value: str) -> list[tuple[str, int]]:
+    """`host[:port]` items, comma-separated (IPv6 as `[::1]:53`)."""
+    servers = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        match = re.fullmatch(r"\[([0-9a-fA-F:]+)\](?::(\d+))?|([^:\[\]]+)(?::(\d+))?", item)
+        if not match:
+            raise ConfigError(f"INBOX_DNS_SERVERS: {item!r} is not host[:port]")
+        host = match.group(1) or match.group(3)
+        port = int(match.group(2) or match.group(4) or 53)
+        if not 0 < port < 65536:
+            raise ConfigError(f"INBOX_DNS_SERVERS: {item!r} has no valid port")
+        servers.append((host, port))
+    return servers
 
 
 def _cast(name: str, kind: str, raw: object):

@@ -17,7 +17,8 @@ from functools import partial
 import uvicorn
 
 from inbox.accept import DurableAccept
-from inbox.config import Settings
+from inbox.authresults import Authenticator, configure_resolver
+from inbox.config import Settings, parse_dns_servers
 from inbox.limits import SessionGate, raise_open_files_limit, session_cap
 from inbox.metrics import Metrics
 from inbox.ratelog import Throttle, throttled_exception_handler
@@ -60,6 +61,8 @@ async def serve(settings: Settings, *, ready=print) -> None:
     swept = store.blobs.sweep_tmp(older_than=TMP_MAX_AGE_SECONDS)
     if swept:
         log.info("removed %d abandoned spool file(s)", swept)
+    configure_resolver(parse_dns_servers(settings.dns_servers), timeout=settings.dns_timeout)
+    authenticator = Authenticator(timeout=settings.dns_timeout)
     metrics = Metrics(backlog=partial(_backlog, store))
     worker = WorkerProcess(settings, on_processed=metrics.processed)
     worker.start()
@@ -75,6 +78,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
         max_recipients=settings.max_recipients,
         on_accepted=on_accepted,
         log_rejection=partial(_log_rejection, store),
+        authenticate=authenticator,
     )
     sessions: weakref.WeakSet[InboxSMTP] = weakref.WeakSet()
 
@@ -132,6 +136,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     web.should_exit = True
     await worker.stop(timeout=settings.parse_timeout + 10)
     await asyncio.gather(worker_task, web_task, return_exceptions=True)
+    authenticator.close()
     store.engine.dispose()
     log.info("stopped")
 

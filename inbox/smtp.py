@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inbox import replies
+from inbox.authresults import UNCHECKED, AuthResults
 from inbox.guardedsmtp import GuardedSMTP
 from inbox.logformat import about
 from inbox.spool import SpooledMessage, SpoolEnvelope
@@ -26,16 +27,25 @@ FindAccount = Callable[[str], Awaitable[Account | None]]
 Accept = Callable[[SpooledMessage, str, list[Delivery]], Awaitable[list[str]]]
 # Records, for the account, a mail refused by its allowed-senders list: account, from, to.
 LogRejection = Callable[[Account, str, str], Awaitable[None]]
+# SPF, DKIM and DMARC of the spooled mail: path, ip=, helo=, mail_from= -> results.
+Authenticate = Callable[..., Awaitable[AuthResults]]
 
 
 async def _log_nothing(account: Account, envelope_from: str, envelope_to: str) -> None:
     return None
 
 
+async def _check_nothing(path, *, ip: str, helo: str, mail_from: str) -> AuthResults:
+    return UNCHECKED
+
+
 class InboxEnvelope(SpoolEnvelope):
     def __init__(self) -> None:
         super().__init__()
         self.deliveries: dict[str, Delivery] = {}  # account id -> delivery: one row per account
+        # Accounts whose allowed senders do not list the envelope sender: the header From may
+        # still be on the list, if DMARC vouches for it (decided after DATA).
+        self.unlisted: set[str] = set()
 
 
 class InboxSMTP(GuardedSMTP):
@@ -66,6 +76,7 @@ class InboxHandler:
     max_recipients: int = 50
     on_accepted: Callable[[int], None] = lambda count: None  # messages recorded for one mail
     log_rejection: LogRejection = _log_nothing
+    authenticate: Authenticate = _check_nothing
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope, address: str, mail_options):
         # aiosmtpd has already checked SIZE=; answering here only adds the enhanced code.
@@ -89,13 +100,7 @@ class InboxHandler:
             )
             return replies.UNKNOWN_RECIPIENT
         if not sender_allowed(account.allowed_senders, envelope.mail_from or ""):
-            # The inbox address is a credential: the log names the account.
-            log.info("rejected account=%s from=%r: sender not allowed", account.id, envelope.mail_from)
-            try:
-                await self.log_rejection(account, envelope.mail_from or "", address)
-            except Exception:  # the refusal stands even when it cannot be recorded
-                log.exception("could not record the rejection for account %s", account.id)
-            return replies.SENDER_NOT_ALLOWED
+            envelope.unlisted.add(account.id)
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         envelope.deliveries.setdefault(account.id, Delivery(account=account, envelope_to=address))
@@ -104,23 +109,55 @@ class InboxHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: InboxEnvelope) -> str:
         spool = envelope.spool
         assert spool is not None  # SpoolingSMTP calls handle_DATA only with a spooled mail
-        deliveries = list(envelope.deliveries.values())
+        auth = await self.authenticate(
+            spool.path, ip=_peer_ip(session), helo=session.host_name or "", mail_from=envelope.mail_from or ""
+        )
+        deliveries = await self._allowed_deliveries(envelope, auth)
+        if not deliveries:
+            return replies.SENDER_NOT_ALLOWED
         try:
             ids = await self.accept(spool, envelope.mail_from or "", deliveries)
         except Exception:
             log.exception("could not store mail from=%r", envelope.mail_from)
             return replies.TRY_AGAIN
         log.info(
-            "accepted id=%s from=%r rcpts=%d size=%d peer=%s",
+            "accepted id=%s from=%r rcpts=%d size=%d peer=%s spf=%s dkim=%s dmarc=%s",
             ",".join(ids),
             envelope.mail_from,
             len(deliveries),
             spool.size,
             _peer(session),
+            auth.spf,
+            auth.dkim,
+            auth.dmarc,
             extra=about(",".join(ids)),
         )
         self.on_accepted(len(ids))
         return replies.queued(ids[0])
+
+    async def _allowed_deliveries(self, envelope: InboxEnvelope, auth: AuthResults) -> list[Delivery]:
+        """The deliveries whose account accepts this sender: by the envelope sender (at RCPT), or
+        by the header From when DMARC passes for its domain (mail relayed by SES, SendGrid or a
+        colleague's forward carries another envelope sender). The others are refused, recorded."""
+        allowed = []
+        for account_id, delivery in envelope.deliveries.items():
+            account = delivery.account
+            if account_id in envelope.unlisted and not (
+                auth.passes_dmarc_for(auth.header_from)
+                and sender_allowed(account.allowed_senders, auth.header_from_address)
+            ):
+                await self._refuse_sender(account, envelope.mail_from or "", delivery.envelope_to)
+                continue
+            allowed.append(delivery)
+        return allowed
+
+    async def _refuse_sender(self, account: Account, envelope_from: str, envelope_to: str) -> None:
+        # The inbox address is a credential: the log names the account.
+        log.info("rejected account=%s from=%r: sender not allowed", account.id, envelope_from)
+        try:
+            await self.log_rejection(account, envelope_from, envelope_to)
+        except Exception:  # the refusal stands even when it cannot be recorded
+            log.exception("could not record the rejection for account %s", account.id)
 
     async def handle_exception(self, error: Exception) -> str:
         # aiosmtpd's default is a permanent 500 that leaks internals; a retry is the safe answer.
@@ -144,6 +181,11 @@ def sender_allowed(allowed: str, sender: str) -> bool:
     sender = sender.lower()
     domain = "@" + sender.rpartition("@")[2]
     return any(rule in (sender, domain) for rule in rules)
+
+
+def _peer_ip(session: Session) -> str:
+    peer = session.peer
+    return peer[0] if isinstance(peer, tuple) else str(peer)
 
 
 def _peer(session: Session) -> str:

@@ -25,6 +25,24 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+_EMPTY_DNS: list[str] = []
+
+
+def empty_dns_server() -> str:
+    """A DNS server on loopback that knows no name (started once per test run), so that the
+    service's SPF, DKIM and DMARC lookups never leave the machine and fail at once."""
+    if not _EMPTY_DNS:
+        from dnslib.server import DNSServer
+        from dnslib.zoneresolver import ZoneResolver
+
+        from tests.dnsserver import free_udp_port, quiet
+
+        port = free_udp_port()
+        DNSServer(ZoneResolver(""), port=port, address="127.0.0.1", logger=quiet()).start_thread()
+        _EMPTY_DNS.append(f"127.0.0.1:{port}")
+    return _EMPTY_DNS[0]
+
+
 def inbox_cli(
     data_dir: Path, *args: str, stdin: str | None = None, env: dict | None = None
 ) -> subprocess.CompletedProcess:
@@ -76,7 +94,7 @@ class Service:
             ],
             stdout=subprocess.PIPE,
             stderr=log,
-            env={**os.environ, **self.env},
+            env={**os.environ, "INBOX_DNS_SERVERS": empty_dns_server(), **self.env},
             preexec_fn=self._limit_open_files if self.open_files else None,
         )
         deadline = time.monotonic() + timeout

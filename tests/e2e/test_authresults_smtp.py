@@ -1,0 +1,52 @@
+"""Authentication results decide who may send to an inbox with an allowed-senders list."""
+
+from __future__ import annotations
+
+import smtplib
+
+import pytest
+
+from inbox import replies
+from tests.authmail import mail, signed, zone
+from tests.dnsserver import dns_server
+from tests.service import Service
+
+
+@pytest.fixture
+def guarded_inbox(tmp_path):
+    """A service asking the test's DNS server, and an inbox that takes mail from one supplier."""
+    with dns_server(zone()) as port:
+        svc = Service(data_dir=tmp_path / "data", env={"INBOX_DNS_SERVERS": f"127.0.0.1:{port}"}).start()
+        account = svc.create_account("Acme", "owner@acme.example")
+        client = svc.client(account)
+        csrf = client.get("/inbox").text.split('name="csrf_token" value="')[1].split('"')[0]
+        client.post("/inbox/senders", data={"csrf_token": csrf, "senders": "@supplier-gmbh.de"})
+        yield svc, account
+        svc.stop()
+
+
+def send(svc: Service, envelope_from: str, to: str, raw: bytes):
+    with smtplib.SMTP("127.0.0.1", svc.smtp_port, timeout=30) as client:
+        client.ehlo("mx.relay-service.net")
+        client.mail(envelope_from)
+        client.rcpt(to)
+        return client.data(raw)
+
+
+def test_a_relayed_mail_whose_header_from_passes_dmarc_is_taken_from_a_listed_supplier(guarded_inbox):
+    svc, account = guarded_inbox
+
+    code, text = send(svc, "bounce-123@relay-service.net", account.inbox_address, signed(mail()))
+
+    assert code == 250, text
+    assert "spf=pass dkim=pass dmarc=pass" in svc.log()
+
+
+def test_a_forged_header_from_of_a_listed_supplier_is_refused(guarded_inbox):
+    svc, account = guarded_inbox
+    forged = mail().replace(b"Invoice attached.", b"New bank details.")  # unsigned
+
+    code, text = send(svc, "bounce-123@relay-service.net", account.inbox_address, forged)
+
+    assert (code, text.decode()) == (550, replies.SENDER_NOT_ALLOWED[4:])
+    assert "Refused senders" in svc.client(account).get("/messages").text
