@@ -6,7 +6,8 @@
   has its own deadline. Both answer `421 4.4.2` before closing.
 - Every `5xx` reply counts against the session's error budget; when it is spent, the
   client gets `421 4.7.0` and is disconnected (Postfix's smtpd_hard_error_limit).
-- MAIL FROM counts against the address's mails per minute (`421 4.7.0`).
+- MAIL FROM counts against the address's mails per minute (`421 4.7.0`); while the
+  service shuts down it gets `421 4.3.2`.
 """
 
 from __future__ import annotations
@@ -99,6 +100,9 @@ class GuardedSMTP(SpoolingSMTP):
 
     @syntax("MAIL FROM: <address>", extended=" [SP <mail-parameters>]")
     async def smtp_MAIL(self, arg: str | None) -> None:
+        if self._gate.draining:
+            self._close_with(replies.SHUTTING_DOWN)
+            return
         if not self._gate.mail_allowed(self.peer_ip):
             self._close_with(replies.TOO_MANY_MAILS)
             return

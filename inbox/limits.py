@@ -57,6 +57,7 @@ class SessionGate:
         self._swept_at = clock()
         self._log_throttle = Throttle(clock=clock)
         self.sessions = 0
+        self.draining = False  # shutting down: no new mail is started
 
     def admit(self, session: GatedSession) -> str | None:
         """None when the session may go on, else the reply to refuse it with."""

@@ -16,6 +16,7 @@ from functools import partial
 
 import uvicorn
 
+from inbox import replies
 from inbox.accept import DurableAccept
 from inbox.authresults import Authenticator, configure_resolver
 from inbox.config import Settings, parse_dns_servers
@@ -132,7 +133,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     await stopping.wait()
     log.info("shutting down: no new connections, finishing mails in progress")
     smtp_server.close()
-    await _drain(sessions)
+    await _drain(sessions, gate)
     web.should_exit = True
     await worker.stop(timeout=settings.parse_timeout + 10)
     await asyncio.gather(worker_task, web_task, return_exceptions=True)
@@ -141,19 +142,20 @@ async def serve(settings: Settings, *, ready=print) -> None:
     log.info("stopped")
 
 
-async def _drain(sessions: weakref.WeakSet[InboxSMTP]) -> None:
-    """Let sessions in the middle of a mail finish, then close the idle ones."""
+async def _drain(sessions: weakref.WeakSet[InboxSMTP], gate: SessionGate) -> None:
+    """Idle sessions get 421 at once; sessions in the middle of a mail may finish it (and no
+    other), for at most DRAIN_SECONDS."""
+    gate.draining = True
     deadline = asyncio.get_running_loop().time() + DRAIN_SECONDS
-    while any(_in_transaction(s) for s in sessions) and asyncio.get_running_loop().time() < deadline:
+    while asyncio.get_running_loop().time() < deadline:
+        for protocol in list(sessions):
+            if protocol.idle():
+                protocol.evict(replies.SHUTTING_DOWN)
+        if not any(protocol.transport is not None for protocol in sessions):
+            return
         await asyncio.sleep(0.05)
     for protocol in list(sessions):
-        if protocol.transport is not None:
-            protocol.transport.close()
-
-
-def _in_transaction(protocol: InboxSMTP) -> bool:
-    envelope = protocol.envelope
-    return protocol.transport is not None and envelope is not None and envelope.mail_from is not None
+        protocol.evict(replies.SHUTTING_DOWN)
 
 
 def _backlog(store: Store) -> int:
