@@ -28,6 +28,7 @@ from pathlib import Path
 
 import dkim
 import dns.exception
+import dns.rdatatype
 import dns.resolver
 import spf
 from authheaders import dmarc_lookup
@@ -101,8 +102,8 @@ def authenticate(raw: bytes, *, ip: str, helo: str, mail_from: str, timeout: flo
 def _dmarc(from_domain: str, passed: dict[str, str | bool]) -> str:
     """The DMARC result for `from_domain`, given the domains that passed SPF and DKIM."""
     try:
-        record, _org_domain = dmarc_lookup.receiver_record(from_domain)
-    except dns.exception.Timeout:
+        record, _org_domain = dmarc_lookup.receiver_record(from_domain, dnsfunc=_txt_text)
+    except DnsUnavailable:
         return "temperror"
     except (dmarc_lookup.DMARCException, dns.exception.DNSException):
         return "permerror"
@@ -143,15 +144,51 @@ def _dkim(raw: bytes, timeout: float) -> tuple[str, str]:
     if not _DKIM_SIGNATURE.search(raw.split(b"\r\n\r\n", 1)[0]):
         return "none", ""
     checker = dkim.DKIM(raw, timeout=int(max(1, timeout)))
+    outages: list[DnsUnavailable] = []
+
+    def lookup(name: bytes, timeout: float = 5) -> bytes | None:
+        try:
+            return _txt(name.decode("ascii", "replace"))
+        except DnsUnavailable as err:
+            outages.append(err)  # dkimpy logs the error and reports a plain failure
+            raise dkim.DnsTimeoutError(str(err)) from err
+
     try:
-        verified = checker.verify()
+        verified = checker.verify(dnsfunc=lookup)
     except dkim.DnsTimeoutError:
         return "temperror", _signing_domain(checker)
     except dkim.ValidationError:  # body hash mismatch, bad signature: a signature that fails
         return "fail", _signing_domain(checker)
     except dkim.DKIMException:  # no key, unreadable key or signature
         return "permerror", _signing_domain(checker)
+    if not verified and outages:
+        return "temperror", _signing_domain(checker)
     return ("pass" if verified else "fail"), _signing_domain(checker)
+
+
+class DnsUnavailable(Exception):
+    """No DNS server answered: a temporary error, not a missing record."""
+
+
+def _txt(name: str) -> bytes | None:
+    """The first TXT record of `name`, None when there is none. The libraries' own lookups
+    take "no server answered" for "no record", which would turn a DNS outage into DKIM and
+    DMARC failures; here it raises DnsUnavailable."""
+    try:
+        answer = dns.resolver.resolve(name, "TXT", raise_on_no_answer=False)
+    except dns.resolver.NXDOMAIN:
+        return None
+    except (dns.resolver.NoNameservers, dns.exception.Timeout) as err:
+        raise DnsUnavailable(str(err)) from err
+    for rrset in answer.response.answer:
+        if rrset.rdtype == dns.rdatatype.TXT:
+            return b"".join(next(iter(rrset)).strings)
+    return None
+
+
+def _txt_text(name: str) -> str | None:
+    record = _txt(name)
+    return record.decode("utf-8", "replace") if record is not None else None
 
 
 def _signing_domain(checker: dkim.DKIM) -> str:

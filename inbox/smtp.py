@@ -112,6 +112,8 @@ class InboxHandler:
         auth = await self.authenticate(
             spool.path, ip=_peer_ip(session), helo=session.host_name or "", mail_from=envelope.mail_from or ""
         )
+        if _waits_for_dns(envelope, auth):
+            return replies.AUTH_TRY_AGAIN
         deliveries = await self._allowed_deliveries(envelope, auth)
         if not deliveries:
             return replies.SENDER_NOT_ALLOWED
@@ -163,6 +165,16 @@ class InboxHandler:
         # aiosmtpd's default is a permanent 500 that leaks internals; a retry is the safe answer.
         log.error("SMTP session error", exc_info=error)
         return replies.TRY_AGAIN
+
+
+def _waits_for_dns(envelope: InboxEnvelope, auth: AuthResults) -> bool:
+    """An account would take this mail by its header From if DMARC could be checked: a
+    temporary answer, rather than refusing for good during a DNS outage."""
+    return auth.dmarc == "temperror" and any(
+        sender_allowed(delivery.account.allowed_senders, auth.header_from_address)
+        for account_id, delivery in envelope.deliveries.items()
+        if account_id in envelope.unlisted
+    )
 
 
 def inbox_local(address: str, mail_domain: str) -> str | None:

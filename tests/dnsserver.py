@@ -9,6 +9,7 @@ from contextlib import contextmanager
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from dnslib import RCODE
 from dnslib.server import DNSServer
 from dnslib.zoneresolver import ZoneResolver
 
@@ -67,3 +68,23 @@ def dkim_key() -> tuple[bytes, str]:
 def txt(value: str) -> str:
     """A TXT record's data as quoted strings of at most 255 characters."""
     return " ".join(f'"{value[i : i + 255]}"' for i in range(0, len(value), 255))
+
+
+@contextmanager
+def refusing_dns_server() -> Iterator[int]:
+    """A DNS server that answers every query with SERVFAIL: DNS is down, not the record."""
+    port = free_udp_port()
+    server = DNSServer(_Failing(), port=port, address="127.0.0.1", logger=quiet())
+    server.start_thread()
+    try:
+        yield port
+    finally:
+        server.stop()
+        server.server.server_close()
+
+
+class _Failing:
+    def resolve(self, request, handler):
+        reply = request.reply()
+        reply.header.rcode = RCODE.SERVFAIL
+        return reply

@@ -102,6 +102,7 @@ class Service:
         while time.monotonic() < deadline:
             line = self.process.stdout.readline().decode()
             if not line and self.process.poll() is not None:
+                self.stop()  # closes the log and the pipe, so a failed start leaks nothing
                 raise RuntimeError(f"inbox serve exited with {self.process.returncode}: {self.log()}")
             match = READY.search(line)
             if match:

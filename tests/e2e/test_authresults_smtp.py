@@ -8,19 +8,24 @@ import pytest
 
 from inbox import replies
 from tests.authmail import mail, signed, zone
-from tests.dnsserver import dns_server
-from tests.service import Service
+from tests.dnsserver import dns_server, refusing_dns_server
+from tests.service import Account, Service
+
+
+def start_guarded(data_dir, dns_port: int) -> tuple[Service, Account]:
+    """A service asking the DNS server at `dns_port`, and an inbox taking mail from one supplier."""
+    svc = Service(data_dir=data_dir, env={"INBOX_DNS_SERVERS": f"127.0.0.1:{dns_port}"}).start()
+    account = svc.create_account("Acme", "owner@acme.example")
+    client = svc.client(account)
+    csrf = client.get("/inbox").text.split('name="csrf_token" value="')[1].split('"')[0]
+    client.post("/inbox/senders", data={"csrf_token": csrf, "senders": "@supplier-gmbh.de"})
+    return svc, account
 
 
 @pytest.fixture
 def guarded_inbox(tmp_path):
-    """A service asking the test's DNS server, and an inbox that takes mail from one supplier."""
     with dns_server(zone()) as port:
-        svc = Service(data_dir=tmp_path / "data", env={"INBOX_DNS_SERVERS": f"127.0.0.1:{port}"}).start()
-        account = svc.create_account("Acme", "owner@acme.example")
-        client = svc.client(account)
-        csrf = client.get("/inbox").text.split('name="csrf_token" value="')[1].split('"')[0]
-        client.post("/inbox/senders", data={"csrf_token": csrf, "senders": "@supplier-gmbh.de"})
+        svc, account = start_guarded(tmp_path / "data", port)
         yield svc, account
         svc.stop()
 
@@ -50,3 +55,14 @@ def test_a_forged_header_from_of_a_listed_supplier_is_refused(guarded_inbox):
 
     assert (code, text.decode()) == (550, replies.SENDER_NOT_ALLOWED[4:])
     assert "Refused senders" in svc.client(account).get("/messages").text
+
+
+def test_during_a_dns_outage_a_mail_that_dmarc_could_admit_gets_a_temporary_451(tmp_path):
+    with refusing_dns_server() as port:
+        svc, account = start_guarded(tmp_path / "data", port)
+        try:
+            code, text = send(svc, "bounce-123@relay-service.net", account.inbox_address, signed(mail()))
+        finally:
+            svc.stop()
+
+    assert (code, text.decode()) == (451, replies.AUTH_TRY_AGAIN[4:])

@@ -11,7 +11,7 @@ from inbox.authresults import UNCHECKED, Authenticator, AuthResults, configure_r
 from inbox.config import ConfigError
 from inbox.config import parse_dns_servers as parse_servers
 from tests.authmail import mail, signed, zone
-from tests.dnsserver import dns_server, silent_dns_server
+from tests.dnsserver import dns_server, refusing_dns_server, silent_dns_server
 
 
 @pytest.fixture
@@ -109,3 +109,16 @@ def test_dns_servers_are_host_and_optional_port(value, servers):
 def test_bad_dns_servers_name_the_setting(value):
     with pytest.raises(ConfigError, match="INBOX_DNS_SERVERS"):
         parse_servers(value)
+
+
+def test_a_dns_outage_is_temperror_for_all_three_never_a_failure(tmp_path):
+    (tmp_path / "mail.eml").write_bytes(signed(mail()))
+    with refusing_dns_server() as port:
+        configure_resolver(parse_servers(f"127.0.0.1:{port}"), timeout=1)
+        authenticator = Authenticator(timeout=1)
+        results = asyncio.run(
+            authenticator(tmp_path / "mail.eml", ip="127.0.0.1", helo="h", mail_from="b@supplier-gmbh.de")
+        )
+        authenticator.close()
+
+    assert results.as_dict() == {"spf": "temperror", "dkim": "temperror", "dmarc": "temperror"}
