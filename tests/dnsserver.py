@@ -20,11 +20,15 @@ def free_udp_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def dns_server(zone: str) -> Iterator[int]:
+def dns_server(zone: str):
     """Serve `zone` (master-file text) over UDP on 127.0.0.1; yields the port."""
+    return _serving(ZoneResolver(zone))
+
+
+@contextmanager
+def _serving(resolver) -> Iterator[int]:
     port = free_udp_port()
-    server = DNSServer(ZoneResolver(zone), port=port, address="127.0.0.1", logger=quiet())
+    server = DNSServer(resolver, port=port, address="127.0.0.1", logger=quiet())
     server.start_thread()
     try:
         yield port
@@ -70,17 +74,9 @@ def txt(value: str) -> str:
     return " ".join(f'"{value[i : i + 255]}"' for i in range(0, len(value), 255))
 
 
-@contextmanager
-def refusing_dns_server() -> Iterator[int]:
+def refusing_dns_server():
     """A DNS server that answers every query with SERVFAIL: DNS is down, not the record."""
-    port = free_udp_port()
-    server = DNSServer(_Failing(), port=port, address="127.0.0.1", logger=quiet())
-    server.start_thread()
-    try:
-        yield port
-    finally:
-        server.stop()
-        server.server.server_close()
+    return _serving(_Failing())
 
 
 class _Failing:
