@@ -117,6 +117,7 @@ class InboxHandler:
         deliveries = await self._allowed_deliveries(envelope, auth)
         if not deliveries:
             return replies.SENDER_NOT_ALLOWED
+        envelope.spool_handed_over = True
         try:
             ids = await self.accept(spool, envelope.mail_from or "", deliveries)
         except Exception:

@@ -11,9 +11,10 @@ Contract with the handler's `handle_DATA(server, session, envelope)`:
   `envelope.original_content` stay None.
 - The file is complete but NOT fsync'd: whoever makes it durable fsyncs it, then
   `os.replace`s it away (the spool directory is on the blob store's filesystem for that).
-- The file lives until `handle_DATA` returns; a file still at `path` then is deleted
-  (not when the connection was lost meanwhile: an accept in flight may still move it).
-  A session that ends before that, at any point of DATA, leaves no file behind.
+- The file lives until `handle_DATA` returns; a file still at `path` then is deleted. If
+  the connection is lost meanwhile, it is deleted too, unless the handler has set
+  `envelope.spool_handed_over` (an accept in flight may still move it). A session that
+  ends at any point of DATA leaves no file behind.
 - Refused messages never reach the handler: too much data gets `552 5.3.4` (stock
   aiosmtpd sends no enhanced code), after the rest of DATA is read.
 - If the spool file cannot be created or written, the rest of DATA is still read (so the
@@ -59,6 +60,9 @@ class SpoolEnvelope(Envelope):
     def __init__(self) -> None:
         super().__init__()
         self.spool: SpooledMessage | None = None
+        # Set by the handler when it hands the file to work that will move it (a durable
+        # accept in a thread): from then on, a lost connection must not delete it.
+        self.spool_handed_over = False
 
 
 class SpoolFile:
@@ -189,8 +193,10 @@ class SpoolingSMTP(SMTP):
         try:
             if "DATA" in self._handle_hooks:
                 status = await self._call_handler_hook("DATA")
-        except asyncio.CancelledError:
-            raise  # connection lost: the handler may still be moving the file in another thread
+        except asyncio.CancelledError:  # connection lost
+            if not self.envelope.spool_handed_over:
+                message.path.unlink(missing_ok=True)
+            raise  # else the accept it was handed to may still be moving it, in another thread
         except BaseException:
             message.path.unlink(missing_ok=True)
             raise

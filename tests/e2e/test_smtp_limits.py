@@ -12,6 +12,7 @@ import pytest
 
 from inbox import replies
 from tests.builders import make_mail, make_pdf
+from tests.dnsserver import silent_dns_server
 from tests.service import Service
 from tests.smtpclients import command, drip, idle_crowd, read_line, read_to_end
 from tests.smtpclients import connect as connect_from
@@ -245,3 +246,21 @@ def web_answers_quietly(svc: Service) -> bool:
         return web_answers(svc)
     except httpx.TransportError:
         return False
+
+
+def test_a_session_closed_while_its_mail_is_being_authenticated_leaves_no_spool_file(start, connect):
+    with silent_dns_server() as port:  # every DNS query hangs until its timeout
+        svc = start({"INBOX_DNS_SERVERS": f"127.0.0.1:{port}", "INBOX_DNS_TIMEOUT": "1"})
+        account = svc.create_account("Acme", "owner@acme.example")
+        sock = connect(svc.smtp_port)
+        read_line(sock)
+        command(sock, "EHLO quitter.example")
+        command(sock, "MAIL FROM:<a@quitter.example>")
+        command(sock, f"RCPT TO:<{account.inbox_address}>")
+        command(sock, "DATA")
+        sock.sendall(b"Subject: gone\r\n\r\nbody\r\n.\r\n")
+        time.sleep(0.3)  # the checks are waiting on DNS now
+        sock.close()
+        time.sleep(4)  # past the checks' deadline
+
+    assert spool_files(svc) == []
