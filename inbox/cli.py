@@ -10,11 +10,13 @@ import sys
 from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from inbox.config import ConfigError, Settings
 from inbox.evaluate import add_parser as add_evaluate_parser
 from inbox.logformat import configure_logging
 from storage.accounts import add_user, create_account, find_account, list_accounts
+from storage.blobs import BlobConfigError
 from storage.db import Store, open_store
 from storage.errors import Conflict, NotFound
 from storage.messages import claim_for_reprocessing
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         configure_logging(settings.log_format)
         return args.run(args, settings) or 0
-    except (ConfigError, CommandError) as err:
+    except (ConfigError, BlobConfigError, CommandError) as err:
         print(f"inbox: error: {err}", file=sys.stderr)
         return 2
 
@@ -164,7 +166,7 @@ def _account_list(args, settings: Settings) -> int:
 
     store = _open_store(settings)
     with store.session() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": account.id,
                 "name": account.name,
@@ -229,7 +231,7 @@ def _reprocess(args, settings: Settings) -> int:
 
     async def run() -> str:
         pool = ExtractionPool(
-            blob_root=store.blobs.root,
+            blobs=store.blobs,
             size=1,
             timeout=settings.parse_timeout,
             memory_mb=settings.parse_memory_mb,
@@ -266,7 +268,7 @@ def _send_test(args, settings: Settings) -> int:
 
 
 def _open_store(settings: Settings) -> Store:
-    return open_store(settings.data_dir, settings.database_url)
+    return open_store(settings.data_dir, settings.database_url, settings.blob_url)
 
 
 def _print(result: dict, as_json: bool) -> None:

@@ -76,7 +76,7 @@ class GuardedSMTP(SpoolingSMTP):
 
     def _close_with(self, reply: str) -> None:
         """Send a last reply and close; no await, so it works from callbacks too."""
-        if self.transport is not None and not self.transport.is_closing():
+        if isinstance(self.transport, asyncio.WriteTransport) and not self.transport.is_closing():
             self.transport.write(reply.encode() + b"\r\n")
             self.transport.close()
             self._on_reply(reply[:3])

@@ -27,8 +27,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if getattr(record, "message_id", None):
-            line["message_id"] = record.message_id
+        message_id = getattr(record, "message_id", None)
+        if message_id:
+            line["message_id"] = message_id
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False)

@@ -46,7 +46,9 @@ class _EmbeddedUvicorn(uvicorn.Server):
 
 
 async def serve(settings: Settings, *, ready=print) -> None:
-    certificates = Certificates(settings.tls_cert, settings.tls_key) if settings.tls_cert else None
+    certificates = (
+        Certificates(settings.tls_cert, settings.tls_key) if settings.tls_cert and settings.tls_key else None
+    )
     open_files = raise_open_files_limit()
     gate = SessionGate(
         max_per_ip=settings.max_connections_per_ip,
@@ -56,7 +58,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     log.info("open files limit %d: at most %d SMTP sessions", open_files, gate.max_sessions)
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(throttled_exception_handler(Throttle()))  # accept() errors, once a second
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
     with store.session() as session:
         release_claims(session=session)
     swept = store.blobs.sweep_tmp(older_than=TMP_MAX_AGE_SECONDS)
@@ -86,7 +88,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     def new_session() -> InboxSMTP:
         protocol = InboxSMTP(
             handler,
-            spool_dir=store.blobs.tmp,  # same filesystem as the blobs: accept renames, not copies
+            spool_dir=store.blobs.spool_dir,  # same filesystem as the blobs: accept renames, not copies
             data_size_limit=settings.max_message_bytes,
             enable_SMTPUTF8=True,
             ident="invoice-inbox",
@@ -165,7 +167,7 @@ def _backlog(store: Store) -> int:
 
 def _readiness(store: Store, smtp_server: asyncio.Server) -> dict[str, bool]:
     """What /readyz checks; it runs in the web's thread pool, never on the loop."""
-    checks = {"smtp": smtp_server.is_serving(), "blobs": os.access(store.blobs.tmp, os.W_OK)}
+    checks = {"smtp": smtp_server.is_serving(), "blobs": _blobs_answer(store)}
     try:
         with store.session() as session:
             session.connection().exec_driver_sql("SELECT 1")
@@ -174,6 +176,16 @@ def _readiness(store: Store, smtp_server: asyncio.Server) -> dict[str, bool]:
         log.exception("readiness: the database does not answer")
         checks["database"] = False
     return checks
+
+
+def _blobs_answer(store: Store) -> bool:
+    """The spool directory takes files, and the store answers a question."""
+    try:
+        store.blobs.exists("0" * 64)
+    except Exception:  # any failure means "not ready", with the log saying why
+        log.exception("readiness: the blob store does not answer")
+        return False
+    return os.access(store.blobs.spool_dir, os.W_OK)
 
 
 async def _find_account(store: Store, local: str) -> Account | None:

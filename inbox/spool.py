@@ -9,8 +9,8 @@ it to a temp file while hashing it.
 Contract with the handler's `handle_DATA(server, session, envelope)`:
 - `envelope.spool` is a `SpooledMessage(path, size, sha256)`; `envelope.content` and
   `envelope.original_content` stay None.
-- The file is complete but NOT fsync'd: whoever makes it durable fsyncs it, then
-  `os.replace`s it away (the spool directory is on the blob store's filesystem for that).
+- The file is complete but NOT fsync'd: the blob store's `adopt` makes it durable and
+  takes it away (a rename into the file store, an upload elsewhere).
 - The file lives until `handle_DATA` returns; a file still at `path` then is deleted. If
   the connection is lost meanwhile, it is deleted too, unless the handler has set
   `envelope.spool_handed_over` (an accept in flight may still move it). A session that

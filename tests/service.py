@@ -112,7 +112,12 @@ class Service:
         raise TimeoutError(f"inbox serve did not get ready: {self.log()}")
 
     def _limit_open_files(self) -> None:
+        assert self.open_files is not None
         resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
+
+    def send_signal(self, signum: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(signum)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
@@ -122,7 +127,8 @@ class Service:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         code = self.process.wait(timeout=timeout)
-        self.process.stdout.close()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         for opened in self._open:
             opened.close()
         self._open.clear()

@@ -23,7 +23,7 @@ def test_sigterm_finishes_the_mail_in_data_turns_idle_clients_away_and_exits_0(t
         assert command(sending, "DATA").startswith(b"354")
         sending.sendall(b"Subject: Invoice 12\r\n\r\nfirst half, ")
 
-        svc.process.send_signal(signal.SIGTERM)
+        svc.send_signal(signal.SIGTERM)
         assert read_to_end(idle) == [replies.SHUTTING_DOWN.encode()]
         time.sleep(0.5)
         sending.sendall(b"second half\r\n.\r\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import smtplib
 import socket
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -23,7 +24,7 @@ def reply_of(constant: str) -> bytes:
 
 
 @pytest.fixture
-def connect():
+def connect() -> Iterator[Callable[..., socket.socket]]:
     """connect(port, source="127.0.0.1") -> a socket, closed after the test."""
     opened: list[socket.socket] = []
 
@@ -37,7 +38,7 @@ def connect():
 
 
 @pytest.fixture
-def start(tmp_path: Path):
+def start(tmp_path: Path) -> Iterator[Callable[..., Service]]:
     """start(env, open_files=None) -> a running service, stopped after the test."""
     started: list[Service] = []
 

@@ -57,6 +57,7 @@ def test_starttls_with_python_ssl_delivers_over_tls_1_2_or_newer(tls_service: Se
         client.ehlo("client.example")
         assert client.has_extn("starttls")
         client.starttls(context=trusting(ca))
+        assert isinstance(client.sock, ssl.SSLSocket)
         version = client.sock.version()
         client.ehlo("client.example")
         refused = client.sendmail(
@@ -130,7 +131,7 @@ def test_sighup_reloads_the_certificate_for_new_sessions(tmp_path: Path, ca: tru
         renewed_ca = trustme.CA()
         issue(renewed_ca, tmp_path / "tls")  # the renewal overwrites the files in place
         assert handshake_ok(svc, ca)  # nothing read until SIGHUP
-        svc.process.send_signal(signal.SIGHUP)
+        svc.send_signal(signal.SIGHUP)
         wait_for(lambda: "TLS certificate reloaded" in svc.log(), timeout=10)
 
         assert handshake_ok(svc, renewed_ca)
@@ -144,7 +145,7 @@ def test_a_broken_renewal_keeps_the_previous_certificate(tmp_path: Path, ca: tru
     svc = Service(data_dir=tmp_path / "data", env=env).start()
     try:
         Path(env["INBOX_TLS_KEY"]).write_text("half-written\n")
-        svc.process.send_signal(signal.SIGHUP)
+        svc.send_signal(signal.SIGHUP)
         wait_for(lambda: "TLS certificate not reloaded" in svc.log(), timeout=10)
 
         assert handshake_ok(svc, ca)
