@@ -12,6 +12,7 @@ import signal
 import socket
 import weakref
 from contextlib import nullcontext
+from dataclasses import dataclass
 from functools import partial
 
 import uvicorn
@@ -23,14 +24,14 @@ from inbox.config import Settings, parse_dns_servers
 from inbox.limits import SessionGate, raise_open_files_limit, session_cap
 from inbox.metrics import Metrics
 from inbox.ratelog import Throttle, throttled_exception_handler
+from inbox.recipient import Recipient
 from inbox.smtp import InboxHandler, InboxSMTP
 from inbox.tls import Certificates
 from inbox.webguard import GuardedH11Protocol
 from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
-from storage.messages import count_backlog, release_claims
-from storage.models import Account
+from storage.messages import count_backlog
 from storage.rejections import record_rejection
 from web.app import WebConfig, create_app
 from web.ops import ops_router
@@ -45,7 +46,32 @@ class _EmbeddedUvicorn(uvicorn.Server):
         return nullcontext()
 
 
-async def serve(settings: Settings, *, ready=print) -> None:
+class PortTaken(Exception):
+    """A listening port is in use; the message names it and its setting."""
+
+
+@dataclass(frozen=True)
+class Listeners:
+    smtp: socket.socket
+    web: socket.socket
+
+    def close(self) -> None:
+        self.smtp.close()
+        self.web.close()
+
+
+def bind_listeners(settings: Settings) -> Listeners:
+    """Both ports bound before anything else happens, so a taken one stops the start cleanly."""
+    smtp = _listen(settings.host, settings.smtp_port, "--smtp-port / INBOX_SMTP_PORT")
+    try:
+        web = _listen(settings.host, settings.web_port, "--web-port / INBOX_WEB_PORT")
+    except PortTaken:
+        smtp.close()
+        raise
+    return Listeners(smtp=smtp, web=web)
+
+
+async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> None:
     certificates = (
         Certificates(settings.tls_cert, settings.tls_key) if settings.tls_cert and settings.tls_key else None
     )
@@ -59,8 +85,6 @@ async def serve(settings: Settings, *, ready=print) -> None:
     loop = asyncio.get_running_loop()
     loop.set_exception_handler(throttled_exception_handler(Throttle()))  # accept() errors, once a second
     store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
-    with store.session() as session:
-        release_claims(session=session)
     swept = store.blobs.sweep_tmp(older_than=TMP_MAX_AGE_SECONDS)
     if swept:
         log.info("removed %d abandoned spool file(s)", swept)
@@ -104,8 +128,8 @@ async def serve(settings: Settings, *, ready=print) -> None:
         sessions.add(protocol)
         return protocol
 
-    smtp_server = await loop.create_server(new_session, settings.host, settings.smtp_port)
-    web_socket = _listen(settings.host, settings.web_port)
+    smtp_server = await loop.create_server(new_session, sock=listeners.smtp)
+    web_socket = listeners.web
     app = create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies))
     app.include_router(ops_router(metrics=metrics.render, readiness=partial(_readiness, store, smtp_server)))
     web = _EmbeddedUvicorn(
@@ -188,20 +212,21 @@ def _blobs_answer(store: Store) -> bool:
     return os.access(store.blobs.spool_dir, os.W_OK)
 
 
-async def _find_account(store: Store, local: str) -> Account | None:
-    def lookup() -> Account | None:
+async def _find_account(store: Store, local: str) -> Recipient | None:
+    def lookup() -> Recipient | None:
         with store.session() as session:
-            return accounts_for_locals(session=session, locals_=[local]).get(local)
+            account = accounts_for_locals(session=session, locals_=[local]).get(local)
+        return None if account is None else Recipient(account.id, account.allowed_senders)
 
     return await asyncio.to_thread(lookup)
 
 
-async def _log_rejection(store: Store, account: Account, envelope_from: str, envelope_to: str) -> None:
+async def _log_rejection(store: Store, account: Recipient, envelope_from: str, envelope_to: str) -> None:
     def record() -> None:
         with store.session() as session:
             record_rejection(
                 session=session,
-                account_id=account.id,
+                account_id=account.account_id,
                 envelope_from=envelope_from,
                 envelope_to=envelope_to,
                 reason="sender not on the allowed list",
@@ -210,11 +235,15 @@ async def _log_rejection(store: Store, account: Account, envelope_from: str, env
     await asyncio.to_thread(record)
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, setting: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise PortTaken(f"cannot listen on {host}:{port} ({setting}): {err.strerror}") from err
     sock.listen(512)
     sock.set_inheritable(True)
     return sock

@@ -15,23 +15,22 @@ from inbox import replies
 from inbox.authresults import UNCHECKED, AuthResults
 from inbox.guardedsmtp import GuardedSMTP
 from inbox.logformat import about
+from inbox.recipient import Delivery, Recipient
 from inbox.spool import SpooledMessage, SpoolEnvelope
-from storage.messages import Delivery
-from storage.models import Account
 
 log = logging.getLogger("inbox.smtp")
 
 # Lookup of an inbox address (lower-case local part) to its active account.
-FindAccount = Callable[[str], Awaitable[Account | None]]
+FindAccount = Callable[[str], Awaitable[Recipient | None]]
 # Durable accept: spooled mail, envelope sender, deliveries -> message ids.
 Accept = Callable[[SpooledMessage, str, list[Delivery]], Awaitable[list[str]]]
 # Records, for the account, a mail refused by its allowed-senders list: account, from, to.
-LogRejection = Callable[[Account, str, str], Awaitable[None]]
+LogRejection = Callable[[Recipient, str, str], Awaitable[None]]
 # SPF, DKIM and DMARC of the spooled mail: path, ip=, helo=, mail_from= -> results.
 Authenticate = Callable[..., Awaitable[AuthResults]]
 
 
-async def _log_nothing(account: Account, envelope_from: str, envelope_to: str) -> None:
+async def _log_nothing(account: Recipient, envelope_from: str, envelope_to: str) -> None:
     return None
 
 
@@ -45,7 +44,7 @@ class InboxEnvelope(SpoolEnvelope):
         self.deliveries: dict[str, Delivery] = {}  # account id -> delivery: one row per account
         # Accounts whose allowed senders do not list the envelope sender: the header From may
         # still be on the list, if DMARC vouches for it (decided after DATA).
-        self.unlisted: set[str] = set()
+        self.unlisted: dict[str, Recipient] = {}
 
 
 class InboxSMTP(GuardedSMTP):
@@ -91,19 +90,19 @@ class InboxHandler:
             return replies.TOO_MANY_RECIPIENTS
         local = inbox_local(address, self.mail_domain)
         account = await self.find_account(local) if local else None
-        if account is None:
+        if account is None:  # only the domain: the address may be a retired or mistyped inbox key
             log.info(
-                "rejected rcpt=%r from=%r peer=%s: unknown inbox",
-                address,
+                "rejected rcpt domain=%r from=%r peer=%s: unknown inbox",
+                address.rpartition("@")[2],
                 envelope.mail_from,
                 _peer(session),
             )
             return replies.UNKNOWN_RECIPIENT
         if not sender_allowed(account.allowed_senders, envelope.mail_from or ""):
-            envelope.unlisted.add(account.id)
+            envelope.unlisted[account.account_id] = account
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
-        envelope.deliveries.setdefault(account.id, Delivery(account=account, envelope_to=address))
+        envelope.deliveries.setdefault(account.account_id, Delivery(account.account_id, address))
         return replies.OK_RCPT
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: InboxEnvelope) -> str:
@@ -144,23 +143,23 @@ class InboxHandler:
         colleague's forward carries another envelope sender). The others are refused, recorded."""
         allowed = []
         for account_id, delivery in envelope.deliveries.items():
-            account = delivery.account
-            if account_id in envelope.unlisted and not (
+            unlisted = envelope.unlisted.get(account_id)
+            if unlisted is not None and not (
                 auth.passes_dmarc_for(auth.header_from)
-                and sender_allowed(account.allowed_senders, auth.header_from_address)
+                and sender_allowed(unlisted.allowed_senders, auth.header_from_address)
             ):
-                await self._refuse_sender(account, envelope.mail_from or "", delivery.envelope_to)
+                await self._refuse_sender(unlisted, envelope.mail_from or "", delivery.envelope_to)
                 continue
             allowed.append(delivery)
         return allowed
 
-    async def _refuse_sender(self, account: Account, envelope_from: str, envelope_to: str) -> None:
+    async def _refuse_sender(self, account: Recipient, envelope_from: str, envelope_to: str) -> None:
         # The inbox address is a credential: the log names the account.
-        log.info("rejected account=%s from=%r: sender not allowed", account.id, envelope_from)
+        log.info("rejected account=%s from=%r: sender not allowed", account.account_id, envelope_from)
         try:
             await self.log_rejection(account, envelope_from, envelope_to)
         except Exception:  # the refusal stands even when it cannot be recorded
-            log.exception("could not record the rejection for account %s", account.id)
+            log.exception("could not record the rejection for account %s", account.account_id)
 
     async def handle_exception(self, error: Exception) -> str:
         # aiosmtpd's default is a permanent 500 that leaks internals; a retry is the safe answer.
@@ -172,9 +171,8 @@ def _waits_for_dns(envelope: InboxEnvelope, auth: AuthResults) -> bool:
     """An account would take this mail by its header From if DMARC could be checked: a
     temporary answer, rather than refusing for good during a DNS outage."""
     return auth.dmarc == "temperror" and any(
-        sender_allowed(delivery.account.allowed_senders, auth.header_from_address)
-        for account_id, delivery in envelope.deliveries.items()
-        if account_id in envelope.unlisted
+        sender_allowed(unlisted.allowed_senders, auth.header_from_address)
+        for unlisted in envelope.unlisted.values()
     )
 
 

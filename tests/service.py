@@ -44,8 +44,9 @@ def empty_dns_server() -> str:
 
 
 def inbox_cli(
-    data_dir: Path, *args: str, stdin: str | None = None, env: dict | None = None
+    data_dir: Path, *args: str, stdin: str | None = None, env: dict | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess:
+    """`inbox ARGS --data-dir DATA_DIR`; `cwd` picks the code (`python -m` imports from there first)."""
     return subprocess.run(
         [sys.executable, "-m", "inbox", *args, "--data-dir", str(data_dir)],
         input=stdin,
@@ -53,6 +54,7 @@ def inbox_cli(
         text=True,
         timeout=120,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
 
 
@@ -68,7 +70,9 @@ class Account:
 class Service:
     data_dir: Path
     env: dict = field(default_factory=dict)
+    cwd: Path | None = None  # another checkout's code, when given
     process: subprocess.Popen | None = None
+    startup_output: list[str] = field(default_factory=list)  # stdout up to the ready line
     smtp_port: int = 0
     web_url: str = ""
     log_path: Path | None = None
@@ -95,12 +99,14 @@ class Service:
             stdout=subprocess.PIPE,
             stderr=log,
             env={**os.environ, "INBOX_DNS_SERVERS": empty_dns_server(), **self.env},
+            cwd=self.cwd,
             preexec_fn=self._limit_open_files if self.open_files else None,
         )
         deadline = time.monotonic() + timeout
         assert self.process.stdout is not None
         while time.monotonic() < deadline:
             line = self.process.stdout.readline().decode()
+            self.startup_output.append(line)
             if not line and self.process.poll() is not None:
                 self.stop()  # closes the log and the pipe, so a failed start leaks nothing
                 raise RuntimeError(f"inbox serve exited with {self.process.returncode}: {self.log()}")
@@ -149,6 +155,7 @@ class Service:
             "--json",
             stdin=password + "\n",
             env=self.env,
+            cwd=self.cwd,
         )
         assert result.returncode == 0, result.stderr
         data = json.loads(result.stdout)
