@@ -16,7 +16,13 @@ from inbox.config import ConfigError, Settings
 from inbox.evaluate import add_parser as add_evaluate_parser
 from inbox.logformat import configure_logging
 from storage import schema
-from storage.accounts import add_user, create_account, find_account, list_accounts
+from storage.accounts import (
+    add_user,
+    create_account,
+    find_account,
+    list_accounts,
+    set_refuse_dmarc_failures,
+)
 from storage.blobs import BlobConfigError
 from storage.claims import new_worker_id
 from storage.db import Store, open_store
@@ -74,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--json", action="store_true")
     listing = command(accounts, "list", _account_list, "list accounts with their inbox addresses")
     listing.add_argument("--json", action="store_true")
+    dmarc = command(
+        accounts, "dmarc", _account_dmarc, "refuse (on) or take (off) mail that fails its sender's DMARC"
+    )
+    dmarc.add_argument("account", help="account id, name or a user's e-mail")
+    dmarc.add_argument("refuse", choices=["on", "off"])
 
     add = command(group("user", "manage users"), "add", _user_add, "add a user to an account")
     add.add_argument("account", help="account id, name or a user's e-mail")
@@ -202,6 +213,18 @@ def _account_list(args, settings: Settings) -> int:
     else:
         for row in rows:
             print(f"{row['id']}  {row['name']}  {row['inbox_address']}  users: {', '.join(row['users'])}")
+    return 0
+
+
+def _account_dmarc(args, settings: Settings) -> int:
+    store = _open_store(settings)
+    try:
+        with store.session() as session:
+            account = find_account(session=session, key=args.account)
+            set_refuse_dmarc_failures(session=session, account_id=account.id, refuse=args.refuse == "on")
+    except NotFound as err:
+        raise CommandError(str(err)) from err
+    print(f"{account.id}: mail failing DMARC is {'refused' if args.refuse == 'on' else 'taken'}")
     return 0
 
 

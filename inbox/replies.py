@@ -17,6 +17,7 @@ TOO_MANY_MAILS = "421 4.7.0 Too many mails from your address, try again later"
 TOO_MANY_ERRORS = "421 4.7.0 Too many errors, closing connection"
 TOO_BUSY = "421 4.3.2 Too many connections, try again later"
 SHUTTING_DOWN = "421 4.3.2 Shutting down, try again later"
+DMARC_FAILED = "550 5.7.1 Mail failed the DMARC check of its sender's domain"
 AUTH_TRY_AGAIN = "451 4.4.3 Cannot check who sent this mail now (DNS), try again later"
 
 

@@ -216,12 +216,16 @@ async def _find_account(store: Store, local: str) -> Recipient | None:
     def lookup() -> Recipient | None:
         with store.session() as session:
             account = accounts_for_locals(session=session, locals_=[local]).get(local)
-        return None if account is None else Recipient(account.id, account.allowed_senders)
+        if account is None:
+            return None
+        return Recipient(account.id, account.allowed_senders, account.refuse_dmarc_failures)
 
     return await asyncio.to_thread(lookup)
 
 
-async def _log_rejection(store: Store, account: Recipient, envelope_from: str, envelope_to: str) -> None:
+async def _log_rejection(
+    store: Store, account: Recipient, envelope_from: str, envelope_to: str, reason: str
+) -> None:
     def record() -> None:
         with store.session() as session:
             record_rejection(
@@ -229,7 +233,7 @@ async def _log_rejection(store: Store, account: Recipient, envelope_from: str, e
                 account_id=account.account_id,
                 envelope_from=envelope_from,
                 envelope_to=envelope_to,
-                reason="sender not on the allowed list",
+                reason=reason,
             )
 
     await asyncio.to_thread(record)

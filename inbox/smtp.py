@@ -5,6 +5,7 @@ Parsing happens later, in the worker; this module only validates, records and re
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -22,15 +23,17 @@ log = logging.getLogger("inbox.smtp")
 
 # Lookup of an inbox address (lower-case local part) to its active account.
 FindAccount = Callable[[str], Awaitable[Recipient | None]]
-# Durable accept: spooled mail, envelope sender, deliveries -> message ids.
-Accept = Callable[[SpooledMessage, str, list[Delivery]], Awaitable[list[str]]]
-# Records, for the account, a mail refused by its allowed-senders list: account, from, to.
-LogRejection = Callable[[Recipient, str, str], Awaitable[None]]
+# Durable accept: spooled mail, envelope sender, deliveries, auth results (JSON) -> message ids.
+Accept = Callable[[SpooledMessage, str, list[Delivery], str], Awaitable[list[str]]]
+# Records a mail refused for an account: account, from, to, why.
+LogRejection = Callable[[Recipient, str, str, str], Awaitable[None]]
+NOT_LISTED = "sender not on the allowed list"
+FAILED_DMARC = "sender failed DMARC"
 # SPF, DKIM and DMARC of the spooled mail: path, ip=, helo=, mail_from= -> results.
 Authenticate = Callable[..., Awaitable[AuthResults]]
 
 
-async def _log_nothing(account: Recipient, envelope_from: str, envelope_to: str) -> None:
+async def _log_nothing(account: Recipient, envelope_from: str, envelope_to: str, reason: str) -> None:
     return None
 
 
@@ -45,6 +48,7 @@ class InboxEnvelope(SpoolEnvelope):
         # Accounts whose allowed senders do not list the envelope sender: the header From may
         # still be on the list, if DMARC vouches for it (decided after DATA).
         self.unlisted: dict[str, Recipient] = {}
+        self.strict_dmarc: dict[str, Recipient] = {}  # accounts that refuse mail failing DMARC
 
 
 class InboxSMTP(GuardedSMTP):
@@ -100,6 +104,8 @@ class InboxHandler:
             return replies.UNKNOWN_RECIPIENT
         if not sender_allowed(account.allowed_senders, envelope.mail_from or ""):
             envelope.unlisted[account.account_id] = account
+        if account.refuse_dmarc_failures:
+            envelope.strict_dmarc[account.account_id] = account
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         envelope.deliveries.setdefault(account.account_id, Delivery(account.account_id, address))
@@ -115,10 +121,11 @@ class InboxHandler:
             return replies.AUTH_TRY_AGAIN
         deliveries = await self._allowed_deliveries(envelope, auth)
         if not deliveries:
-            return replies.SENDER_NOT_ALLOWED
+            failed_dmarc = auth.dmarc == "fail" and envelope.strict_dmarc
+            return replies.DMARC_FAILED if failed_dmarc else replies.SENDER_NOT_ALLOWED
         envelope.spool_handed_over = True
         try:
-            ids = await self.accept(spool, envelope.mail_from or "", deliveries)
+            ids = await self.accept(spool, envelope.mail_from or "", deliveries, json.dumps(auth.as_dict()))
         except Exception:
             log.exception("could not store mail from=%r", envelope.mail_from)
             return replies.TRY_AGAIN
@@ -143,21 +150,25 @@ class InboxHandler:
         colleague's forward carries another envelope sender). The others are refused, recorded."""
         allowed = []
         for account_id, delivery in envelope.deliveries.items():
+            strict = envelope.strict_dmarc.get(account_id)
+            if strict is not None and auth.dmarc == "fail":
+                await self._refuse(strict, envelope.mail_from or "", delivery.envelope_to, FAILED_DMARC)
+                continue
             unlisted = envelope.unlisted.get(account_id)
             if unlisted is not None and not (
                 auth.passes_dmarc_for(auth.header_from)
                 and sender_allowed(unlisted.allowed_senders, auth.header_from_address)
             ):
-                await self._refuse_sender(unlisted, envelope.mail_from or "", delivery.envelope_to)
+                await self._refuse(unlisted, envelope.mail_from or "", delivery.envelope_to, NOT_LISTED)
                 continue
             allowed.append(delivery)
         return allowed
 
-    async def _refuse_sender(self, account: Recipient, envelope_from: str, envelope_to: str) -> None:
+    async def _refuse(self, account: Recipient, envelope_from: str, envelope_to: str, reason: str) -> None:
         # The inbox address is a credential: the log names the account.
-        log.info("rejected account=%s from=%r: sender not allowed", account.account_id, envelope_from)
+        log.info("rejected account=%s from=%r: %s", account.account_id, envelope_from, reason)
         try:
-            await self.log_rejection(account, envelope_from, envelope_to)
+            await self.log_rejection(account, envelope_from, envelope_to, reason)
         except Exception:  # the refusal stands even when it cannot be recorded
             log.exception("could not record the rejection for account %s", account.account_id)
 

@@ -20,9 +20,10 @@ def record_received(
     raw_size: int,
     envelope_from: str,
     envelope_to_by_account: dict[str, str],
+    auth: str = "",
 ) -> list[Message]:
     """One Message row per recipient account (id -> the address used); the caller commits
-    before answering 250."""
+    before answering 250. `auth` is the mail's authentication results, as JSON."""
     now = utcnow()
     messages = [
         Message(
@@ -32,6 +33,7 @@ def record_received(
             envelope_from=envelope_from,
             envelope_to=envelope_to,
             received_at=now,
+            auth=auth,
         )
         for account_id, envelope_to in envelope_to_by_account.items()
     ]

@@ -79,7 +79,7 @@ class Service:
     open_files: int | None = None  # RLIMIT_NOFILE (soft and hard) of the server process
     _open: list = field(default_factory=list)  # files and clients to close on stop
 
-    def start(self, timeout: float = 30) -> Service:
+    def start(self, timeout: float = 60) -> Service:
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-serve.log"
         log = self.log_path.open("ab")
         self._open.append(log)

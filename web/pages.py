@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -90,7 +92,10 @@ def message_page(message_id: str, request: Request, caller: PageCaller, store: S
     with store.session() as session:
         parts = part_logs(session=session, message_id=message.id)
         docs = documents_of_message(session=session, account_id=caller.account.id, message_id=message.id)
-    return render(request, "message.html", caller=caller, message=message, parts=parts, documents=docs)
+    auth = json.loads(message.auth) if message.auth else None  # who sent it: SPF, DKIM, DMARC
+    return render(
+        request, "message.html", caller=caller, message=message, parts=parts, documents=docs, auth=auth
+    )
 
 
 def _address(request: Request, caller) -> str:

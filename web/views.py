@@ -67,6 +67,7 @@ def message_json(message: Message, document_ids: list[str]) -> dict:
         "received_at": message.received_at.isoformat(),
         "size": message.raw_size,
         "document_ids": document_ids,
+        "auth": json.loads(message.auth) if message.auth else None,  # {"spf", "dkim", "dmarc"}
     }
 
 

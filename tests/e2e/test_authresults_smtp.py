@@ -9,7 +9,7 @@ import pytest
 from inbox import replies
 from tests.authmail import mail, signed, zone
 from tests.dnsserver import dns_server, refusing_dns_server
-from tests.service import Account, Service
+from tests.service import Account, Service, inbox_cli
 
 
 def start_guarded(data_dir, dns_port: int) -> tuple[Service, Account]:
@@ -66,3 +66,27 @@ def test_during_a_dns_outage_a_mail_that_dmarc_could_admit_gets_a_temporary_451(
             svc.stop()
 
     assert (code, text.decode()) == (451, replies.AUTH_TRY_AGAIN[4:])
+
+
+def test_an_account_that_refuses_dmarc_failures_gets_550_and_keeps_the_results_of_what_it_takes(tmp_path):
+    with dns_server(zone()) as port:
+        svc = Service(data_dir=tmp_path / "data", env={"INBOX_DNS_SERVERS": f"127.0.0.1:{port}"}).start()
+        try:
+            account = svc.create_account("Acme", "owner@acme.example")
+            switched = inbox_cli(svc.data_dir, "account", "dmarc", account.email, "on", env=svc.env)
+            assert switched.returncode == 0, switched.stderr
+
+            forged = send(
+                svc, "bounce@relay-service.net", account.inbox_address, mail(sender="ceo@a-bank.de")
+            )
+            genuine = send(svc, "billing@supplier-gmbh.de", account.inbox_address, signed(mail()))
+            client = svc.client(account)
+            items = client.get("/api/messages").json()["items"]
+            page = client.get(f"/messages/{items[0]['id']}").text
+        finally:
+            svc.stop()
+
+    assert (forged[0], forged[1].decode()) == (550, replies.DMARC_FAILED[4:])
+    assert genuine[0] == 250
+    assert [item["auth"] for item in items] == [{"spf": "pass", "dkim": "pass", "dmarc": "pass"}]
+    assert "DMARC: pass" in page
