@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from storage.document_search import count_documents, search_documents
 from storage.documents import documents_of_message
-from storage.messages import document_ids_by_message, list_messages, part_logs
+from storage.messages import list_messages, part_logs
 from storage.rejections import recent_rejections
 from web.deps import PageCaller, StoreDep
 from web.listing import filter_from_query, is_filtered, sort_query, to_query
 from web.lookups import document_of, message_of
 from web.templating import render
-from web.views import invoice_lines
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -60,7 +57,7 @@ def documents_page(
 @router.get("/documents/{document_id}")
 def document_page(document_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
     doc = document_of(store, caller, document_id)
-    return render(request, "document.html", caller=caller, doc=doc, invoice_lines=invoice_lines(doc))
+    return render(request, "document.html", caller=caller, doc=doc)
 
 
 @router.get("/messages")
@@ -71,7 +68,6 @@ def messages_page(
         rows, next_cursor = list_messages(
             session=session, account_id=caller.account.id, cursor=cursor, limit=PAGE_SIZE
         )
-        documents = document_ids_by_message(session=session, message_ids=[m.id for m in rows])
         rejected = recent_rejections(session=session, account_id=caller.account.id) if cursor is None else []
     return render(
         request,
@@ -79,7 +75,6 @@ def messages_page(
         rejected=rejected,
         caller=caller,
         messages=rows,
-        documents=documents,
         next_cursor=next_cursor,
         first_page=cursor is None,
         address=_address(request, caller),
@@ -92,10 +87,7 @@ def message_page(message_id: str, request: Request, caller: PageCaller, store: S
     with store.session() as session:
         parts = part_logs(session=session, message_id=message.id)
         docs = documents_of_message(session=session, account_id=caller.account.id, message_id=message.id)
-    auth = json.loads(message.auth) if message.auth else None  # who sent it: SPF, DKIM, DMARC
-    return render(
-        request, "message.html", caller=caller, message=message, parts=parts, documents=docs, auth=auth
-    )
+    return render(request, "message.html", caller=caller, message=message, parts=parts, documents=docs)
 
 
 def _address(request: Request, caller) -> str:

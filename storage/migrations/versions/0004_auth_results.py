@@ -1,15 +1,15 @@
 """Authentication results of each mail (SPF, DKIM, DMARC) and an account's choice to refuse
 mail that fails DMARC.
 
-Revision ID: 0003_auth_results
-Revises: 0002_claims
+Revision ID: 0004_auth_results
+Revises: 0003_invoice_confidence
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_auth_results"
-down_revision = "0002_claims"
+revision = "0004_auth_results"
+down_revision = "0003_invoice_confidence"
 branch_labels = None
 depends_on = None
 
