@@ -29,18 +29,19 @@ class Arrival:
     spool: SpooledMessage
     envelope_from: str
     deliveries: list[Delivery]
+    auth: str = ""  # SPF, DKIM and DMARC results as JSON
 
 
 class DurableAccept:
-    """`await accept(spool, envelope_from, deliveries)` -> the new message ids."""
+    """`await accept(spool, envelope_from, deliveries, auth)` -> the new message ids."""
 
     def __init__(self, store: Store) -> None:
         self._batches = GroupCommit(partial(accept_batch, store))
 
     async def __call__(
-        self, spool: SpooledMessage, envelope_from: str, deliveries: list[Delivery]
+        self, spool: SpooledMessage, envelope_from: str, deliveries: list[Delivery], auth: str = ""
     ) -> list[str]:
-        return await self._batches.submit(Arrival(spool, envelope_from, deliveries))
+        return await self._batches.submit(Arrival(spool, envelope_from, deliveries, auth))
 
 
 def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
@@ -56,6 +57,7 @@ def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
                     raw_size=a.spool.size,
                     envelope_from=a.envelope_from,
                     envelope_to_by_account={d.account_id: d.envelope_to for d in a.deliveries},
+                    auth=a.auth,
                 )
                 for a in arrivals
             ]

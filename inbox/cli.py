@@ -5,17 +5,24 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import secrets
 import sys
+from dataclasses import fields
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from inbox.config import ConfigError, Settings
 from inbox.evaluate import add_parser as add_evaluate_parser
+from inbox.logformat import configure_logging
 from storage import schema
-from storage.accounts import add_user, create_account, find_account, list_accounts
+from storage.accounts import (
+    add_user,
+    create_account,
+    find_account,
+    list_accounts,
+    set_refuse_dmarc_failures,
+)
 from storage.blobs import BlobConfigError
 from storage.claims import new_worker_id
 from storage.db import Store, open_store
@@ -23,17 +30,8 @@ from storage.errors import Conflict, NotFound
 from storage.messages import claim_for_reprocessing, release_own_claims
 from storage.tokens import create_token
 
-SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
-    "--data-dir": "data_dir",
-    "--database-url": "database_url",
-    "--blob-url": "blob_url",
-    "--host": "host",
-    "--smtp-port": "smtp_port",
-    "--web-port": "web_port",
-    "--mail-domain": "mail_domain",
-    "--max-message-bytes": "max_message_bytes",
-    "--workers": "workers",
-}
+# Every setting is a flag (--max-message-bytes) and reads INBOX_<FIELD> when the flag is not given.
+SETTING_FLAGS = {"--" + f.name.replace("_", "-"): f.name for f in fields(Settings)}
 
 
 class CommandError(Exception):
@@ -43,13 +41,11 @@ class CommandError(Exception):
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
-    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per check; `migrate` says what it did
     try:
         settings = Settings.from_env(
             **{field: getattr(args, field, None) for field in SETTING_FLAGS.values()}
         )
+        configure_logging(settings.log_format)
         return args.run(args, settings) or 0
     except (ConfigError, BlobConfigError, CommandError) as err:
         print(f"inbox: error: {err}", file=sys.stderr)
@@ -84,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
     create.add_argument("--json", action="store_true")
     listing = command(accounts, "list", _account_list, "list accounts with their inbox addresses")
     listing.add_argument("--json", action="store_true")
+    dmarc = command(
+        accounts, "dmarc", _account_dmarc, "refuse (on) or take (off) mail that fails its sender's DMARC"
+    )
+    dmarc.add_argument("account", help="account id, name or a user's e-mail")
+    dmarc.add_argument("refuse", choices=["on", "off"])
 
     add = command(group("user", "manage users"), "add", _user_add, "add a user to an account")
     add.add_argument("account", help="account id, name or a user's e-mail")
@@ -217,6 +218,18 @@ def _account_list(args, settings: Settings) -> int:
     else:
         for row in rows:
             print(f"{row['id']}  {row['name']}  {row['inbox_address']}  users: {', '.join(row['users'])}")
+    return 0
+
+
+def _account_dmarc(args, settings: Settings) -> int:
+    store = _open_store(settings)
+    try:
+        with store.session() as session:
+            account = find_account(session=session, key=args.account)
+            set_refuse_dmarc_failures(session=session, account_id=account.id, refuse=args.refuse == "on")
+    except NotFound as err:
+        raise CommandError(str(err)) from err
+    print(f"{account.id}: mail failing DMARC is {'refused' if args.refuse == 'on' else 'taken'}")
     return 0
 
 

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+LOG_FORMATS = ("text", "json")
 
 
 class ConfigError(ValueError):
@@ -26,6 +29,19 @@ class Settings:
     parse_timeout: float = 60.0  # seconds per mail
     parse_memory_mb: int = 1024  # address-space bound of an extraction process
     secure_cookies: bool = False  # set when the web is served over HTTPS
+    # Operations: TLS and the limits of a public MX (DESIGN.md, "Operations").
+    tls_cert: Path | None = None  # PEM certificate chain; with tls_key, enables STARTTLS
+    tls_key: Path | None = None
+    require_tls: bool = False  # MAIL before STARTTLS gets 530 5.7.0
+    smtp_timeout: float = 300.0  # seconds for a client to send its next command -> 421 4.4.2
+    smtp_data_timeout: float = 600.0  # seconds for the whole of DATA, however it trickles in
+    max_connections_per_ip: int = 20  # -> 421 4.7.0
+    mails_per_minute_per_ip: int = 300  # -> 421 4.7.0
+    max_sessions: int = 2000  # all SMTP sessions; lowered to fit the open-files limit
+    smtp_max_errors: int = 20  # error replies in one session before 421 4.7.0 and disconnect
+    log_format: str = "text"  # or "json": one object a line, with the message id of a mail
+    dns_servers: str = ""  # host[:port],... for SPF, DKIM and DMARC; empty: the system's resolver
+    dns_timeout: float = 5.0  # seconds per DNS query; a timeout is temperror
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -45,24 +61,64 @@ class Settings:
             port = getattr(self, name)
             if not 0 <= port <= 65535:
                 raise ConfigError(f"INBOX_{name.upper()}: {port} is not a TCP port")
-        for name in ("max_message_bytes", "max_recipients", "workers", "parse_memory_mb"):
+        for name in (
+            "max_message_bytes",
+            "max_recipients",
+            "workers",
+            "parse_memory_mb",
+            "max_connections_per_ip",
+            "mails_per_minute_per_ip",
+            "max_sessions",
+            "smtp_max_errors",
+        ):
             if getattr(self, name) < 1:
                 raise ConfigError(f"INBOX_{name.upper()}: must be at least 1, got {getattr(self, name)}")
-        if self.parse_timeout <= 0:
-            raise ConfigError(f"INBOX_PARSE_TIMEOUT: must be positive, got {self.parse_timeout}")
+        parse_dns_servers(self.dns_servers)
+        for name in ("parse_timeout", "smtp_timeout", "smtp_data_timeout", "dns_timeout"):
+            if getattr(self, name) <= 0:
+                raise ConfigError(f"INBOX_{name.upper()}: must be positive, got {getattr(self, name)}")
+        self._validate_tls()
         if "@" in self.mail_domain or not self.mail_domain.strip("."):
             raise ConfigError(f"INBOX_MAIL_DOMAIN: {self.mail_domain!r} is not a domain")
+        if self.log_format not in LOG_FORMATS:
+            raise ConfigError(f"INBOX_LOG_FORMAT: {self.log_format!r} is not one of {', '.join(LOG_FORMATS)}")
         return self
+
+    def _validate_tls(self) -> None:
+        if (self.tls_cert is None) != (self.tls_key is None):
+            missing = "INBOX_TLS_KEY" if self.tls_key is None else "INBOX_TLS_CERT"
+            raise ConfigError(f"{missing}: STARTTLS needs both INBOX_TLS_CERT and INBOX_TLS_KEY")
+        if self.require_tls and self.tls_cert is None:
+            raise ConfigError("INBOX_REQUIRE_TLS: needs INBOX_TLS_CERT and INBOX_TLS_KEY")
+        for name in ("tls_cert", "tls_key"):
+            path = getattr(self, name)
+            if path is not None and not path.is_file():
+                raise ConfigError(f"INBOX_{name.upper()}: {str(path)!r} is not a readable file")
 
     def inbox_address(self, local: str) -> str:
         return f"{local}@{self.mail_domain}"
+
+
+def parse_dns_servers(value: str) -> list[tuple[str, int]]:
+    """`host[:port]` items, comma-separated (IPv6 as `[::1]:53`)."""
+    servers = []
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        match = re.fullmatch(r"\[([0-9a-fA-F:]+)\](?::(\d+))?|([^:\[\]]+)(?::(\d+))?", item)
+        if not match:
+            raise ConfigError(f"INBOX_DNS_SERVERS: {item!r} is not host[:port]")
+        host = match.group(1) or match.group(3)
+        port = int(match.group(2) or match.group(4) or 53)
+        if not 0 < port < 65536:
+            raise ConfigError(f"INBOX_DNS_SERVERS: {item!r} has no valid port")
+        servers.append((host, port))
+    return servers
 
 
 def _cast(name: str, kind: str, raw: object):
     if not isinstance(raw, str):
         return raw
     try:
-        if kind == "Path":
+        if kind in ("Path", "Path | None"):
             return Path(raw)
         if kind == "int":
             return int(raw)

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from inbox.extract.hints import Hint
 from inbox.extract.model import Decision, DocumentKind, InvoiceFields, InvoiceLine, Part, PartRecord
+from inbox.logformat import about
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool, HintBook
 from storage.db import Store
 from storage.hints import hint_book
@@ -65,14 +66,20 @@ def record(store: Store, message_id: str, result: Extracted | ExtractionFailed) 
         try:
             with store.session() as session:
                 message = record_outcome(session=session, message_id=message_id, outcome=to_outcome(result))
-            log.info("processed id=%s status=%s: %s", message_id, message.status, message.reason)
+            log.info(
+                "processed id=%s status=%s: %s",
+                message_id,
+                message.status,
+                message.reason,
+                extra=about(message_id),
+            )
             return message.status
         except Exception as err:  # e.g. a value the database refuses: fail visibly, keep the raw mail
-            log.exception("could not record id=%s", message_id)
+            log.exception("could not record id=%s", message_id, extra=about(message_id))
             result = ExtractionFailed(f"could not record the result: {type(err).__name__}: {err}"[:500])
     with store.session() as session:
         mark_failed(session=session, message_id=message_id, reason=result.reason)
-    log.warning("failed id=%s: %s", message_id, result.reason)
+    log.warning("failed id=%s: %s", message_id, result.reason, extra=about(message_id))
     return MessageStatus.FAILED
 
 

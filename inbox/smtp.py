@@ -5,6 +5,7 @@ Parsing happens later, in the worker; this module only validates, records and re
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -12,31 +13,46 @@ from dataclasses import dataclass
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inbox import replies
+from inbox.authresults import UNCHECKED, AuthResults
+from inbox.guardedsmtp import GuardedSMTP
+from inbox.logformat import about
 from inbox.recipient import Delivery, Recipient
-from inbox.spool import SpooledMessage, SpoolEnvelope, SpoolingSMTP
+from inbox.spool import SpooledMessage, SpoolEnvelope
 
 log = logging.getLogger("inbox.smtp")
 
 # Lookup of an inbox address (lower-case local part) to its active account.
 FindAccount = Callable[[str], Awaitable[Recipient | None]]
-# Durable accept: spooled mail, envelope sender, deliveries -> message ids.
-Accept = Callable[[SpooledMessage, str, list[Delivery]], Awaitable[list[str]]]
-# Records, for the account, a mail refused by its allowed-senders list: account, from, to.
-LogRejection = Callable[[Recipient, str, str], Awaitable[None]]
+# Durable accept: spooled mail, envelope sender, deliveries, auth results (JSON) -> message ids.
+Accept = Callable[[SpooledMessage, str, list[Delivery], str], Awaitable[list[str]]]
+# Records a mail refused for an account: account, from, to, why.
+LogRejection = Callable[[Recipient, str, str, str], Awaitable[None]]
+NOT_LISTED = "sender not on the allowed list"
+FAILED_DMARC = "sender failed DMARC"
+# SPF, DKIM and DMARC of the spooled mail: path, ip=, helo=, mail_from= -> results.
+Authenticate = Callable[..., Awaitable[AuthResults]]
 
 
-async def _log_nothing(account: Recipient, envelope_from: str, envelope_to: str) -> None:
+async def _log_nothing(account: Recipient, envelope_from: str, envelope_to: str, reason: str) -> None:
     return None
+
+
+async def _check_nothing(path, *, ip: str, helo: str, mail_from: str) -> AuthResults:
+    return UNCHECKED
 
 
 class InboxEnvelope(SpoolEnvelope):
     def __init__(self) -> None:
         super().__init__()
         self.deliveries: dict[str, Delivery] = {}  # account id -> delivery: one row per account
+        # Accounts whose allowed senders do not list the envelope sender: the header From may
+        # still be on the list, if DMARC vouches for it (decided after DATA).
+        self.unlisted: dict[str, Recipient] = {}
+        self.strict_dmarc: dict[str, Recipient] = {}  # accounts that refuse mail failing DMARC
 
 
-class InboxSMTP(SpoolingSMTP):
-    """aiosmtpd's protocol engine with DATA spooled to disk and enhanced status codes.
+class InboxSMTP(GuardedSMTP):
+    """aiosmtpd's protocol engine with DATA spooled to disk, limits, and enhanced status codes.
 
     SpoolingSMTP already answers DATA's size and line limits with enhanced codes; the one
     built-in reply left to rewrite is MAIL FROM's SIZE= check.
@@ -61,8 +77,9 @@ class InboxHandler:
     accept: Accept
     mail_domain: str
     max_recipients: int = 50
-    on_accepted: Callable[[], None] = lambda: None
+    on_accepted: Callable[[int], None] = lambda count: None  # messages recorded for one mail
     log_rejection: LogRejection = _log_nothing
+    authenticate: Authenticate = _check_nothing
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope, address: str, mail_options):
         # aiosmtpd has already checked SIZE=; answering here only adds the enhanced code.
@@ -86,14 +103,9 @@ class InboxHandler:
             )
             return replies.UNKNOWN_RECIPIENT
         if not sender_allowed(account.allowed_senders, envelope.mail_from or ""):
-            log.info(
-                "rejected account=%s from=%r: sender not allowed", account.account_id, envelope.mail_from
-            )
-            try:
-                await self.log_rejection(account, envelope.mail_from or "", address)
-            except Exception:  # the refusal stands even when it cannot be recorded
-                log.exception("could not record the rejection for account %s", account.account_id)
-            return replies.SENDER_NOT_ALLOWED
+            envelope.unlisted[account.account_id] = account
+        if account.refuse_dmarc_failures:
+            envelope.strict_dmarc[account.account_id] = account
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         envelope.deliveries.setdefault(account.account_id, Delivery(account.account_id, address))
@@ -102,27 +114,77 @@ class InboxHandler:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: InboxEnvelope) -> str:
         spool = envelope.spool
         assert spool is not None  # SpoolingSMTP calls handle_DATA only with a spooled mail
-        deliveries = list(envelope.deliveries.values())
+        auth = await self.authenticate(
+            spool.path, ip=_peer_ip(session), helo=session.host_name or "", mail_from=envelope.mail_from or ""
+        )
+        if _waits_for_dns(envelope, auth):
+            return replies.AUTH_TRY_AGAIN
+        deliveries = await self._allowed_deliveries(envelope, auth)
+        if not deliveries:
+            failed_dmarc = auth.dmarc == "fail" and envelope.strict_dmarc
+            return replies.DMARC_FAILED if failed_dmarc else replies.SENDER_NOT_ALLOWED
+        envelope.spool_handed_over = True
         try:
-            ids = await self.accept(spool, envelope.mail_from or "", deliveries)
+            ids = await self.accept(spool, envelope.mail_from or "", deliveries, json.dumps(auth.as_dict()))
         except Exception:
             log.exception("could not store mail from=%r", envelope.mail_from)
             return replies.TRY_AGAIN
         log.info(
-            "accepted id=%s from=%r rcpts=%d size=%d peer=%s",
+            "accepted id=%s from=%r rcpts=%d size=%d peer=%s spf=%s dkim=%s dmarc=%s",
             ",".join(ids),
             envelope.mail_from,
             len(deliveries),
             spool.size,
             _peer(session),
+            auth.spf,
+            auth.dkim,
+            auth.dmarc,
+            extra=about(",".join(ids)),
         )
-        self.on_accepted()
+        self.on_accepted(len(ids))
         return replies.queued(ids[0])
+
+    async def _allowed_deliveries(self, envelope: InboxEnvelope, auth: AuthResults) -> list[Delivery]:
+        """The deliveries whose account accepts this sender: by the envelope sender (at RCPT), or
+        by the header From when DMARC passes for its domain (mail relayed by SES, SendGrid or a
+        colleague's forward carries another envelope sender). The others are refused, recorded."""
+        allowed = []
+        for account_id, delivery in envelope.deliveries.items():
+            strict = envelope.strict_dmarc.get(account_id)
+            if strict is not None and auth.dmarc == "fail":
+                await self._refuse(strict, envelope.mail_from or "", delivery.envelope_to, FAILED_DMARC)
+                continue
+            unlisted = envelope.unlisted.get(account_id)
+            if unlisted is not None and not (
+                auth.passes_dmarc_for(auth.header_from)
+                and sender_allowed(unlisted.allowed_senders, auth.header_from_address)
+            ):
+                await self._refuse(unlisted, envelope.mail_from or "", delivery.envelope_to, NOT_LISTED)
+                continue
+            allowed.append(delivery)
+        return allowed
+
+    async def _refuse(self, account: Recipient, envelope_from: str, envelope_to: str, reason: str) -> None:
+        # The inbox address is a credential: the log names the account.
+        log.info("rejected account=%s from=%r: %s", account.account_id, envelope_from, reason)
+        try:
+            await self.log_rejection(account, envelope_from, envelope_to, reason)
+        except Exception:  # the refusal stands even when it cannot be recorded
+            log.exception("could not record the rejection for account %s", account.account_id)
 
     async def handle_exception(self, error: Exception) -> str:
         # aiosmtpd's default is a permanent 500 that leaks internals; a retry is the safe answer.
         log.error("SMTP session error", exc_info=error)
         return replies.TRY_AGAIN
+
+
+def _waits_for_dns(envelope: InboxEnvelope, auth: AuthResults) -> bool:
+    """An account would take this mail by its header From if DMARC could be checked: a
+    temporary answer, rather than refusing for good during a DNS outage."""
+    return auth.dmarc == "temperror" and any(
+        sender_allowed(unlisted.allowed_senders, auth.header_from_address)
+        for unlisted in envelope.unlisted.values()
+    )
 
 
 def inbox_local(address: str, mail_domain: str) -> str | None:
@@ -141,6 +203,11 @@ def sender_allowed(allowed: str, sender: str) -> bool:
     sender = sender.lower()
     domain = "@" + sender.rpartition("@")[2]
     return any(rule in (sender, domain) for rule in rules)
+
+
+def _peer_ip(session: Session) -> str:
+    peer = session.peer
+    return peer[0] if isinstance(peer, tuple) else str(peer)
 
 
 def _peer(session: Session) -> str:

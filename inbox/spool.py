@@ -1,19 +1,22 @@
 """aiosmtpd's SMTP engine with DATA spooled to a file as it arrives, so memory stays flat.
 
 Stock aiosmtpd keeps a whole message in memory (`envelope.original_content`) and reads it
-line by line. `SpoolingSMTP` reads DATA in large chunks, decodes it with `DataDecoder`
-(aiosmtpd 1.4.6's exact rules: dot-unstuffing, CRLF.CRLF as the only end, line-length and
-size limits) and writes it to a temp file while hashing it.
+line by line and refuses lines over 1001 octets and bare LF line ends. `SpoolingSMTP` reads
+DATA in large chunks, decodes it with `DataDecoder` (Postfix's rules: CRLF.CRLF as the only
+end, bare LF stored as CRLF, dot-unstuffing, no line-length limit, the size limit) and writes
+it to a temp file while hashing it.
 
 Contract with the handler's `handle_DATA(server, session, envelope)`:
 - `envelope.spool` is a `SpooledMessage(path, size, sha256)`; `envelope.content` and
   `envelope.original_content` stay None.
 - The file is complete but NOT fsync'd: the blob store's `adopt` makes it durable and
   takes it away (a rename into the file store, an upload elsewhere).
-- The file lives until `handle_DATA` returns; a file still at `path` then is deleted
-  (not when the connection was lost meanwhile: an accept in flight may still move it).
-- Refused messages never reach the handler: a line too long gets `500 5.5.2`, too much
-  data `552 5.3.4` (stock aiosmtpd sends no enhanced code), after the rest of DATA is read.
+- The file lives until `handle_DATA` returns; a file still at `path` then is deleted. If
+  the connection is lost meanwhile, it is deleted too, unless the handler has set
+  `envelope.spool_handed_over` (an accept in flight may still move it). A session that
+  ends at any point of DATA leaves no file behind.
+- Refused messages never reach the handler: too much data gets `552 5.3.4` (stock
+  aiosmtpd sends no enhanced code), after the rest of DATA is read.
 - If the spool file cannot be created or written, the rest of DATA is still read (so the
   session stays in step), then `SpoolError` goes to `handle_exception`, which should
   answer `451 4.3.0`.
@@ -57,6 +60,9 @@ class SpoolEnvelope(Envelope):
     def __init__(self) -> None:
         super().__init__()
         self.spool: SpooledMessage | None = None
+        # Set by the handler when it hands the file to work that will move it (a durable
+        # accept in a thread): from then on, a lost connection must not delete it.
+        self.spool_handed_over = False
 
 
 class SpoolFile:
@@ -109,6 +115,22 @@ class SpoolFile:
             self.path.unlink(missing_ok=True)
 
 
+async def _open_spool(directory: Path) -> SpoolFile:
+    """Create a spool file in a thread. If the session ends meanwhile (a client that closes
+    right after 354), the file the thread creates is removed as soon as it exists."""
+    creating = asyncio.ensure_future(asyncio.to_thread(SpoolFile, directory))
+    try:
+        return await asyncio.shield(creating)
+    except asyncio.CancelledError:
+        creating.add_done_callback(_discard_created)
+        raise
+
+
+def _discard_created(creating: asyncio.Future[SpoolFile]) -> None:
+    if not creating.cancelled() and creating.exception() is None:
+        creating.result().discard()
+
+
 class SpoolingSMTP(SMTP):
     """`aiosmtpd.smtp.SMTP` whose DATA goes to `spool_dir` instead of memory."""
 
@@ -133,8 +155,8 @@ class SpoolingSMTP(SMTP):
             await self.push("501 Syntax: DATA")
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
-        decoder = DataDecoder(size_limit=self.data_size_limit, line_limit=self.line_length_limit)
-        spool = await asyncio.to_thread(SpoolFile, self.spool_dir)
+        decoder = DataDecoder(size_limit=self.data_size_limit)
+        spool = await _open_spool(self.spool_dir)
         try:
             await self._receive(decoder, spool)
             if decoder.outcome is DataOutcome.NOMINAL:
@@ -146,8 +168,7 @@ class SpoolingSMTP(SMTP):
         if decoder.outcome is not DataOutcome.NOMINAL:
             await asyncio.to_thread(spool.discard)
             self._set_post_data_state()
-            too_long = decoder.outcome is DataOutcome.TOO_LONG
-            await self.push(replies.LINE_TOO_LONG if too_long else replies.MESSAGE_TOO_LARGE)
+            await self.push(replies.MESSAGE_TOO_LARGE)
             return
         await self._deliver(message)
 
@@ -172,8 +193,10 @@ class SpoolingSMTP(SMTP):
         try:
             if "DATA" in self._handle_hooks:
                 status = await self._call_handler_hook("DATA")
-        except asyncio.CancelledError:
-            raise  # connection lost: the handler may still be moving the file in another thread
+        except asyncio.CancelledError:  # connection lost
+            if not self.envelope.spool_handed_over:
+                message.path.unlink(missing_ok=True)
+            raise  # else the accept it was handed to may still be moving it, in another thread
         except BaseException:
             message.path.unlink(missing_ok=True)
             raise

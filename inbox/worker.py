@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
+from collections.abc import Callable
 from datetime import timedelta
 
 from inbox import pipeline
+from inbox.logformat import about
 from inbox.sandbox import ExtractionPool
 from storage.claims import new_worker_id
 from storage.db import Store
@@ -20,9 +23,18 @@ class Worker:
     """Claims under its own id; the lease outlasts the extraction timeout, so a mail in hand
     never needs its lease renewed (the pool kills an extraction at `parse_timeout`)."""
 
-    def __init__(self, store: Store, pool: ExtractionPool, *, concurrency: int, lease: timedelta) -> None:
+    def __init__(
+        self,
+        store: Store,
+        pool: ExtractionPool,
+        *,
+        concurrency: int,
+        lease: timedelta,
+        on_processed: Callable[[str, float], None] = lambda status, seconds: None,
+    ) -> None:
         self.id = new_worker_id()
         self._store = store
+        self._on_processed = on_processed  # status, seconds: for the metrics
         self._pool = pool
         self._concurrency = concurrency
         self._lease = lease
@@ -58,10 +70,14 @@ class Worker:
             if message is None:
                 await self._idle()
                 continue
+            started = time.monotonic()
             try:
-                await pipeline.process(self._store, self._pool, message)
+                status = await pipeline.process(self._store, self._pool, message)
+                self._on_processed(status, time.monotonic() - started)
             except Exception:  # the lease expires and the mail is retried; never lost
-                log.exception("processing id=%s crashed; it will be retried", message.id)
+                log.exception(
+                    "processing id=%s crashed; it will be retried", message.id, extra=about(message.id)
+                )
 
     async def _idle(self) -> None:
         self._wake.clear()

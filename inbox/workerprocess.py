@@ -2,7 +2,8 @@
 
 The SMTP side wakes it with a byte on a socket pair. The same socket tells the worker that
 its parent is gone (end of file), even after kill -9: it finishes the mail in hand and
-exits, and whatever it had not finished stays `received` for the next start.
+exits, and whatever it had not finished stays `received` for the next start. The worker
+answers on it with one line per processed mail (status and seconds), for the metrics.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import logging
 import multiprocessing
 import signal
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 from inbox.config import Settings
+from inbox.logformat import configure_logging
 from inbox.sandbox import ExtractionPool
 from inbox.worker import Worker
 from storage.db import open_store
@@ -25,8 +28,14 @@ RESTART_DELAY_SECONDS = 1.0
 
 
 class WorkerProcess:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        on_processed: Callable[[str, float], None] = lambda status, seconds: None,
+    ) -> None:
         self._settings = settings
+        self._on_processed = on_processed
+        self._reports = bytearray()
         self._context = multiprocessing.get_context("spawn")  # no inherited threads or loop
         self._process: multiprocessing.process.BaseProcess | None = None
         self._wake: socket.socket | None = None
@@ -41,6 +50,26 @@ class WorkerProcess:
         self._process.start()
         theirs.close()
         self._wake = ours
+        self._reports.clear()
+        asyncio.get_running_loop().add_reader(ours.fileno(), self._read_reports, ours)
+
+    def _read_reports(self, sock: socket.socket) -> None:
+        try:
+            data = sock.recv(65536)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the worker is gone; supervise() restarts it with a new socket
+            asyncio.get_running_loop().remove_reader(sock.fileno())
+            return
+        self._reports += data
+        *lines, rest = self._reports.split(b"\n")
+        self._reports = bytearray(rest)
+        for line in lines:
+            status, _, seconds = line.decode(errors="replace").partition(" ")
+            with contextlib.suppress(ValueError):
+                self._on_processed(status, float(seconds))
 
     def _started(self) -> tuple[multiprocessing.process.BaseProcess, socket.socket]:
         if self._process is None or self._wake is None:
@@ -55,27 +84,33 @@ class WorkerProcess:
     async def supervise(self) -> None:
         """Restart the worker if it dies while the service runs."""
         while not self._stopping:
-            process, wake = self._started()
+            process, _ = self._started()
             await asyncio.to_thread(process.join)
             if self._stopping:
                 return
             log.error("worker process exited with %s; restarting", process.exitcode)
             await asyncio.sleep(RESTART_DELAY_SECONDS)
-            wake.close()
+            self._close_wake()
             self.start()
 
     async def stop(self, timeout: float) -> None:
         self._stopping = True
-        process, wake = self._started()
+        process, _ = self._started()
         process.terminate()  # SIGTERM: finish the mail in hand, then exit
         await asyncio.to_thread(process.join, timeout)
         if process.is_alive():
             process.kill()
+        self._close_wake()
+
+    def _close_wake(self) -> None:
+        _, wake = self._started()
+        with contextlib.suppress(ValueError, OSError):  # the reader may be gone already
+            asyncio.get_running_loop().remove_reader(wake.fileno())
         wake.close()
 
 
 def _main(settings: Settings, wake: socket.socket) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    configure_logging(settings.log_format)
     asyncio.run(_run(settings, wake))
 
 
@@ -88,7 +123,11 @@ async def _run(settings: Settings, wake: socket.socket) -> None:
         memory_mb=settings.parse_memory_mb,
     )
     worker = Worker(
-        store, pool, concurrency=settings.workers, lease=timedelta(seconds=settings.parse_timeout * 2 + 30)
+        store,
+        pool,
+        concurrency=settings.workers,
+        lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
+        on_processed=lambda status, seconds: _report(wake, status, seconds),
     )
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, worker.stop)
@@ -112,3 +151,8 @@ async def _run(settings: Settings, wake: socket.socket) -> None:
     finally:
         pool.close()
         store.engine.dispose()
+
+
+def _report(wake: socket.socket, status: str, seconds: float) -> None:
+    with contextlib.suppress(BlockingIOError, OSError):  # a figure lost is better than a stall
+        wake.send(f"{status} {seconds:.6f}\n".encode())

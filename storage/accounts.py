@@ -104,6 +104,13 @@ def set_allowed_senders(*, session: Session, account_id: str, senders: list[str]
     return account
 
 
+def set_refuse_dmarc_failures(*, session: Session, account_id: str, refuse: bool) -> Account:
+    account = get_account(session=session, account_id=account_id)
+    account.refuse_dmarc_failures = refuse
+    session.add(account)
+    return account
+
+
 def authenticate(*, session: Session, email: str, password: str) -> User | None:
     user = session.exec(select(User).where(User.email == normalise_email(email))).first()
     if user is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from storage import claims
@@ -29,9 +29,10 @@ def record_received(
     raw_size: int,
     envelope_from: str,
     envelope_to_by_account: dict[str, str],
+    auth: str = "",
 ) -> list[Message]:
     """One Message row per recipient account (id -> the address used); the caller commits
-    before answering 250."""
+    before answering 250. `auth` is the mail's authentication results, as JSON."""
     now = utcnow()
     messages = [
         Message(
@@ -41,6 +42,7 @@ def record_received(
             envelope_from=envelope_from,
             envelope_to=envelope_to,
             received_at=now,
+            auth=auth,
         )
         for account_id, envelope_to in envelope_to_by_account.items()
     ]
@@ -169,3 +171,9 @@ def document_ids_by_message(*, session: Session, message_ids: list[str]) -> dict
         if document_id is not None:  # excluded by the query; this tells the type checker
             result[message_id].append(document_id)
     return result
+
+
+def count_backlog(*, session: Session) -> int:
+    """Mails accepted and not yet processed (for the operator's backlog gauge)."""
+    query = select(func.count()).select_from(Message).where(col(Message.status) == MessageStatus.RECEIVED)
+    return session.exec(query).one()

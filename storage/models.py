@@ -61,6 +61,7 @@ class Account(SQLModel, table=True):
     active: bool = True
     allowed_senders: str = ""  # newline-separated addresses or @domains; empty: anyone
     created_at: datetime = _when(nullable=False, default=utcnow)
+    refuse_dmarc_failures: bool = False  # mail failing its sender's DMARC gets 550 5.7.1
 
 
 class User(SQLModel, table=True):
@@ -103,6 +104,7 @@ class Message(SQLModel, table=True):
     envelope_from: str = ""
     envelope_to: str = ""
     received_at: datetime = _when(nullable=False, default=utcnow)
+    auth: str = ""  # JSON {"spf", "dkim", "dmarc"}; "" when not checked
     status: str = MessageStatus.RECEIVED
     reason: str = ""
     sender: str = ""

@@ -7,6 +7,7 @@ are derived from (web/api/schemas.py).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -63,6 +64,16 @@ class MessageRead:
     size: int
     has_body: bool  # a text or HTML body to show
     document_ids: tuple[str, ...]  # documents it produced or pointed to (duplicates)
+    auth: AuthRead | None = None  # None: received before the checks existed
+
+
+@dataclass(frozen=True, slots=True)
+class AuthRead:
+    """Who sent a mail, as checked on arrival: RFC 8601 words (pass, fail, none, temperror...)."""
+
+    spf: str
+    dkim: str
+    dmarc: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +126,15 @@ def message_read(row: Message, document_ids: list[str]) -> MessageRead:
         size=row.raw_size,
         has_body=bool(row.html_body or row.text_body),
         document_ids=tuple(document_ids),
+        auth=_auth_read(row.auth),
     )
+
+
+def _auth_read(stored: str) -> AuthRead | None:
+    if not stored:
+        return None
+    results = json.loads(stored)
+    return AuthRead(**{name: str(results.get(name, "")) for name in ("spf", "dkim", "dmarc")})
 
 
 def part_log_read(row: PartLog) -> PartLogRead:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import subprocess
@@ -22,6 +23,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+_EMPTY_DNS: list[str] = []
+
+
+def empty_dns_server() -> str:
+    """A DNS server on loopback that knows no name (started once per test run), so that the
+    service's SPF, DKIM and DMARC lookups never leave the machine and fail at once."""
+    if not _EMPTY_DNS:
+        from dnslib.server import DNSServer
+        from dnslib.zoneresolver import ZoneResolver
+
+        from tests.dnsserver import free_udp_port, quiet
+
+        port = free_udp_port()
+        DNSServer(ZoneResolver(""), port=port, address="127.0.0.1", logger=quiet()).start_thread()
+        _EMPTY_DNS.append(f"127.0.0.1:{port}")
+    return _EMPTY_DNS[0]
 
 
 def inbox_cli(
@@ -57,9 +76,10 @@ class Service:
     smtp_port: int = 0
     web_url: str = ""
     log_path: Path | None = None
+    open_files: int | None = None  # RLIMIT_NOFILE (soft and hard) of the server process
     _open: list = field(default_factory=list)  # files and clients to close on stop
 
-    def start(self, timeout: float = 30) -> Service:
+    def start(self, timeout: float = 60) -> Service:
         self.log_path = self.data_dir.parent / f"{self.data_dir.name}-serve.log"
         log = self.log_path.open("ab")
         self._open.append(log)
@@ -78,8 +98,9 @@ class Service:
             ],
             stdout=subprocess.PIPE,
             stderr=log,
-            env={**os.environ, **self.env},
+            env={**os.environ, "INBOX_DNS_SERVERS": empty_dns_server(), **self.env},
             cwd=self.cwd,
+            preexec_fn=self._limit_open_files if self.open_files else None,
         )
         deadline = time.monotonic() + timeout
         assert self.process.stdout is not None
@@ -87,6 +108,7 @@ class Service:
             line = self.process.stdout.readline().decode()
             self.startup_output.append(line)
             if not line and self.process.poll() is not None:
+                self.stop()  # closes the log and the pipe, so a failed start leaks nothing
                 raise RuntimeError(f"inbox serve exited with {self.process.returncode}: {self.log()}")
             match = READY.search(line)
             if match:
@@ -94,6 +116,14 @@ class Service:
                 self.web_url = match.group(2).rstrip("/")
                 return self
         raise TimeoutError(f"inbox serve did not get ready: {self.log()}")
+
+    def _limit_open_files(self) -> None:
+        assert self.open_files is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.open_files, self.open_files))
+
+    def send_signal(self, signum: int) -> None:
+        assert self.process is not None
+        self.process.send_signal(signum)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path and self.log_path.exists() else ""
@@ -105,8 +135,8 @@ class Service:
         code = self.process.wait(timeout=timeout)
         if self.process.stdout is not None:
             self.process.stdout.close()
-        for resource in self._open:
-            resource.close()
+        for opened in self._open:
+            opened.close()
         self._open.clear()
         return code
 

@@ -13,7 +13,7 @@ from typing import Any, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
-from storage.read_models import DocumentRead, MessageRead, PartLogRead
+from storage.read_models import AuthRead, DocumentRead, MessageRead, PartLogRead
 from vocabulary import InvoiceFields, InvoiceLine
 
 _CONFIG = ConfigDict(from_attributes=True)
@@ -58,7 +58,8 @@ DocumentOut = model_of(
     DocumentRead, "Document", nested={InvoiceFields: InvoiceOut}, aliases={"message_id": "message"}
 )
 # The inbox address a mail was sent to is a credential: pages show it, the API does not.
-MessageOut = model_of(MessageRead, "Message", exclude=frozenset({"envelope_to"}))
+AuthOut = model_of(AuthRead, "AuthResults")
+MessageOut = model_of(MessageRead, "Message", nested={AuthRead: AuthOut}, exclude=frozenset({"envelope_to"}))
 PartLogOut = model_of(PartLogRead, "PartLog")
 
 

@@ -1,0 +1,46 @@
+"""SIGTERM: the listener closes, a mail in DATA is finished and kept, idle clients get 421, exit 0."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from inbox import replies
+from tests.service import Service
+from tests.smtpclients import command, connect, read_line, read_to_end
+
+
+def test_sigterm_finishes_the_mail_in_data_turns_idle_clients_away_and_exits_0(tmp_path):
+    svc = Service(data_dir=tmp_path / "data").start()
+    account = svc.create_account("Acme", "owner@acme.example")
+    sending, idle = connect(svc.smtp_port), connect(svc.smtp_port)
+    try:
+        read_line(sending), read_line(idle)
+        command(idle, "EHLO idle.example")
+        command(sending, "EHLO busy.example")
+        command(sending, "MAIL FROM:<billing@supplier.example>")
+        command(sending, f"RCPT TO:<{account.inbox_address}>")
+        assert command(sending, "DATA").startswith(b"354")
+        sending.sendall(b"Subject: Invoice 12\r\n\r\nfirst half, ")
+
+        svc.send_signal(signal.SIGTERM)
+        assert read_to_end(idle) == [replies.SHUTTING_DOWN.encode()]
+        time.sleep(0.5)
+        sending.sendall(b"second half\r\n.\r\n")
+        finished = read_line(sending)
+        sending.sendall(b"MAIL FROM:<billing@supplier.example>\r\n")
+        after = read_to_end(sending)
+    finally:
+        sending.close()
+        idle.close()
+    code = svc.stop()
+
+    assert finished.startswith(b"250 2.0.0")
+    assert after == [replies.SHUTTING_DOWN.encode()]
+    assert code == 0
+    again = Service(data_dir=tmp_path / "data").start()  # the mail that got its 250 is there
+    try:
+        items = again.client(account).get("/api/messages").json()["items"]
+    finally:
+        again.stop()
+    assert [item["id"] for item in items] == [finished.decode().rsplit(" ", 1)[1]]
