@@ -1,15 +1,15 @@
 """Authentication results of each mail (SPF, DKIM, DMARC) and an account's choice to refuse
 mail that fails DMARC.
 
-Revision ID: 0004_auth_results
-Revises: 0003_invoice_confidence
+Revision ID: 0005_auth_results
+Revises: 0004_reading
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0004_auth_results"
-down_revision = "0003_invoice_confidence"
+revision = "0005_auth_results"
+down_revision = "0004_reading"
 branch_labels = None
 depends_on = None
 
