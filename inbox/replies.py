@@ -12,3 +12,11 @@ TRY_AGAIN = "451 4.3.0 Temporary failure storing the message, try again later"
 
 def queued(message_id: str) -> str:
     return f"250 2.0.0 Ok: queued as {message_id}"
+
+
+def bad_sender(problem: str) -> str:
+    return f"553 5.1.7 Sender address {problem}"
+
+
+def bad_recipient(problem: str) -> str:
+    return f"553 5.1.3 Recipient address {problem}"

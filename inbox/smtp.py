@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inbox import replies
+from inbox.addresses import address_problem
 from inbox.spool import SpooledMessage, SpoolEnvelope, SpoolingSMTP
 from storage.messages import Delivery
 from storage.models import Account
@@ -67,6 +68,10 @@ class InboxHandler:
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope, address: str, mail_options):
         # aiosmtpd has already checked SIZE=; answering here only adds the enhanced code.
+        problem = address_problem(address)
+        if problem:
+            log.info("rejected from=%r peer=%s: sender address %s", address, _peer(session), problem)
+            return replies.bad_sender(problem)
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return replies.OK_MAIL
@@ -76,6 +81,10 @@ class InboxHandler:
     ):
         if len(envelope.rcpt_tos) >= self.max_recipients:
             return replies.TOO_MANY_RECIPIENTS
+        problem = address_problem(address)
+        if problem:
+            log.info("rejected rcpt=%r peer=%s: recipient address %s", address, _peer(session), problem)
+            return replies.bad_recipient(problem)
         local = inbox_local(address, self.mail_domain)
         account = await self.find_account(local) if local else None
         if account is None:
