@@ -30,7 +30,7 @@ class WorkerProcess:
         self._context = multiprocessing.get_context("spawn")  # no inherited threads or loop
         self._process: multiprocessing.process.BaseProcess | None = None
         self._wake: socket.socket | None = None
-        self._stopping = False
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         ours, theirs = socket.socketpair()
@@ -48,17 +48,22 @@ class WorkerProcess:
 
     async def supervise(self) -> None:
         """Restart the worker if it dies while the service runs."""
-        while not self._stopping:
+        while not self._stopping.is_set():
             await asyncio.to_thread(self._process.join)
-            if self._stopping:
+            if self._stopping.is_set():
                 return
             log.error("worker process exited with %s; restarting", self._process.exitcode)
-            await asyncio.sleep(RESTART_DELAY_SECONDS)
+            # The pause ends early when stop() comes; a worker started after it would never be
+            # told to stop, and the service would never exit.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), RESTART_DELAY_SECONDS)
+            if self._stopping.is_set():
+                return
             self._wake.close()
             self.start()
 
     async def stop(self, timeout: float) -> None:
-        self._stopping = True
+        self._stopping.set()
         self._process.terminate()  # SIGTERM: finish the mail in hand, then exit
         await asyncio.to_thread(self._process.join, timeout)
         if self._process.is_alive():
