@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Callable
 from datetime import date
 from urllib.parse import urlencode
 
+from fastapi import HTTPException
 from starlette.datastructures import QueryParams
 
 from storage.document_search import FLAGS, KINDS, SORTS, DocumentFilter
+from web.errors import bad_from_date, bad_to_date
 
 # The direction a column sorts in when first clicked: newest, largest first; suppliers A to Z.
 FIRST_DIRECTION_DESCENDING = {"received": True, "date": True, "total": True, "supplier": False}
 MAX_QUERY_CHARS = 200
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # what the date inputs send; fromisoformat takes more
 
 
 def filter_from_query(params: QueryParams) -> DocumentFilter:
-    """Unknown or malformed values fall back to "no filter" rather than failing the page."""
+    """Unknown choices fall back to "no filter"; a malformed date is a 400 that names it, since
+    silently dropping it would show (and export) documents outside the asked-for dates."""
     sort = params.get("sort", "received")
     sort = sort if sort in SORTS else "received"
     direction = params.get("dir")
@@ -25,8 +31,8 @@ def filter_from_query(params: QueryParams) -> DocumentFilter:
         sender=params.get("sender", "").strip()[:MAX_QUERY_CHARS],
         kind=_one_of(params.get("kind", ""), KINDS),
         flag=_one_of(params.get("flag", ""), FLAGS),
-        received_from=_day(params.get("from", "")),
-        received_to=_day(params.get("to", "")),
+        received_from=_day(params.get("from", ""), bad_from_date),
+        received_to=_day(params.get("to", ""), bad_to_date),
         sort=sort,
         descending=FIRST_DIRECTION_DESCENDING[sort] if direction is None else direction != "asc",
     )
@@ -64,8 +70,13 @@ def _one_of(value: str, allowed: tuple[str, ...]) -> str:
     return value if value in allowed else ""
 
 
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
+def _day(value: str, refusal: Callable[[], HTTPException]) -> date | None:
+    value = value.strip()
+    if not value:
         return None
+    if not ISO_DAY.fullmatch(value):
+        raise refusal()
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise refusal() from None
