@@ -6,6 +6,7 @@ Parsing happens later, in the worker; this module only validates, records and re
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -116,8 +117,11 @@ class InboxHandler:
         except Exception:
             log.exception("could not store mail from=%r", envelope.mail_from)
             return replies.TRY_AGAIN
+        # The sender learns an id of its transaction only: a message id belongs to one account.
+        queued_as = secrets.token_hex(10)
         log.info(
-            "accepted id=%s from=%r rcpts=%d size=%d peer=%s",
+            "accepted queued=%s id=%s from=%r rcpts=%d size=%d peer=%s",
+            queued_as,
             ",".join(ids),
             envelope.mail_from,
             len(deliveries),
@@ -125,7 +129,7 @@ class InboxHandler:
             _peer(session),
         )
         self.on_accepted()
-        return replies.queued(ids[0])
+        return replies.queued(queued_as)
 
     async def handle_exception(self, error: Exception) -> str:
         # aiosmtpd's default is a permanent 500 that leaks internals; a retry is the safe answer.
