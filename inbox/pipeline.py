@@ -60,6 +60,7 @@ def to_outcome(result: Extracted) -> Outcome:
         text_body=storable(mail.text_body[:MAX_BODY_CHARS]),
         html_body=storable(mail.html_body[:MAX_BODY_CHARS]),
         parts=[_part_record(part, result.blobs.get(part.path)) for part in mail.parts],
+        unread=tuple(storable(text) for text in result.unread),
     )
 
 

@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from inbox.extract import extract_mail
-from inbox.extract.model import MailExtraction
+from inbox.extract import OpenedMail, decide_node, open_mail, placeholder
+from inbox.extract.mime import Node
+from inbox.extract.model import Decision, MailExtraction, Part
 from storage.blobs import BlobStore
 
 EXTRACTION_NICENESS = 10
@@ -28,6 +29,7 @@ EXTRACTION_NICENESS = 10
 class Extracted:
     mail: MailExtraction  # with payloads removed
     blobs: dict[str, str]  # part path -> sha256 of the stored document bytes
+    unread: tuple[str, ...] = ()  # parts cut short by the time or memory bound, as "name (decision)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,17 +37,30 @@ class ExtractionFailed:
     reason: str
 
 
-def extract_to_blobs(blobs: BlobStore, raw_sha256: str) -> Extracted:
-    """Run extraction on a stored mail and store each document's bytes as a blob."""
-    mail = extract_mail(blobs.read(raw_sha256))
-    stored: dict[str, str] = {}
-    parts = []
-    for part in mail.parts:
-        if part.payload is not None:
-            stored[part.path] = blobs.put(part.payload)
-            part = dataclasses.replace(part, payload=None)
-        parts.append(part)
-    return Extracted(mail=dataclasses.replace(mail, parts=tuple(parts)), blobs=stored)
+# What a child reports while it reads one mail, in this order: Opened, then Started and
+# Decided for each node, then Finished. ExtractionFailed instead ends the mail at once.
+@dataclass(frozen=True, slots=True)
+class Opened:
+    header: MailExtraction  # without parts
+    pending: tuple[Part, ...]  # a placeholder for each node still to read, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    path: str
+    parts: tuple[Part, ...]  # payloads removed
+    blobs: dict[str, str]
+    cut_short: bool = False  # the child ran out of memory or crashed reading it
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    pass
 
 
 def _child(conn: Connection, blob_root: str, memory_bytes: int) -> None:
@@ -56,16 +71,132 @@ def _child(conn: Connection, blob_root: str, memory_bytes: int) -> None:
     blobs = BlobStore(Path(blob_root))
     while True:
         try:
-            raw_sha256 = conn.recv()
+            raw_sha256, skip = conn.recv()
         except EOFError:
             return
+        _read_mail(conn, blobs, raw_sha256, skip)
+
+
+def _read_mail(conn: Connection, blobs: BlobStore, raw_sha256: str, skip: frozenset[str]) -> None:
+    """Read one mail node by node, reporting each step, skipping nodes decided before."""
+    try:
+        opened = open_mail(blobs.read(raw_sha256))
+    except MemoryError:
+        conn.send(ExtractionFailed("extraction exceeded its memory bound"))
+        return
+    except Exception as err:  # a bug or an unforeseen input: report it, keep serving
+        conn.send(ExtractionFailed(f"extraction error: {type(err).__name__}: {err}"[:500]))
+        return
+    nodes = [node for node in opened.nodes if node.path not in skip]
+    conn.send(Opened(opened.header, tuple(placeholder(node) for node in nodes)))
+    for node in nodes:
+        conn.send(Started(node.path))
+        parts, cut_short = _decide(opened, node)
         try:
-            result: Extracted | ExtractionFailed = extract_to_blobs(blobs, raw_sha256)
-        except MemoryError:
-            result = ExtractionFailed("extraction exceeded its memory bound")
-        except Exception as err:  # a bug or an unforeseen input: report it, keep serving
-            result = ExtractionFailed(f"extraction error: {type(err).__name__}: {err}"[:500])
-        conn.send(result)
+            parts, stored = _store_payloads(blobs, parts)
+        except OSError as err:  # no space left, ...: the whole mail must be tried again later
+            conn.send(ExtractionFailed(f"could not store a document: {err}"[:500]))
+            return
+        conn.send(Decided(node.path, tuple(parts), stored, cut_short))
+    conn.send(Finished())
+
+
+def _decide(opened: OpenedMail, node: Node) -> tuple[list[Part], bool]:
+    try:
+        return decide_node(opened, node), False
+    except MemoryError:
+        reason = "reading it needed more memory than extraction is allowed"
+        return [dataclasses.replace(placeholder(node), decision=Decision.TOO_LARGE, reason=reason)], True
+    except Exception as err:  # a bug or an unforeseen input in this part only
+        reason = f"could not be read: {type(err).__name__}: {err}"[:500]
+        return [dataclasses.replace(placeholder(node), decision=Decision.CORRUPT, reason=reason)], True
+
+
+def _store_payloads(blobs: BlobStore, parts: list[Part]) -> tuple[list[Part], dict[str, str]]:
+    """Documents' bytes become blobs here, so they never cross the pipe."""
+    stored: dict[str, str] = {}
+    light = []
+    for part in parts:
+        if part.payload is not None:
+            stored[part.path] = blobs.put(part.payload)
+            part = dataclasses.replace(part, payload=None)
+        light.append(part)
+    return light, stored
+
+
+class _Progress:
+    """The parent's record of one mail's reading, across the fresh children it may need."""
+
+    def __init__(self, timeout: float, deadline: float) -> None:
+        self.timeout = timeout
+        self.deadline = deadline
+        self.header: MailExtraction | None = None
+        self.placeholders: dict[str, Part] = {}  # every node, in the mail's order
+        self.decided: dict[str, tuple[Part, ...]] = {}
+        self.blobs: dict[str, str] = {}
+        self.unread: list[str] = []
+        self.current: str | None = None
+
+    def on(self, event: Opened | Started | Decided) -> None:
+        if isinstance(event, Opened):
+            self.header = self.header or event.header
+            for part in event.pending:
+                self.placeholders.setdefault(part.path, part)
+        elif isinstance(event, Started):
+            self.current = event.path
+        else:
+            self.decided[event.path] = event.parts
+            self.blobs.update(event.blobs)
+            if event.cut_short:
+                self.unread.extend(_described(part) for part in event.parts)
+            self.current = None
+
+    def allowance(self, now: float) -> float:
+        """How long the next step may take. A part may use half of what is left of the mail's
+        budget, all of it when no part comes after it: the parts after a slow one keep time."""
+        left = self.deadline - now
+        if self.current is None or self._last_pending(self.current):
+            return left
+        return left / 2
+
+    def _last_pending(self, path: str) -> bool:
+        return all(p in self.decided or p == path for p in self.placeholders)
+
+    def cut(self, decision: Decision, reason: str, now: float) -> Extracted | ExtractionFailed | None:
+        """The child was lost: the part in hand gets `decision`. Returns the result when
+        nothing is left to try, None when a fresh child should read the rest."""
+        if self.header is None:  # lost while opening the mail: nothing to keep apart
+            return ExtractionFailed(reason)
+        if self.current is None:  # lost between parts (a fresh child re-opening it): stop here
+            now = self.deadline
+        else:
+            self._give(self.current, decision, reason)
+            self.current = None
+        if now < self.deadline:
+            return None
+        for path in self.placeholders:
+            if path not in self.decided:
+                self._give(path, Decision.TOO_SLOW, "not read: the mail's time budget was used up")
+        return self.result()
+
+    def _give(self, path: str, decision: Decision, reason: str) -> None:
+        part = dataclasses.replace(self.placeholders[path], decision=decision, reason=reason)
+        self.decided[path] = (part,)
+        self.unread.append(_described(part))
+
+    @property
+    def skip(self) -> frozenset[str]:
+        return frozenset(self.decided)
+
+    def result(self) -> Extracted:
+        assert self.header is not None
+        parts = tuple(part for path in self.placeholders for part in self.decided.get(path, ()))
+        mail = dataclasses.replace(self.header, parts=parts)
+        return Extracted(mail=mail, blobs=self.blobs, unread=tuple(self.unread))
+
+
+def _described(part: Part) -> str:
+    return f"{part.filename or part.path} ({part.decision})"
 
 
 class _Slot:
@@ -101,18 +232,44 @@ class ExtractionPool:
         self._idle.put_nowait(slot)
 
     async def extract(self, raw_sha256: str) -> Extracted | ExtractionFailed:
-        slot = await self._idle.get()
-        try:
-            slot.conn.send(raw_sha256)
-            result = await asyncio.wait_for(self._receive(slot.conn), self._timeout)
-        except TimeoutError:
-            self._replace(slot)
-            return ExtractionFailed(f"extraction exceeded its time budget of {self._timeout:g} s")
-        except (EOFError, OSError):
-            self._replace(slot)
-            return ExtractionFailed("extraction process died (memory bound or crash)")
-        self._idle.put_nowait(slot)
-        return result
+        """Read a mail part by part within its time budget; a part that is too slow, too large
+        or crashes its child gets its own decision and the other parts are kept."""
+        loop = asyncio.get_running_loop()
+        progress = _Progress(self._timeout, loop.time() + self._timeout)
+        while True:
+            slot = await self._idle.get()
+            result = await self._read(slot, raw_sha256, progress)
+            if result is not None:
+                return result
+
+    async def _read(
+        self, slot: _Slot, raw_sha256: str, progress: _Progress
+    ) -> Extracted | ExtractionFailed | None:
+        loop = asyncio.get_running_loop()
+        slot.conn.send((raw_sha256, progress.skip))
+        while True:
+            allowance = progress.allowance(loop.time())
+            try:
+                event = await asyncio.wait_for(self._receive(slot.conn), max(allowance, 0))
+            except TimeoutError:
+                self._replace(slot)
+                reason = (
+                    f"reading it took longer than {allowance:.3g} s"
+                    if progress.current
+                    else f"extraction exceeded its time budget of {self._timeout:g} s"
+                )
+                return progress.cut(Decision.TOO_SLOW, reason, loop.time())
+            except (EOFError, OSError):
+                self._replace(slot)
+                reason = "extraction process died (memory bound or crash)"
+                return progress.cut(Decision.CORRUPT, reason, loop.time())
+            except BaseException:  # cancelled: the child may be mid-mail, start it afresh
+                self._replace(slot)
+                raise
+            if isinstance(event, Finished | ExtractionFailed):
+                self._idle.put_nowait(slot)
+                return progress.result() if isinstance(event, Finished) else event
+            progress.on(event)
 
     @staticmethod
     async def _receive(conn: Connection):
