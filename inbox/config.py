@@ -25,6 +25,7 @@ class Settings:
     parse_timeout: float = 60.0  # seconds per mail
     parse_memory_mb: int = 1024  # address-space bound of an extraction process
     secure_cookies: bool = False  # set when the web is served over HTTPS
+    server_timing: bool = False  # debugging and benchmarks: how long each request took, to anyone
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

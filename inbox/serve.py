@@ -72,7 +72,9 @@ async def serve(settings: Settings, *, ready=print) -> None:
     web_socket = _listen(settings.host, settings.web_port)
     web = _EmbeddedUvicorn(
         uvicorn.Config(
-            create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies)),
+            create_app(
+                store, WebConfig(settings.mail_domain, settings.secure_cookies, settings.server_timing)
+            ),
             log_config=None,
             lifespan="off",
             access_log=False,
