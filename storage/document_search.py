@@ -90,7 +90,7 @@ def _filtered(
 ) -> SelectOfScalar:
     query = query.where(Document.account_id == account_id)
     if filters.query:
-        matching = fulltext_for(session.get_bind().dialect.name).matching(filters.query)
+        matching = fulltext_for(session.get_bind().dialect.name).matching(filters.query, account_id)
         if matching is not None:
             query = query.where(matching)
     if filters.sender:
