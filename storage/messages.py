@@ -143,3 +143,14 @@ def document_ids_by_message(*, session: Session, message_ids: list[str]) -> dict
     for message_id, document_id in rows:
         result[message_id].append(document_id)
     return result
+
+
+def requeue(*, session: Session, account_id: str, message_id: str) -> None:
+    """A finished mail of the account goes back to `received` for any worker to process again
+    (idempotently); its attempts start over. A mail still waiting is left as it is."""
+    get_message(session=session, account_id=account_id, message_id=message_id)  # NotFound: 404
+    session.execute(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.status) != MessageStatus.RECEIVED)
+        .values(status=MessageStatus.RECEIVED, reason="", attempts=0, claimed_until=None)
+    )
