@@ -9,16 +9,19 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
+from sqlalchemy.exc import OperationalError
+
 from inbox.extract.model import Decision, InvoiceFields, InvoiceLine, Part
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
 from storage.db import Store
-from storage.messages import claim_next, mark_failed
+from storage.messages import claim_next, defer, mark_failed
 from storage.models import Message
 from storage.outcomes import NewDocument, Outcome, PartRecord, record_outcome
 
 log = logging.getLogger("inbox.pipeline")
 MAX_ATTEMPTS = 3  # a mail that keeps killing its worker is failed, not retried forever
 MAX_BODY_CHARS = 500_000
+RETRY_MIN, RETRY_MAX = timedelta(seconds=5), timedelta(hours=1)
 
 
 def claim(store: Store, lease: timedelta) -> Message | None:
@@ -42,13 +45,31 @@ def record(store: Store, message_id: str, result: Extracted | ExtractionFailed) 
                 message = record_outcome(session=session, message_id=message_id, outcome=to_outcome(result))
             log.info("processed id=%s status=%s: %s", message_id, message.status, message.reason)
             return message.status
+        except OperationalError as err:  # database locked, unavailable or full: not the mail's fault
+            log.warning("could not record id=%s: %s", message_id, err)
+            result = ExtractionFailed(f"could not record the result: {err}"[:500], transient=True)
         except Exception as err:  # e.g. a value the database refuses: fail visibly, keep the raw mail
             log.exception("could not record id=%s", message_id)
             result = ExtractionFailed(f"could not record the result: {type(err).__name__}: {err}"[:500])
+    if result.transient:
+        return _defer(store, message_id, result.reason)
     with store.session() as session:
         mark_failed(session=session, message_id=message_id, reason=result.reason)
     log.warning("failed id=%s: %s", message_id, result.reason)
     return "failed"
+
+
+def _defer(store: Store, message_id: str, reason: str) -> str:
+    with store.session() as session:
+        retry_at = defer(session=session, message_id=message_id, reason=reason, delay=retry_delay)
+    log.warning("deferred id=%s until %s: %s", message_id, retry_at.isoformat(timespec="seconds"), reason)
+    return "received"
+
+
+def retry_delay(age: timedelta) -> timedelta:
+    """Backoff without a counter: a mail waits a quarter of its age before its next try, at
+    least 5 s and at most an hour (first tries within seconds, a day-long outage hourly)."""
+    return min(max(age / 4, RETRY_MIN), RETRY_MAX)
 
 
 def to_outcome(result: Extracted) -> Outcome:

@@ -35,6 +35,7 @@ class Extracted:
 @dataclass(frozen=True, slots=True)
 class ExtractionFailed:
     reason: str
+    transient: bool = False  # the mail is not at fault (no space left, ...): try again later
 
 
 # What a child reports while it reads one mail, in this order: Opened, then Started and
@@ -80,7 +81,13 @@ def _child(conn: Connection, blob_root: str, memory_bytes: int) -> None:
 def _read_mail(conn: Connection, blobs: BlobStore, raw_sha256: str, skip: frozenset[str]) -> None:
     """Read one mail node by node, reporting each step, skipping nodes decided before."""
     try:
-        opened = open_mail(blobs.read(raw_sha256))
+        raw = blobs.read(raw_sha256)
+    except OSError as err:  # FileNotFoundError: the raw mail is gone, trying again cannot help
+        transient = not isinstance(err, FileNotFoundError)
+        conn.send(ExtractionFailed(f"could not read the mail: {err}"[:500], transient))
+        return
+    try:
+        opened = open_mail(raw)
     except MemoryError:
         conn.send(ExtractionFailed("extraction exceeded its memory bound"))
         return
@@ -94,8 +101,8 @@ def _read_mail(conn: Connection, blobs: BlobStore, raw_sha256: str, skip: frozen
         parts, cut_short = _decide(opened, node)
         try:
             parts, stored = _store_payloads(blobs, parts)
-        except OSError as err:  # no space left, ...: the whole mail must be tried again later
-            conn.send(ExtractionFailed(f"could not store a document: {err}"[:500]))
+        except OSError as err:  # no space left, ...: the whole mail is tried again later
+            conn.send(ExtractionFailed(f"could not store a document: {err}"[:500], transient=True))
             return
         conn.send(Decided(node.path, tuple(parts), stored, cut_short))
     conn.send(Finished())

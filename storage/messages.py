@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, update
 from sqlmodel import Session, col, select
@@ -83,6 +84,21 @@ def mark_failed(*, session: Session, message_id: str, reason: str) -> None:
     message.claimed_until = None
     message.processed_at = utcnow()
     session.add(message)
+
+
+def defer(
+    *, session: Session, message_id: str, reason: str, delay: Callable[[timedelta], timedelta]
+) -> datetime:
+    """Leave a mail `received` but out of reach until `delay(its age)` has passed: the lease of
+    no worker, so no claim takes it earlier and no worker's release frees it. Returns when."""
+    message = session.get(Message, message_id)
+    if message is None:
+        raise NotFound("message")
+    now = utcnow()
+    message.claimed_until = retry_at = now + delay(now - message.received_at)
+    message.reason = f"will try again: {reason}"[:1000]
+    session.add(message)
+    return retry_at
 
 
 def claim_for_reprocessing(*, session: Session, message_id: str, lease: timedelta) -> Message:
