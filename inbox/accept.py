@@ -64,7 +64,7 @@ def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str] | Acce
 
 
 def _accept_together(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
-    store.blobs.adopt_all([(a.spool.path, a.spool.sha256) for a in arrivals if not _adopted(store, a)])
+    store.blobs.adopt([a.spool for a in arrivals if not _adopted(store, a)])
     with store.session() as session:
         recorded = [
             record_received(

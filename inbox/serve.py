@@ -37,7 +37,7 @@ class _EmbeddedUvicorn(uvicorn.Server):
 
 
 async def serve(settings: Settings, *, ready=print) -> None:
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
     with store.session() as session:
         release_claims(session=session)
     swept = store.blobs.sweep_tmp(older_than=TMP_MAX_AGE_SECONDS)
@@ -58,7 +58,7 @@ async def serve(settings: Settings, *, ready=print) -> None:
     def new_session() -> InboxSMTP:
         protocol = InboxSMTP(
             handler,
-            spool_dir=store.blobs.tmp,  # same filesystem as the blobs: accept renames, not copies
+            spool_dir=store.blobs.spool_dir,  # same filesystem as the blobs: accept renames, not copies
             data_size_limit=settings.max_message_bytes,
             enable_SMTPUTF8=True,
             ident="invoice-inbox",

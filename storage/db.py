@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine
 
 from storage import models  # noqa: F401  (registers the tables)
-from storage.blobs import BlobStore
+from storage.blobs import BlobStore, open_blob_store
 from storage.fulltext import fulltext_for
 
 
@@ -28,7 +28,7 @@ class Store:
             yield session
 
 
-def open_store(data_dir: Path, database_url: str | None = None) -> Store:
+def open_store(data_dir: Path, database_url: str | None = None, blob_url: str | None = None) -> Store:
     data_dir.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{data_dir / 'inbox.db'}"
     engine = create_engine(url, connect_args=_connect_args(url))
@@ -37,7 +37,7 @@ def open_store(data_dir: Path, database_url: str | None = None) -> Store:
     SQLModel.metadata.create_all(engine)
     with engine.begin() as connection:
         fulltext_for(engine.dialect.name).install(connection)
-    return Store(engine=engine, blobs=BlobStore(data_dir / "blobs"))
+    return Store(engine=engine, blobs=open_blob_store(blob_url, data_dir))
 
 
 def _connect_args(url: str) -> dict:

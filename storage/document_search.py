@@ -8,10 +8,11 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import exists, func, tuple_
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from storage.fulltext import fulltext_for
 from storage.models import DOCUMENT_SORT_KEYS, Document, PartLog
@@ -21,6 +22,8 @@ from storage.pagination import BadCursor, aware
 KINDS = ("pdf", "einvoice", "image")
 FLAGS = ("unreadable", "duplicate")
 SORTS = tuple(DOCUMENT_SORT_KEYS)
+
+_Query = TypeVar("_Query", Select[Document, Any], SelectOfScalar[str])  # documents, or their ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +88,7 @@ def iter_documents(
             return
 
 
-def _filtered(
-    query: SelectOfScalar, session: Session, account_id: str, filters: DocumentFilter
-) -> SelectOfScalar:
+def _filtered(query: _Query, session: Session, account_id: str, filters: DocumentFilter) -> _Query:
     query = query.where(Document.account_id == account_id)
     if filters.query:
         matching = fulltext_for(session.get_bind().dialect.name).matching(filters.query, account_id)
@@ -104,7 +105,9 @@ def _filtered(
     if filters.flag == "unreadable":
         query = query.where(col(Document.unreadable).is_(True))
     elif filters.flag == "duplicate":  # the same file arrived again later
-        query = query.where(exists().where(PartLog.document_id == Document.id, PartLog.decision == DUPLICATE))
+        query = query.where(
+            exists().where(col(PartLog.document_id) == col(Document.id), col(PartLog.decision) == DUPLICATE)
+        )
     if filters.received_from:
         query = query.where(Document.received_at >= _midnight(filters.received_from))
     if filters.received_to and filters.received_to < date.max:  # up to the last day: no bound

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import CursorResult, and_, or_, update
 from sqlmodel import Session, col, select
 
 from storage.errors import NotFound
@@ -65,7 +66,7 @@ def claim_next(*, session: Session, lease: timedelta) -> Message | None:
         .where(and_(col(Message.id) == candidate, free))
         .values(claimed_until=now + lease, attempts=Message.attempts + 1)
     )
-    if taken.rowcount != 1:  # another worker was faster
+    if cast(CursorResult[Any], taken).rowcount != 1:  # another worker was faster
         return None
     return session.get(Message, candidate)
 
@@ -144,7 +145,7 @@ def list_messages(
 
 def part_logs(*, session: Session, message_id: str) -> list[PartLog]:
     return list(
-        session.exec(select(PartLog).where(PartLog.message_id == message_id).order_by(PartLog.position))
+        session.exec(select(PartLog).where(PartLog.message_id == message_id).order_by(col(PartLog.position)))
     )
 
 
@@ -153,11 +154,12 @@ def document_ids_by_message(*, session: Session, message_ids: list[str]) -> dict
     rows = session.exec(
         select(PartLog.message_id, PartLog.document_id)
         .where(col(PartLog.message_id).in_(message_ids), col(PartLog.document_id).is_not(None))
-        .order_by(PartLog.position)
+        .order_by(col(PartLog.position))
     ).all()
     result: dict[str, list[str]] = {mid: [] for mid in message_ids}
     for message_id, document_id in rows:
-        result[message_id].append(document_id)
+        if document_id is not None:  # excluded by the query; this tells the type checker
+            result[message_id].append(document_id)
     return result
 
 

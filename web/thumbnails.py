@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+from storage.blobs import BlobNotFound
 from storage.db import Store
 from storage.models import Document
 from storage.thumbnails import cached_sources, get_thumbnail, save_thumbnail
@@ -68,10 +69,14 @@ class Thumbnailer:
             self._running.pop(sha256, None)
 
     def _render(self, sha256: str, kind: str) -> bytes | None:
-        path = self.store.blobs.path(sha256)
+        try:
+            data = self.store.blobs.read(sha256)
+        except BlobNotFound:
+            return self._save(sha256, None, "the file is missing from the blob store")
         try:
             child = subprocess.run(
-                [sys.executable, "-m", "web.render_thumbnail", kind, str(path)],
+                [sys.executable, "-m", "web.render_thumbnail", kind],
+                input=data,
                 capture_output=True,
                 timeout=self.timeout,
                 check=False,
