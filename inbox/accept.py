@@ -50,7 +50,7 @@ def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str] | Acce
     cannot be stored (a value the database refuses) never fails the others beside it.
     """
     try:
-        return _accept_together(store, arrivals)
+        return list[list[str] | AcceptError](_accept_together(store, arrivals))
     except Exception as err:
         if len(arrivals) == 1:
             return [_error(err)]

@@ -63,7 +63,8 @@ def claim_next(*, session: Session, lease: timedelta) -> Message | None:
         return None
     taken = session.execute(
         update(Message)
-        .where(and_(col(Message.id) == candidate, free))
+        # Status too, not only the lease: another loop may have finished it since the select.
+        .where(and_(col(Message.id) == candidate, col(Message.status) == MessageStatus.RECEIVED, free))
         .values(claimed_until=now + lease, attempts=Message.attempts + 1)
     )
     if cast(CursorResult[Any], taken).rowcount != 1:  # another worker was faster

@@ -25,6 +25,7 @@ def claimed(service: Service) -> bool:
 def kill_everything(service: Service) -> None:
     """What a power cut does: serve and its worker die at once, nobody finishes anything."""
     worker = worker_pid(service)
+    assert service.process is not None
     os.kill(service.process.pid, signal.SIGKILL)
     if worker is not None:
         os.kill(worker, signal.SIGKILL)
