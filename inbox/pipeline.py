@@ -15,25 +15,50 @@ from sqlalchemy.exc import OperationalError
 from inbox.extract.model import Decision, InvoiceFields, InvoiceLine, Part
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
 from storage.db import Store
-from storage.messages import claim_next, defer, mark_failed
+from storage.messages import (
+    charge_crashed_worker,
+    claim_next,
+    defer,
+    mark_failed,
+    release_orphaned_claims,
+    release_own_claims,
+)
 from storage.models import Message
 from storage.outcomes import NewDocument, Outcome, PartRecord, record_outcome
 
 log = logging.getLogger("inbox.pipeline")
-MAX_ATTEMPTS = 3  # a mail that keeps killing its worker is failed, not retried forever
+MAX_CRASHES = 3  # a mail that keeps killing its worker is failed, not retried forever
 MAX_BODY_CHARS = 500_000
 RETRY_MIN, RETRY_MAX = timedelta(seconds=5), timedelta(hours=1)
 
 
-def claim(store: Store, lease: timedelta) -> Message | None:
+def claim(store: Store, worker: str, lease: timedelta, account_share: int | None = None) -> Message | None:
     with store.session() as session:
-        return claim_next(session=session, lease=lease)
+        return claim_next(session=session, worker=worker, lease=lease, account_share=account_share)
+
+
+def charge_crash(store: Store, pid: int) -> int:
+    """Worker process `pid` died while the service ran: its mails count an attempt each."""
+    with store.session() as session:
+        return charge_crashed_worker(session=session, pid=pid)
+
+
+def release_orphans(store: Store) -> int:
+    """Claims of workers on this host that died (kill -9) are free at once, not at lease end."""
+    with store.session() as session:
+        return release_orphaned_claims(session=session)
+
+
+def release_own(store: Store, worker: str) -> int:
+    with store.session() as session:
+        return release_own_claims(session=session, worker=worker)
 
 
 async def process(store: Store, pool: ExtractionPool, message: Message) -> str:
     """Process one claimed message; returns its final status."""
-    if message.attempts > MAX_ATTEMPTS:
-        result: Extracted | ExtractionFailed = ExtractionFailed(f"gave up after {MAX_ATTEMPTS} attempts")
+    if message.attempts >= MAX_CRASHES:
+        reason = f"gave up after {message.attempts} crashes of the worker processing it"
+        result: Extracted | ExtractionFailed = ExtractionFailed(reason)
     else:
         result = await pool.extract(message.raw_sha256)
     return await asyncio.to_thread(record, store, message.id, result)

@@ -13,6 +13,7 @@ import logging
 import multiprocessing
 import signal
 import socket
+from collections.abc import Callable
 from datetime import timedelta
 
 from inbox.config import Settings
@@ -25,8 +26,10 @@ RESTART_DELAY_SECONDS = 1.0
 
 
 class WorkerProcess:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, on_crash: Callable[[int], object] = lambda pid: None) -> None:
+        """`on_crash(pid)` runs (in a thread) when the worker died while the service ran."""
         self._settings = settings
+        self._on_crash = on_crash
         self._context = multiprocessing.get_context("spawn")  # no inherited threads or loop
         self._process: multiprocessing.process.BaseProcess | None = None
         self._wake: socket.socket | None = None
@@ -60,6 +63,11 @@ class WorkerProcess:
             if self._stopping.is_set():
                 return
             log.error("worker process exited with %s; restarting", process.exitcode)
+            try:
+                if process.pid is not None:
+                    await asyncio.to_thread(self._on_crash, process.pid)
+            except Exception:  # the mails it held still come free at the next start
+                log.exception("could not record the crash of worker %s", process.pid)
             # The pause ends early when stop() comes; a worker started after it would never be
             # told to stop, and the service would never exit.
             with contextlib.suppress(TimeoutError):
@@ -93,7 +101,11 @@ async def _run(settings: Settings, wake: socket.socket) -> None:
         memory_mb=settings.parse_memory_mb,
     )
     worker = Worker(
-        store, pool, concurrency=settings.workers, lease=timedelta(seconds=settings.parse_timeout * 2 + 30)
+        store,
+        pool,
+        concurrency=settings.workers,
+        lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
+        account_share=settings.account_share,
     )
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, worker.stop)

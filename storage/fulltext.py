@@ -18,11 +18,19 @@ from sqlalchemy.sql.elements import ColumnElement
 SEARCHED_COLUMNS = ("filename", "sender", "subject", "text", "invoice_number", "seller", "buyer")
 INDEXED_COLUMNS = (*SEARCHED_COLUMNS, "account_id")
 MAX_TERMS = 12
+TABLE_PREFIX = "document_fts"  # the index's own tables: not part of the models' schema
+
+
+def is_fulltext_table(name: str) -> bool:
+    return name.startswith(TABLE_PREFIX)
 
 
 class FullTextIndex(Protocol):
-    def install(self, connection: Connection) -> None:
+    def install(self, connection: Connection, columns: tuple[str, ...] = ...) -> None:
         """Create the index (idempotent) and fill it from existing rows when new."""
+
+    def reinstall(self, connection: Connection, columns: tuple[str, ...] = ...) -> None:
+        """Build the index again (a migration changing what it holds)."""
 
     def matching(self, query: str, account_id: str) -> ColumnElement[bool] | None:
         """A condition on the account's `document` rows that contain every word of `query`
@@ -40,15 +48,15 @@ def search_terms(query: str) -> list[list[str]]:
 
 
 class SqliteFullText:
-    def install(self, connection: Connection) -> None:
+    def install(self, connection: Connection, columns: tuple[str, ...] = INDEXED_COLUMNS) -> None:
         exists = connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'document_fts'").first()
         if exists:
             return
         # IF NOT EXISTS: another process (the CLI beside the server) may be installing it too.
         # The SQL is built from the constant column names above, never from input.
-        names = ", ".join(INDEXED_COLUMNS)
-        new = ", ".join(f"new.{c}" for c in INDEXED_COLUMNS)
-        old = ", ".join(f"old.{c}" for c in INDEXED_COLUMNS)
+        names = ", ".join(columns)
+        new = ", ".join(f"new.{c}" for c in columns)
+        old = ", ".join(f"old.{c}" for c in columns)
         delete_old = (
             f"INSERT INTO document_fts(document_fts, rowid, {names}) "  # noqa: S608
             f"VALUES ('delete', old.rowid, {old});"
@@ -65,12 +73,12 @@ class SqliteFullText:
         ):
             connection.exec_driver_sql(statement)
 
-    def reinstall(self, connection: Connection) -> None:
+    def reinstall(self, connection: Connection, columns: tuple[str, ...] = INDEXED_COLUMNS) -> None:
         """Drop the index and its triggers and build it again from `document` (a migration)."""
         for trigger in ("insert", "delete", "update"):
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS document_fts_{trigger}")
         connection.exec_driver_sql("DROP TABLE IF EXISTS document_fts")
-        self.install(connection)
+        self.install(connection, columns)
 
     def matching(self, query: str, account_id: str) -> ColumnElement[bool] | None:
         fts_query = match_expression(query, account_id)

@@ -19,13 +19,16 @@ from storage.document_search import (
 from storage.fulltext import match_expression
 from storage.models import Document, Message, PartLog
 from storage.pagination import BadCursor
+from storage.schema import migrate
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return open_store(tmp_path / "data")
+    store = open_store(tmp_path / "data")
+    migrate(store.engine)
+    return store
 
 
 def add_account(store: Store, name: str) -> str:
