@@ -64,3 +64,27 @@ def test_a_mail_in_hand_during_repeated_service_crashes_is_processed_in_the_end(
         service.stop()
     assert message["status"] == "processed", message["reason"]
     assert len(message["document_ids"]) == 2
+
+
+def test_a_mail_whose_worker_keeps_dying_gives_up_visibly(service: Service):
+    account = service.create_account("Acme", "owner@acme.example")
+    mail = make_mail(
+        to=account.inbox_address, attachments=[("long.pdf", make_slow_pdf(pages=8), "application/pdf")]
+    )
+    with smtplib.SMTP("127.0.0.1", service.smtp_port) as smtp:
+        smtp.sendmail("s@x.example", [account.inbox_address], mail.as_bytes(policy=email.policy.SMTP))
+
+    for _ in range(3):  # the supervisor sees each death: these are charged to the mail
+        wait_for(lambda: claimed(service), interval=0.05)
+        worker = wait_for(lambda: worker_pid(service))
+        os.kill(worker, signal.SIGKILL)
+        wait_for(lambda: not alive(worker), interval=0.01)  # noqa: B023
+        wait_for(lambda: worker_pid(service) not in (None, worker))  # noqa: B023
+
+    client = service.client(account)
+    [message] = wait_for(
+        lambda: [m for m in client.get("/api/messages").json()["items"] if m["status"] != "received"],
+        timeout=60,
+    )
+    assert message["status"] == "failed"
+    assert message["reason"] == "gave up after 3 crashes of the worker processing it"
