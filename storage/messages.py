@@ -110,6 +110,7 @@ def defer(
     if message is None:
         raise NotFound("message")
     now = utcnow()
+    message.claimed_by = None  # no worker's: it holds no slot and no release frees it early
     message.claimed_until = retry_at = now + delay(now - message.received_at)
     message.reason = f"will try again: {reason}"[:1000]
     session.add(message)
