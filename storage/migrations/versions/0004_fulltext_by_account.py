@@ -1,16 +1,16 @@
 """The full-text index holds each document's account id, and every search requires it: a
 search walks only its own account's entries (issue 10, item 9).
 
-Revision ID: 0003_fulltext_by_account
-Revises: 0002_claims
+Revision ID: 0004_fulltext_by_account
+Revises: 0003_invoice_confidence
 """
 
 from alembic import op
 
 from storage.fulltext import SEARCHED_COLUMNS, fulltext_for
 
-revision = "0003_fulltext_by_account"
-down_revision = "0002_claims"
+revision = "0004_fulltext_by_account"
+down_revision = "0003_invoice_confidence"
 branch_labels = None
 depends_on = None
 
