@@ -44,24 +44,51 @@ class DurableAccept:
         return await self._batches.submit(Arrival(spool, envelope_from, deliveries, auth))
 
 
-def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
+def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str] | AcceptError]:
     """Make every spooled file a durable blob, then record one Message per account and mail
-    in one transaction. Returns each arrival's message ids, in order."""
+    in one transaction. Returns each arrival's message ids (or its error), in order.
+
+    When the batch fails as a whole, each mail is tried again on its own, so one mail that
+    cannot be stored (a value the database refuses) never fails the others beside it.
+    """
     try:
-        store.blobs.adopt([a.spool for a in arrivals])
-        with store.session() as session:
-            recorded = [
-                record_received(
-                    session=session,
-                    raw_sha256=a.spool.sha256,
-                    raw_size=a.spool.size,
-                    envelope_from=a.envelope_from,
-                    envelope_to_by_account={d.account_id: d.envelope_to for d in a.deliveries},
-                    auth=a.auth,
-                )
-                for a in arrivals
-            ]
-            session.flush()
-            return [[m.id for m in messages] for messages in recorded]
-    except Exception as err:  # disk full, database locked too long, ...: transient for senders
-        raise AcceptError(f"{type(err).__name__}: {err}") from err
+        return list[list[str] | AcceptError](_accept_together(store, arrivals))
+    except Exception as err:
+        if len(arrivals) == 1:
+            return [_error(err)]
+    results: list[list[str] | AcceptError] = []
+    for arrival in arrivals:
+        try:
+            results.extend(_accept_together(store, [arrival]))
+        except Exception as err:  # disk full, database locked too long, ...: transient for senders
+            results.append(_error(err))
+    return results
+
+
+def _accept_together(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
+    store.blobs.adopt([a.spool for a in arrivals if not _adopted(store, a)])
+    with store.session() as session:
+        recorded = [
+            record_received(
+                session=session,
+                raw_sha256=a.spool.sha256,
+                raw_size=a.spool.size,
+                envelope_from=a.envelope_from,
+                envelope_to_by_account={d.account_id: d.envelope_to for d in a.deliveries},
+                auth=a.auth,
+            )
+            for a in arrivals
+        ]
+        session.flush()
+        return [[m.id for m in messages] for messages in recorded]
+
+
+def _adopted(store: Store, arrival: Arrival) -> bool:
+    """A batch that failed after renaming some files left them as blobs already."""
+    return not arrival.spool.path.exists() and store.blobs.exists(arrival.spool.sha256)
+
+
+def _error(err: Exception) -> AcceptError:
+    error = AcceptError(f"{type(err).__name__}: {err}")
+    error.__cause__ = err
+    return error

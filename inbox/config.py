@@ -25,10 +25,12 @@ class Settings:
     mail_domain: str = "inbox.localhost"
     max_message_bytes: int = 25 * 1024 * 1024
     max_recipients: int = 50
-    workers: int = 2  # extraction processes
+    workers: int = 3  # extraction processes
+    account_slots: int = 0  # extraction slots one account may hold at once; 0: all but one
     parse_timeout: float = 60.0  # seconds per mail
     parse_memory_mb: int = 1024  # address-space bound of an extraction process
     secure_cookies: bool = False  # set when the web is served over HTTPS
+    server_timing: bool = False  # debugging and benchmarks: how long each request took, to anyone
     # Operations: TLS and the limits of a public MX (DESIGN.md, "Operations").
     tls_cert: Path | None = None  # PEM certificate chain; with tls_key, enables STARTTLS
     tls_key: Path | None = None
@@ -77,6 +79,8 @@ class Settings:
         for name in ("parse_timeout", "smtp_timeout", "smtp_data_timeout", "dns_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"INBOX_{name.upper()}: must be positive, got {getattr(self, name)}")
+        if self.account_slots < 0:
+            raise ConfigError(f"INBOX_ACCOUNT_SLOTS: must be 0 (automatic) or more, got {self.account_slots}")
         self._validate_tls()
         if "@" in self.mail_domain or not self.mail_domain.strip("."):
             raise ConfigError(f"INBOX_MAIL_DOMAIN: {self.mail_domain!r} is not a domain")
@@ -94,6 +98,12 @@ class Settings:
             path = getattr(self, name)
             if path is not None and not path.is_file():
                 raise ConfigError(f"INBOX_{name.upper()}: {str(path)!r} is not a readable file")
+
+    @property
+    def account_share(self) -> int:
+        """One slot always stays for the other accounts: an account's backlog or slow mails
+        delay another account's mail by seconds (a slot freeing up), never by minutes."""
+        return self.account_slots or max(1, self.workers - 1)
 
     def inbox_address(self, local: str) -> str:
         return f"{local}@{self.mail_domain}"

@@ -17,9 +17,14 @@ Result = TypeVar("Result")
 
 
 class GroupCommit(Generic[Item, Result]):
-    """Runs `flush(items) -> results` (blocking, same order) in a thread, one batch at a time."""
+    """Runs `flush(items) -> results` (blocking, same order) in a thread, one batch at a time.
 
-    def __init__(self, flush: Callable[[list[Item]], Sequence[Result]], *, max_batch: int = 256) -> None:
+    A result that is an exception is raised to its own caller only.
+    """
+
+    def __init__(
+        self, flush: Callable[[list[Item]], Sequence[Result | Exception]], *, max_batch: int = 256
+    ) -> None:
         self._flush = flush
         self._max_batch = max_batch
         self._queue: list[tuple[Item, asyncio.Future[Result]]] = []
@@ -46,5 +51,9 @@ class GroupCommit(Generic[Item, Result]):
                         waiter.set_exception(err)
                 continue
             for (_, waiter), result in zip(batch, results, strict=True):
-                if not waiter.done():  # a caller whose connection dropped stopped waiting
+                if waiter.done():  # a caller whose connection dropped stopped waiting
+                    continue
+                if isinstance(result, Exception):
+                    waiter.set_exception(result)
+                else:
                     waiter.set_result(result)

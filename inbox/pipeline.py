@@ -9,26 +9,42 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from sqlalchemy.exc import OperationalError
+
 from inbox.extract.hints import Hint
 from inbox.extract.model import Decision, DocumentKind, InvoiceFields, InvoiceLine, Part, PartRecord
 from inbox.logformat import about
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool, HintBook
 from storage.db import Store
 from storage.hints import hint_book
-from storage.messages import claim_next, mark_failed, release_orphaned_claims, release_own_claims
+from storage.messages import (
+    charge_crashed_worker,
+    claim_next,
+    defer,
+    mark_failed,
+    release_orphaned_claims,
+    release_own_claims,
+)
 from storage.models import Message
 from storage.outcomes import NewDocument, Outcome, PartOutcome, record_outcome
 from vocabulary import PART_RECORD_FIELDS, MessageStatus, TextSource
 
 log = logging.getLogger("inbox.pipeline")
-MAX_ATTEMPTS = 3  # a mail that keeps killing its worker is failed, not retried forever
+MAX_CRASHES = 3  # a mail that keeps killing its worker is failed, not retried forever
 MAX_BODY_CHARS = 500_000
+RETRY_MIN, RETRY_MAX = timedelta(seconds=5), timedelta(hours=1)
 _Value = TypeVar("_Value", PartRecord, InvoiceFields, InvoiceLine)
 
 
-def claim(store: Store, worker: str, lease: timedelta) -> Message | None:
+def claim(store: Store, worker: str, lease: timedelta, account_share: int | None = None) -> Message | None:
     with store.session() as session:
-        return claim_next(session=session, worker=worker, lease=lease)
+        return claim_next(session=session, worker=worker, lease=lease, account_share=account_share)
+
+
+def charge_crash(store: Store, pid: int) -> int:
+    """Worker process `pid` died while the service ran: its mails count an attempt each."""
+    with store.session() as session:
+        return charge_crashed_worker(session=session, pid=pid)
 
 
 def release_orphans(store: Store) -> int:
@@ -44,8 +60,9 @@ def release_own(store: Store, worker: str) -> int:
 
 async def process(store: Store, pool: ExtractionPool, message: Message) -> str:
     """Process one claimed message; returns its final status."""
-    if message.attempts > MAX_ATTEMPTS:
-        result: Extracted | ExtractionFailed = ExtractionFailed(f"gave up after {MAX_ATTEMPTS} attempts")
+    if message.attempts >= MAX_CRASHES:
+        reason = f"gave up after {message.attempts} crashes of the worker processing it"
+        result: Extracted | ExtractionFailed = ExtractionFailed(reason)
     else:
         book = await asyncio.to_thread(hint_book_of, store, message.account_id)
         result = await pool.extract(message.raw_sha256, book)
@@ -74,13 +91,31 @@ def record(store: Store, message_id: str, result: Extracted | ExtractionFailed) 
                 extra=about(message_id),
             )
             return message.status
+        except OperationalError as err:  # database locked, unavailable or full: not the mail's fault
+            log.warning("could not record id=%s: %s", message_id, err)
+            result = ExtractionFailed(f"could not record the result: {err}"[:500], transient=True)
         except Exception as err:  # e.g. a value the database refuses: fail visibly, keep the raw mail
             log.exception("could not record id=%s", message_id, extra=about(message_id))
             result = ExtractionFailed(f"could not record the result: {type(err).__name__}: {err}"[:500])
+    if result.transient:
+        return _defer(store, message_id, result.reason)
     with store.session() as session:
         mark_failed(session=session, message_id=message_id, reason=result.reason)
     log.warning("failed id=%s: %s", message_id, result.reason, extra=about(message_id))
     return MessageStatus.FAILED
+
+
+def _defer(store: Store, message_id: str, reason: str) -> str:
+    with store.session() as session:
+        retry_at = defer(session=session, message_id=message_id, reason=reason, delay=retry_delay)
+    log.warning("deferred id=%s until %s: %s", message_id, retry_at.isoformat(timespec="seconds"), reason)
+    return "received"
+
+
+def retry_delay(age: timedelta) -> timedelta:
+    """Backoff without a counter: a mail waits a quarter of its age before its next try, at
+    least 5 s and at most an hour (first tries within seconds, a day-long outage hourly)."""
+    return min(max(age / 4, RETRY_MIN), RETRY_MAX)
 
 
 def to_outcome(result: Extracted) -> Outcome:
@@ -92,6 +127,7 @@ def to_outcome(result: Extracted) -> Outcome:
         text_body=storable(mail.text_body[:MAX_BODY_CHARS]),
         html_body=storable(mail.html_body[:MAX_BODY_CHARS]),
         parts=[_part_record(part, result.blobs.get(part.path)) for part in mail.parts],
+        unread=tuple(storable(text) for text in result.unread),
     )
 
 

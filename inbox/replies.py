@@ -23,3 +23,11 @@ AUTH_TRY_AGAIN = "451 4.4.3 Cannot check who sent this mail now (DNS), try again
 
 def queued(message_id: str) -> str:
     return f"250 2.0.0 Ok: queued as {message_id}"
+
+
+def bad_sender(problem: str) -> str:
+    return f"553 5.1.7 Sender address {problem}"
+
+
+def bad_recipient(problem: str) -> str:
+    return f"553 5.1.3 Recipient address {problem}"

@@ -10,6 +10,10 @@ store, no path and no credentials (the parser of hostile input could otherwise r
 account's blobs, and on S3 it would need the keys), and the same children serve any store.
 The price is copying a mail and its documents through a pipe: measured 0.18 s (median) for
 25 MiB down and 18 MiB back on a busy 2-core machine, next to seconds of parsing at that size.
+
+A mail is read part by part (MIME node by node) and the child reports each one as it goes,
+so a part that is too slow, too large or crashes its child costs only itself: it gets its
+own decision, the parts read before it are kept, and a fresh child reads the ones after it.
 """
 
 from __future__ import annotations
@@ -23,10 +27,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
 
-from inbox.extract import extract_mail
+from inbox.extract import OpenedMail, decide_node, open_mail, placeholder
 from inbox.extract.hints import Hint
-from inbox.extract.model import MailExtraction
-from storage.blobs import BlobStore
+from inbox.extract.mime import Node
+from inbox.extract.model import Decision, MailExtraction, Part
+from storage.blobs import BlobNotFound, BlobStore
 
 HintBook = dict[str, tuple[Hint, ...]]  # sender address -> what its corrections taught
 EXTRACTION_NICENESS = 10
@@ -37,23 +42,38 @@ PIPE_CHUNK = 1024 * 1024
 class Extracted:
     mail: MailExtraction  # with payloads removed
     blobs: dict[str, str]  # part path -> sha256 of the stored document bytes
+    unread: tuple[str, ...] = ()  # parts cut short by the time or memory bound, as "name (decision)"
 
 
 @dataclass(frozen=True, slots=True)
 class ExtractionFailed:
     reason: str
+    transient: bool = False  # the mail is not at fault (no space left, ...): try again later
 
 
-def store_documents(blobs: BlobStore, mail: MailExtraction) -> Extracted:
-    """Store each document's bytes as a blob; the extraction keeps only their sha256."""
-    stored: dict[str, str] = {}
-    parts = []
-    for part in mail.parts:
-        if part.payload is not None:
-            stored[part.path] = blobs.put(part.payload)
-            part = dataclasses.replace(part, payload=None)
-        parts.append(part)
-    return Extracted(mail=dataclasses.replace(mail, parts=tuple(parts)), blobs=stored)
+# What a child reports while it reads one mail, in this order: Opened, then Started and
+# Decided for each node, then Finished. ExtractionFailed instead ends the mail at once.
+@dataclass(frozen=True, slots=True)
+class Opened:
+    header: MailExtraction  # without parts
+    pending: tuple[Part, ...]  # a placeholder for each node still to read, in order
+
+
+@dataclass(frozen=True, slots=True)
+class Started:
+    path: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    path: str
+    parts: tuple[Part, ...]  # with the documents' payloads, which the parent stores
+    cut_short: bool = False  # the child ran out of memory or crashed reading it
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    pass
 
 
 def _receive_mail(conn: Connection) -> bytes:
@@ -71,18 +91,133 @@ def _child(conn: Connection, memory_bytes: int) -> None:
     os.nice(EXTRACTION_NICENESS)
     while True:
         try:
-            hint_book = conn.recv()
+            skip: frozenset[str]
+            hint_book: HintBook
+            skip, hint_book = conn.recv()
             raw = _receive_mail(conn)
         except EOFError:
             return
-        try:
-            result: MailExtraction | ExtractionFailed = extract_mail(raw, hint_book)
-        except MemoryError:
-            result = ExtractionFailed("extraction exceeded its memory bound")
-        except Exception as err:  # a bug or an unforeseen input: report it, keep serving
-            result = ExtractionFailed(f"extraction error: {type(err).__name__}: {err}"[:500])
-        del raw
-        conn.send(result)
+        _read_mail(conn, raw, skip, hint_book)
+
+
+def _read_mail(conn: Connection, raw: bytes, skip: frozenset[str], hint_book: HintBook) -> None:
+    """Read one mail node by node, reporting each step, skipping nodes decided before;
+    `hint_book` holds what corrections taught per sender."""
+    try:
+        opened = open_mail(raw, hint_book)
+    except MemoryError:
+        conn.send(ExtractionFailed("extraction exceeded its memory bound"))
+        return
+    except Exception as err:  # a bug or an unforeseen input: report it, keep serving
+        conn.send(ExtractionFailed(f"extraction error: {type(err).__name__}: {err}"[:500]))
+        return
+    del raw
+    nodes = [node for node in opened.nodes if node.path not in skip]
+    conn.send(Opened(opened.header, tuple(placeholder(node) for node in nodes)))
+    for node in nodes:
+        conn.send(Started(node.path))
+        parts, cut_short = _decide(opened, node)
+        conn.send(Decided(node.path, tuple(parts), cut_short))
+    conn.send(Finished())
+
+
+def _decide(opened: OpenedMail, node: Node) -> tuple[list[Part], bool]:
+    try:
+        return decide_node(opened, node), False
+    except MemoryError:
+        reason = "reading it needed more memory than extraction is allowed"
+        return [dataclasses.replace(placeholder(node), decision=Decision.TOO_LARGE, reason=reason)], True
+    except Exception as err:  # a bug or an unforeseen input in this part only
+        reason = f"could not be read: {type(err).__name__}: {err}"[:500]
+        return [dataclasses.replace(placeholder(node), decision=Decision.CORRUPT, reason=reason)], True
+
+
+def _store_payloads(blobs: BlobStore, parts: tuple[Part, ...]) -> tuple[tuple[Part, ...], dict[str, str]]:
+    """Documents' bytes become blobs; the extraction keeps only their sha256."""
+    stored: dict[str, str] = {}
+    light = []
+    for part in parts:
+        if part.payload is not None:
+            stored[part.path] = blobs.put(part.payload)
+            part = dataclasses.replace(part, payload=None)
+        light.append(part)
+    return tuple(light), stored
+
+
+class _Progress:
+    """The parent's record of one mail's reading, across the fresh children it may need."""
+
+    def __init__(self, timeout: float, deadline: float) -> None:
+        self.timeout = timeout
+        self.deadline = deadline
+        self.header: MailExtraction | None = None
+        self.placeholders: dict[str, Part] = {}  # every node, in the mail's order
+        self.decided: dict[str, tuple[Part, ...]] = {}
+        self.blobs: dict[str, str] = {}
+        self.unread: list[str] = []
+        self.current: str | None = None
+
+    def on(self, event: Opened | Started | Decided, blobs: dict[str, str]) -> None:
+        """`blobs`: the sha256 of a Decided event's documents, stored by the caller."""
+        if isinstance(event, Opened):
+            self.header = self.header or event.header
+            for part in event.pending:
+                self.placeholders.setdefault(part.path, part)
+        elif isinstance(event, Started):
+            self.current = event.path
+        else:
+            self.decided[event.path] = event.parts
+            self.blobs.update(blobs)
+            if event.cut_short:
+                self.unread.extend(_described(part) for part in event.parts)
+            self.current = None
+
+    def allowance(self, now: float) -> float:
+        """How long the next step may take. A part may use half of what is left of the mail's
+        budget, all of it when no part comes after it: the parts after a slow one keep time."""
+        left = self.deadline - now
+        if self.current is None or self._last_pending(self.current):
+            return left
+        return left / 2
+
+    def _last_pending(self, path: str) -> bool:
+        return all(p in self.decided or p == path for p in self.placeholders)
+
+    def cut(self, decision: Decision, reason: str, now: float) -> Extracted | ExtractionFailed | None:
+        """The child was lost: the part in hand gets `decision`. Returns the result when
+        nothing is left to try, None when a fresh child should read the rest."""
+        if self.header is None:  # lost while opening the mail: nothing to keep apart
+            return ExtractionFailed(reason)
+        if self.current is None:  # lost between parts (a fresh child re-opening it): stop here
+            now = self.deadline
+        else:
+            self._give(self.current, decision, reason)
+            self.current = None
+        if now < self.deadline:
+            return None
+        for path in self.placeholders:
+            if path not in self.decided:
+                self._give(path, Decision.TOO_SLOW, "not read: the mail's time budget was used up")
+        return self.result()
+
+    def _give(self, path: str, decision: Decision, reason: str) -> None:
+        part = dataclasses.replace(self.placeholders[path], decision=decision, reason=reason)
+        self.decided[path] = (part,)
+        self.unread.append(_described(part))
+
+    @property
+    def skip(self) -> frozenset[str]:
+        return frozenset(self.decided)
+
+    def result(self) -> Extracted:
+        assert self.header is not None
+        parts = tuple(part for path in self.placeholders for part in self.decided.get(path, ()))
+        mail = dataclasses.replace(self.header, parts=parts)
+        return Extracted(mail=mail, blobs=self.blobs, unread=tuple(self.unread))
+
+
+def _described(part: Part) -> str:
+    return f"{part.filename or part.path} ({part.decision})"
 
 
 class _Slot:
@@ -118,40 +253,71 @@ class ExtractionPool:
     async def extract(
         self, raw_sha256: str, hint_book: HintBook | None = None
     ) -> Extracted | ExtractionFailed:
-        """Extract a stored mail; `hint_book` holds what corrections taught per sender."""
-        slot = await self._idle.get()
-        try:
-            await asyncio.to_thread(self._send_mail, slot.conn, raw_sha256, hint_book or {})
-        except Exception as err:  # the raw mail cannot be read, or the child died: a fresh slot
-            self._replace(slot)
-            return ExtractionFailed(
-                f"could not hand the mail to extraction: {type(err).__name__}: {err}"[:500]
-            )
-        try:
-            result = await asyncio.wait_for(self._receive(slot.conn), self._timeout)
-        except TimeoutError:
-            self._replace(slot)
-            return ExtractionFailed(f"extraction exceeded its time budget of {self._timeout:g} s")
-        except (EOFError, OSError):
-            self._replace(slot)
-            return ExtractionFailed("extraction process died (memory bound or crash)")
-        self._idle.put_nowait(slot)
-        if isinstance(result, ExtractionFailed):
-            return result
-        try:
-            return await asyncio.to_thread(store_documents, self._blobs, result)
-        except Exception as err:  # e.g. no space left: the mail stays, marked failed with the cause
-            return ExtractionFailed(f"could not store documents: {type(err).__name__}: {err}"[:500])
+        """Read a mail part by part within its time budget; a part that is too slow, too large
+        or crashes its child gets its own decision and the other parts are kept. `hint_book`
+        holds what corrections taught per sender."""
+        loop = asyncio.get_running_loop()
+        progress = _Progress(self._timeout, loop.time() + self._timeout)
+        while True:
+            slot = await self._idle.get()
+            result = await self._read(slot, raw_sha256, progress, hint_book or {})
+            if result is not None:
+                return result
 
-    def _send_mail(self, conn: Connection, raw_sha256: str, hint_book: HintBook) -> None:
-        """The hints, then the raw mail streamed down the pipe: the parent never holds it whole."""
-        conn.send(hint_book)
+    async def _read(
+        self, slot: _Slot, raw_sha256: str, progress: _Progress, hint_book: HintBook
+    ) -> Extracted | ExtractionFailed | None:
+        """One child's share of the reading; None when a fresh child must read the rest."""
+        loop = asyncio.get_running_loop()
+        try:
+            await asyncio.to_thread(self._send_mail, slot.conn, raw_sha256, progress.skip, hint_book)
+        except BaseException as err:
+            self._replace(slot)
+            if not isinstance(err, Exception):
+                raise
+            return _unsent(err)
+        while True:
+            allowance = progress.allowance(loop.time())
+            try:
+                event = await asyncio.wait_for(self._receive(slot.conn), max(allowance, 0))
+                if isinstance(event, Decided):
+                    parts, stored = await asyncio.to_thread(_store_payloads, self._blobs, event.parts)
+                    event = dataclasses.replace(event, parts=parts)
+            except TimeoutError:
+                self._replace(slot)
+                reason = (
+                    f"reading it took longer than {allowance:.3g} s"
+                    if progress.current
+                    else f"extraction exceeded its time budget of {self._timeout:g} s"
+                )
+                return progress.cut(Decision.TOO_SLOW, reason, loop.time())
+            except (EOFError, ConnectionError):
+                self._replace(slot)
+                reason = "extraction process died (memory bound or crash)"
+                return progress.cut(Decision.CORRUPT, reason, loop.time())
+            except OSError as err:  # storing a document: no space left, ...: not the mail's fault
+                self._replace(slot)
+                return ExtractionFailed(f"could not store documents: {err}"[:500], transient=True)
+            except BaseException:  # cancelled: the child may be mid-mail, start it afresh
+                self._replace(slot)
+                raise
+            if isinstance(event, Finished | ExtractionFailed):
+                self._idle.put_nowait(slot)
+                return progress.result() if isinstance(event, Finished) else event
+            progress.on(event, stored if isinstance(event, Decided) else {})
+
+    def _send_mail(
+        self, conn: Connection, raw_sha256: str, skip: frozenset[str], hint_book: HintBook
+    ) -> None:
+        """The nodes already decided and the hints, then the raw mail streamed down the pipe:
+        the parent never holds it whole."""
+        conn.send((skip, hint_book))
         for chunk in self._blobs.stream(raw_sha256, PIPE_CHUNK):
             conn.send_bytes(chunk)
         conn.send_bytes(b"")
 
     @staticmethod
-    async def _receive(conn: Connection) -> MailExtraction | ExtractionFailed:
+    async def _receive(conn: Connection) -> Opened | Started | Decided | Finished | ExtractionFailed:
         """Wait for the child without a thread, then read its (possibly large) answer in one."""
         loop = asyncio.get_running_loop()
         ready = loop.create_future()
@@ -165,8 +331,8 @@ class ExtractionPool:
             await ready
         finally:
             loop.remove_reader(conn.fileno())
-        result: MailExtraction | ExtractionFailed = await asyncio.to_thread(conn.recv)
-        return result
+        event: Opened | Started | Decided | Finished | ExtractionFailed = await asyncio.to_thread(conn.recv)
+        return event
 
     def _replace(self, slot: _Slot) -> None:
         slot.kill()
@@ -177,3 +343,13 @@ class ExtractionPool:
         for slot in self._slots:
             slot.kill()
         self._slots.clear()
+
+
+def _unsent(err: Exception) -> ExtractionFailed:
+    """The mail could not be handed to a child: gone for good, unreadable for now, or the
+    child died taking it (the mail's doing, like any death in the middle of it)."""
+    if isinstance(err, BlobNotFound):
+        return ExtractionFailed(f"the raw mail is missing from the blob store: {err}"[:500])
+    reason = f"could not hand the mail to extraction: {type(err).__name__}: {err}"[:500]
+    transient = isinstance(err, OSError) and not isinstance(err, ConnectionError)
+    return ExtractionFailed(reason, transient)

@@ -23,6 +23,7 @@ from inbox.authresults import Authenticator, configure_resolver
 from inbox.config import Settings, parse_dns_servers
 from inbox.limits import SessionGate, raise_open_files_limit, session_cap
 from inbox.metrics import Metrics
+from inbox.pipeline import charge_crash
 from inbox.ratelog import Throttle, throttled_exception_handler
 from inbox.recipient import Recipient
 from inbox.smtp import InboxHandler, InboxSMTP
@@ -91,7 +92,7 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
     configure_resolver(parse_dns_servers(settings.dns_servers), timeout=settings.dns_timeout)
     authenticator = Authenticator(timeout=settings.dns_timeout)
     metrics = Metrics(backlog=partial(_backlog, store))
-    worker = WorkerProcess(settings, on_processed=metrics.processed)
+    worker = WorkerProcess(settings, on_processed=metrics.processed, on_crash=partial(charge_crash, store))
     worker.start()
 
     def on_accepted(count: int) -> None:
@@ -130,7 +131,7 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
 
     smtp_server = await loop.create_server(new_session, sock=listeners.smtp)
     web_socket = listeners.web
-    app = create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies))
+    app = create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies, settings.server_timing))
     app.include_router(ops_router(metrics=metrics.render, readiness=partial(_readiness, store, smtp_server)))
     web = _EmbeddedUvicorn(
         uvicorn.Config(

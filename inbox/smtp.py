@@ -7,12 +7,14 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inbox import replies
+from inbox.addresses import address_problem
 from inbox.authresults import UNCHECKED, AuthResults
 from inbox.guardedsmtp import GuardedSMTP
 from inbox.logformat import about
@@ -83,6 +85,10 @@ class InboxHandler:
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope, address: str, mail_options):
         # aiosmtpd has already checked SIZE=; answering here only adds the enhanced code.
+        problem = address_problem(address)
+        if problem:
+            log.info("rejected from=%r peer=%s: sender address %s", address, _peer(session), problem)
+            return replies.bad_sender(problem)
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return replies.OK_MAIL
@@ -92,6 +98,11 @@ class InboxHandler:
     ):
         if len(envelope.rcpt_tos) >= self.max_recipients:
             return replies.TOO_MANY_RECIPIENTS
+        problem = address_problem(address)
+        if problem:
+            domain = address.rpartition("@")[2]
+            log.info("rejected rcpt domain=%r peer=%s: recipient address %s", domain, _peer(session), problem)
+            return replies.bad_recipient(problem)
         local = inbox_local(address, self.mail_domain)
         account = await self.find_account(local) if local else None
         if account is None:  # only the domain: the address may be a retired or mistyped inbox key
@@ -129,8 +140,11 @@ class InboxHandler:
         except Exception:
             log.exception("could not store mail from=%r", envelope.mail_from)
             return replies.TRY_AGAIN
+        # The sender learns an id of its transaction only: a message id belongs to one account.
+        queued_as = secrets.token_hex(10)
         log.info(
-            "accepted id=%s from=%r rcpts=%d size=%d peer=%s spf=%s dkim=%s dmarc=%s",
+            "accepted queued=%s id=%s from=%r rcpts=%d size=%d peer=%s spf=%s dkim=%s dmarc=%s",
+            queued_as,
             ",".join(ids),
             envelope.mail_from,
             len(deliveries),
@@ -142,7 +156,7 @@ class InboxHandler:
             extra=about(",".join(ids)),
         )
         self.on_accepted(len(ids))
-        return replies.queued(ids[0])
+        return replies.queued(queued_as)
 
     async def _allowed_deliveries(self, envelope: InboxEnvelope, auth: AuthResults) -> list[Delivery]:
         """The deliveries whose account accepts this sender: by the envelope sender (at RCPT), or

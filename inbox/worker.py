@@ -31,8 +31,10 @@ class Worker:
         concurrency: int,
         lease: timedelta,
         on_processed: Callable[[str, float], None] = lambda status, seconds: None,
+        account_share: int | None = None,
     ) -> None:
         self.id = new_worker_id()
+        self._account_share = account_share
         self._store = store
         self._on_processed = on_processed  # status, seconds: for the metrics
         self._pool = pool
@@ -63,7 +65,9 @@ class Worker:
     async def _loop(self) -> None:
         while not self._stopping:
             try:
-                message = await asyncio.to_thread(pipeline.claim, self._store, self.id, self._lease)
+                message = await asyncio.to_thread(
+                    pipeline.claim, self._store, self.id, self._lease, self._account_share
+                )
             except Exception:
                 log.exception("could not claim work; retrying")
                 message = None

@@ -32,14 +32,18 @@ class WorkerProcess:
         self,
         settings: Settings,
         on_processed: Callable[[str, float], None] = lambda status, seconds: None,
+        on_crash: Callable[[int], object] = lambda pid: None,
     ) -> None:
+        """`on_processed(status, seconds)` runs for each mail the worker reports;
+        `on_crash(pid)` runs (in a thread) when the worker died while the service ran."""
         self._settings = settings
         self._on_processed = on_processed
+        self._on_crash = on_crash
         self._reports = bytearray()
         self._context = multiprocessing.get_context("spawn")  # no inherited threads or loop
         self._process: multiprocessing.process.BaseProcess | None = None
         self._wake: socket.socket | None = None
-        self._stopping = False
+        self._stopping = asyncio.Event()
 
     def start(self) -> None:
         ours, theirs = socket.socketpair()
@@ -83,18 +87,28 @@ class WorkerProcess:
 
     async def supervise(self) -> None:
         """Restart the worker if it dies while the service runs."""
-        while not self._stopping:
+        while not self._stopping.is_set():
             process, _ = self._started()
             await asyncio.to_thread(process.join)
-            if self._stopping:
+            if self._stopping.is_set():
                 return
             log.error("worker process exited with %s; restarting", process.exitcode)
-            await asyncio.sleep(RESTART_DELAY_SECONDS)
+            try:
+                if process.pid is not None:
+                    await asyncio.to_thread(self._on_crash, process.pid)
+            except Exception:  # the mails it held still come free at the next start
+                log.exception("could not record the crash of worker %s", process.pid)
+            # The pause ends early when stop() comes; a worker started after it would never be
+            # told to stop, and the service would never exit.
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), RESTART_DELAY_SECONDS)
+            if self._stopping.is_set():
+                return
             self._close_wake()
             self.start()
 
     async def stop(self, timeout: float) -> None:
-        self._stopping = True
+        self._stopping.set()
         process, _ = self._started()
         process.terminate()  # SIGTERM: finish the mail in hand, then exit
         await asyncio.to_thread(process.join, timeout)
@@ -128,6 +142,7 @@ async def _run(settings: Settings, wake: socket.socket) -> None:
         concurrency=settings.workers,
         lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
         on_processed=lambda status, seconds: _report(wake, status, seconds),
+        account_share=settings.account_share,
     )
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, worker.stop)

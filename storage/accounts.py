@@ -150,7 +150,8 @@ def resume_session(*, session: Session, token: str) -> WebSession | None:
     row = session.get(WebSession, _token_hash(token))
     if row is None or row.expires_at <= utcnow():
         return None
-    return row
+    account = session.get(Account, row.account_id)
+    return row if account is not None and account.active else None
 
 
 def end_session(*, session: Session, token: str) -> None:

@@ -53,7 +53,9 @@ def claim(
             candidate = candidate.with_for_update(skip_locked=True)
         taken = session.execute(
             update(table)
-            .where(and_(table.id == candidate.scalar_subquery(), free(table, now)))
+            # `ready` again, not only the lease: a row another worker has just finished (and
+            # freed) since the candidate was chosen is not ready any more.
+            .where(and_(table.id == candidate.scalar_subquery(), ready, free(table, now)))
             .values(claimed_by=worker, claimed_until=now + lease, **(values or {}))
             .returning(table.id)
         ).first()
@@ -86,6 +88,20 @@ def release_orphans(session: Session, table: Any, *, alive: Callable[[int], bool
         return 0
     return _changed(
         session, update(table).where(table.claimed_by.in_(dead)).values(claimed_by=None, claimed_until=None)
+    )
+
+
+def release_process(
+    session: Session, table: Any, *, pid: int, ready: ColumnElement[bool], values: dict | None = None
+) -> int:
+    """Free the ready rows claimed by process `pid` of this host, which just died, setting
+    `values` on them (its supervisor saw it die; nobody else can tell a crash from a stop)."""
+    holder = f"{socket.gethostname()}:{pid}:"
+    return _changed(
+        session,
+        update(table)
+        .where(table.claimed_by.startswith(holder, autoescape=True), ready)
+        .values(claimed_by=None, claimed_until=None, **(values or {})),
     )
 
 

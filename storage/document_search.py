@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,7 +16,7 @@ from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from storage.fulltext import fulltext_for
 from storage.models import DOCUMENT_SORT_KEYS, Document, PartLog
-from storage.pagination import BadCursor
+from storage.pagination import BadCursor, aware
 from storage.read_models import DocumentRead, document_read
 from vocabulary import Decision, DocumentKind, InvoiceSource
 
@@ -91,7 +92,7 @@ def iter_documents(
 def _filtered(query: _Query, session: Session, account_id: str, filters: DocumentFilter) -> _Query:
     query = query.where(Document.account_id == account_id)
     if filters.query:
-        matching = fulltext_for(session.get_bind().dialect.name).matching(filters.query)
+        matching = fulltext_for(session.get_bind().dialect.name).matching(filters.query, account_id)
         if matching is not None:
             query = query.where(matching)
     if filters.sender:
@@ -113,7 +114,7 @@ def _filtered(query: _Query, session: Session, account_id: str, filters: Documen
         )
     if filters.received_from:
         query = query.where(Document.received_at >= _midnight(filters.received_from))
-    if filters.received_to:
+    if filters.received_to and filters.received_to < date.max:  # up to the last day: no bound
         query = query.where(Document.received_at < _midnight(filters.received_to + timedelta(days=1)))
     return query
 
@@ -133,12 +134,34 @@ def _decode_cursor(cursor: str, filters: DocumentFilter) -> tuple[object, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         sort, descending, key_value, row_id = json.loads(raw)
-        if filters.sort == "received":
-            key_value = datetime.fromisoformat(key_value)
-        elif filters.sort == "date":
-            key_value = date.fromisoformat(key_value)
-    except (ValueError, TypeError, UnicodeDecodeError) as err:
+        key_value = _SORT_KEY_READERS[filters.sort](key_value)
+    except (ValueError, TypeError, UnicodeDecodeError, OverflowError) as err:
         raise BadCursor("invalid cursor") from err
     if (sort, descending) != (filters.sort, filters.descending) or not isinstance(row_id, str):
         raise BadCursor("the cursor belongs to another order")
     return key_value, row_id
+
+
+def _number(value: object) -> float:
+    """A total as the database compares it; a list, a string or a huge integer is refused."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError("the sort key is not a number")
+    number = float(value)  # OverflowError beyond the float range
+    if not math.isfinite(number):
+        raise ValueError("the sort key is not finite")
+    return number
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str):
+        raise TypeError("the sort key is not text")
+    return value
+
+
+# Each sort's key back from JSON, checked for its type before it reaches a query.
+_SORT_KEY_READERS = {
+    "received": lambda value: aware(datetime.fromisoformat(_text(value))),
+    "date": lambda value: date.fromisoformat(_text(value)),
+    "total": _number,
+    "supplier": _text,
+}

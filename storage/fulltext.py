@@ -2,6 +2,8 @@
 
 The embedded default is an SQLite FTS5 table that mirrors the searchable columns of `document`
 (external content, kept in step by triggers), so a search costs an index lookup, not a scan.
+The account id is indexed too and every match requires it: a search only ever walks its own
+account's entries, so how long it takes says nothing about other accounts' documents.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 SEARCHED_COLUMNS = ("filename", "sender", "subject", "text", "invoice_number", "seller", "buyer")
+INDEXED_COLUMNS = (*SEARCHED_COLUMNS, "account_id")
 MAX_TERMS = 12
 TABLE_PREFIX = "document_fts"  # the index's own tables: not part of the models' schema
 
@@ -23,11 +26,15 @@ def is_fulltext_table(name: str) -> bool:
 
 
 class FullTextIndex(Protocol):
-    def install(self, connection: Connection) -> None:
+    def install(self, connection: Connection, columns: tuple[str, ...] = ...) -> None:
         """Create the index (idempotent) and fill it from existing rows when new."""
 
-    def matching(self, query: str) -> ColumnElement[bool] | None:
-        """A condition on `document` rows that contain every word of `query` (as prefixes)."""
+    def reinstall(self, connection: Connection, columns: tuple[str, ...] = ...) -> None:
+        """Build the index again (a migration changing what it holds)."""
+
+    def matching(self, query: str, account_id: str) -> ColumnElement[bool] | None:
+        """A condition on the account's `document` rows that contain every word of `query`
+        (as prefixes), found without looking at other accounts' entries."""
 
 
 def search_terms(query: str) -> list[list[str]]:
@@ -41,15 +48,15 @@ def search_terms(query: str) -> list[list[str]]:
 
 
 class SqliteFullText:
-    def install(self, connection: Connection) -> None:
+    def install(self, connection: Connection, columns: tuple[str, ...] = INDEXED_COLUMNS) -> None:
         exists = connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = 'document_fts'").first()
         if exists:
             return
         # IF NOT EXISTS: another process (the CLI beside the server) may be installing it too.
         # The SQL is built from the constant column names above, never from input.
-        names = ", ".join(SEARCHED_COLUMNS)
-        new = ", ".join(f"new.{c}" for c in SEARCHED_COLUMNS)
-        old = ", ".join(f"old.{c}" for c in SEARCHED_COLUMNS)
+        names = ", ".join(columns)
+        new = ", ".join(f"new.{c}" for c in columns)
+        old = ", ".join(f"old.{c}" for c in columns)
         delete_old = (
             f"INSERT INTO document_fts(document_fts, rowid, {names}) "  # noqa: S608
             f"VALUES ('delete', old.rowid, {old});"
@@ -66,18 +73,34 @@ class SqliteFullText:
         ):
             connection.exec_driver_sql(statement)
 
-    def matching(self, query: str) -> ColumnElement[bool] | None:
-        terms = search_terms(query)
-        if not terms:
+    def reinstall(self, connection: Connection, columns: tuple[str, ...] = INDEXED_COLUMNS) -> None:
+        """Drop the index and its triggers and build it again from `document` (a migration)."""
+        for trigger in ("insert", "delete", "update"):
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS document_fts_{trigger}")
+        connection.exec_driver_sql("DROP TABLE IF EXISTS document_fts")
+        self.install(connection, columns)
+
+    def matching(self, query: str, account_id: str) -> ColumnElement[bool] | None:
+        fts_query = match_expression(query, account_id)
+        if fts_query is None:
             return None
-        # Every group must match; a group is a phrase whose last word may be a prefix.
-        fts_query = " ".join('"' + " ".join(group) + '"*' for group in terms)
         matches = (
             text("SELECT rowid FROM document_fts WHERE document_fts MATCH :fts_query")
             .bindparams(fts_query=fts_query)
             .columns(column("rowid"))
         )
         return literal_column("document.rowid").in_(matches)
+
+
+def match_expression(query: str, account_id: str) -> str | None:
+    """The FTS5 query: every group of words must match (a phrase whose last word may be a
+    prefix), and the account's own id (its words as a phrase) scopes it inside the index."""
+    terms = search_terms(query)
+    if not terms:
+        return None
+    words = " ".join('"' + " ".join(group) + '"*' for group in terms)
+    account = " ".join(re.findall(r"\w+", account_id))
+    return f'account_id : "{account}" AND {{{" ".join(SEARCHED_COLUMNS)}}} : ({words})'
 
 
 def fulltext_for(dialect_name: str) -> FullTextIndex:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_
+from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage import claims
@@ -50,21 +51,46 @@ def record_received(
     return messages
 
 
-def claim_next(*, session: Session, worker: str, lease: timedelta) -> Message | None:
+def claim_next(
+    *, session: Session, worker: str, lease: timedelta, account_share: int | None = None
+) -> Message | None:
     """Take the oldest received message whose lease is free, for `worker`, for `lease`.
 
     A lease (not a flag) so that a worker killed mid-way leaves work that another can take.
+    With `account_share`, an account that already has that many mails claimed waits: its
+    backlog (or its slow mails) can never take every slot from the other accounts.
     """
+    ready = col(Message.status) == MessageStatus.RECEIVED
+    if account_share is not None:
+        ready = and_(ready, col(Message.account_id).not_in(_accounts_at_share(account_share)))
     claimed = claims.claim(
-        session,
-        Message,
-        ready=col(Message.status) == MessageStatus.RECEIVED,
-        order_by=col(Message.received_at),
-        worker=worker,
-        lease=lease,
-        values={"attempts": Message.attempts + 1},
+        session, Message, ready=ready, order_by=col(Message.received_at), worker=worker, lease=lease
     )
     return None if claimed is None else session.get(Message, claimed)
+
+
+def _accounts_at_share(share: int):
+    """Accounts with `share` mails or more in a worker's hands. A deferred mail (no holder)
+    holds no slot; an expired lease still counts, which errs on the side of waiting."""
+    return (
+        select(Message.account_id)
+        .where(col(Message.claimed_by).is_not(None), Message.status == MessageStatus.RECEIVED)
+        .group_by(col(Message.account_id))
+        .having(func.count() >= share)
+    )
+
+
+def charge_crashed_worker(*, session: Session, pid: int) -> int:
+    """The mails a worker process held when it died (its supervisor saw it) count one attempt
+    each and are free again. Only such crashes count: a whole-service kill is not the mail's
+    doing, and its claims are freed by the next start without a charge."""
+    return claims.release_process(
+        session,
+        Message,
+        pid=pid,
+        ready=col(Message.status) == MessageStatus.RECEIVED,
+        values={"attempts": Message.attempts + 1},
+    )
 
 
 def release_own_claims(*, session: Session, worker: str) -> int:
@@ -86,6 +112,22 @@ def mark_failed(*, session: Session, message_id: str, reason: str) -> None:
     session.add(message)
 
 
+def defer(
+    *, session: Session, message_id: str, reason: str, delay: Callable[[timedelta], timedelta]
+) -> datetime:
+    """Leave a mail `received` but out of reach until `delay(its age)` has passed: the lease of
+    no worker, so no claim takes it earlier and no worker's release frees it. Returns when."""
+    message = session.get(Message, message_id)
+    if message is None:
+        raise NotFound("message")
+    now = utcnow()
+    message.claimed_by = None  # no worker's: it holds no slot and no release frees it early
+    message.claimed_until = retry_at = now + delay(now - message.received_at)
+    message.reason = f"will try again: {reason}"[:1000]
+    session.add(message)
+    return retry_at
+
+
 def claim_for_reprocessing(*, session: Session, message_id: str, worker: str, lease: timedelta) -> Message:
     """Put a mail back to `received`, claimed by `worker` so no other worker races it.
 
@@ -100,7 +142,7 @@ def claim_for_reprocessing(*, session: Session, message_id: str, worker: str, le
         order_by=col(Message.id),
         worker=worker,
         lease=lease,
-        values={"status": MessageStatus.RECEIVED, "reason": "", "attempts": 1},
+        values={"status": MessageStatus.RECEIVED, "reason": "", "attempts": 0},
     )
     if claimed is None:
         raise Conflict(f"message {message_id} is being processed right now; try again later")
@@ -177,3 +219,14 @@ def count_backlog(*, session: Session) -> int:
     """Mails accepted and not yet processed (for the operator's backlog gauge)."""
     query = select(func.count()).select_from(Message).where(col(Message.status) == MessageStatus.RECEIVED)
     return session.exec(query).one()
+
+
+def requeue(*, session: Session, account_id: str, message_id: str) -> None:
+    """A finished mail of the account goes back to `received` for any worker to process again
+    (idempotently); its attempts start over. A mail still waiting is left as it is."""
+    get_message(session=session, account_id=account_id, message_id=message_id)  # NotFound: 404
+    session.execute(
+        update(Message)
+        .where(col(Message.id) == message_id, col(Message.status) != MessageStatus.RECEIVED)
+        .values(status=MessageStatus.RECEIVED, reason="", attempts=0, claimed_by=None, claimed_until=None)
+    )

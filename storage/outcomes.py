@@ -46,6 +46,7 @@ class Outcome:
     text_body: str
     html_body: str
     parts: list[PartOutcome]
+    unread: tuple[str, ...] = ()  # parts cut short by processing's time or memory bound
 
 
 def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Message:
@@ -85,7 +86,7 @@ def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Me
     for path, stale in existing.items():
         if path not in kept:
             session.delete(stale)
-    message.status, message.reason = _status(documents, duplicates)
+    message.status, message.reason = _status(documents, duplicates, outcome.unread)
     message.claimed_by = message.claimed_until = None
     message.processed_at = utcnow()
     session.add(message)
@@ -104,14 +105,20 @@ def _bounded(record: PartRecord) -> dict[str, Any]:
 _LIMITS = {"declared_type": 200, "detected_type": 200, "reason": 1000}
 
 
-def _status(documents: int, duplicates: int) -> tuple[str, str]:
-    if documents:
-        return MessageStatus.PROCESSED, f"{documents} document(s) stored"
-    if duplicates:
-        return (
-            MessageStatus.PROCESSED,
-            f"{duplicates} document(s) already stored before (duplicates)",
+def _status(documents: int, duplicates: int, unread: tuple[str, ...]) -> tuple[str, str]:
+    """Parts that could be read are kept even when others could not: such a mail is
+    processed, with a warning naming the parts it lost. Only when nothing was kept and a
+    part was cut short has the mail failed (a reprocess with more time may read it)."""
+    lost = f"{len(unread)} part(s) could not be read: {', '.join(unread)}" if unread else ""
+    if documents or duplicates:
+        kept = (
+            f"{documents} document(s) stored"
+            if documents
+            else (f"{duplicates} document(s) already stored before (duplicates)")
         )
+        return MessageStatus.PROCESSED, f"{kept}; warning: {lost}" if lost else kept
+    if lost:
+        return MessageStatus.FAILED, lost
     return MessageStatus.NO_DOCUMENTS, "no invoice document found in this mail"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import datetime
+from datetime import UTC, datetime
 
 from storage.errors import StorageError
 
@@ -21,6 +21,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         when, row_id = raw.split("|", 1)
-        return datetime.fromisoformat(when), row_id
+        return aware(datetime.fromisoformat(when)), row_id
     except (ValueError, UnicodeDecodeError) as err:
         raise BadCursor("invalid cursor") from err
+
+
+def aware(when: datetime) -> datetime:
+    """Cursors are made from UTC columns; a naive time was written by hand."""
+    if when.tzinfo is None:
+        raise BadCursor("the cursor's time has no time zone")
+    try:
+        return when.astimezone(UTC)
+    except OverflowError as err:  # 9999-12-31T23:00-05:00 is past the last UTC time
+        raise BadCursor("the cursor's time is out of range") from err

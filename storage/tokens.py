@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 import secrets
 
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
-from storage.models import ApiToken
+from storage.models import Account, ApiToken
 
 PREFIX = "iib_"  # recognisable in logs and secret scanners
 
@@ -20,8 +20,12 @@ def create_token(*, session: Session, account_id: str, name: str) -> str:
 
 
 def account_for_token(*, session: Session, secret: str) -> str | None:
-    row = session.get(ApiToken, _hash(secret))
-    return row.account_id if row else None
+    """The account a token acts for, while that account is active."""
+    return session.exec(
+        select(ApiToken.account_id)
+        .join(Account, col(Account.id) == ApiToken.account_id)
+        .where(ApiToken.token_hash == _hash(secret), col(Account.active).is_(True))
+    ).first()
 
 
 def _hash(secret: str) -> str:

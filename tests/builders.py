@@ -10,6 +10,7 @@ import random
 import struct
 import tempfile
 import zipfile
+import zlib
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
@@ -18,6 +19,7 @@ from fpdf import FPDF
 from PIL import Image
 
 from inbox.spool import SpooledMessage
+from inbox.testpdf import pdf_file
 
 
 def make_pdf(lines: list[str] | None = None, pages: int = 1) -> bytes:
@@ -140,3 +142,19 @@ def spooled(directory: Path, raw: bytes) -> SpooledMessage:
     with os.fdopen(fd, "wb") as out:
         out.write(raw)
     return SpooledMessage(path=Path(name), size=len(raw), sha256=hashlib.sha256(raw).hexdigest())
+
+
+def make_slow_pdf(pages: int = 50, operators: int = 400_000) -> bytes:
+    """A small PDF that is slow to read: every page shares one content stream of `operators`
+    empty text objects (the defaults: about 2 KB, a minute of text extraction)."""
+    content = zlib.compress(b"BT ET\n" * operators, 9)
+    font = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+    kids = " ".join(f"{4 + n} 0 R" for n in range(pages)).encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(pages).encode() + b" >>",
+        b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(content) + content + b"\nendstream",
+        *[b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 3 0 R /Resources " + font + b" >>"]
+        * pages,
+    ]
+    return pdf_file(objects)

@@ -23,7 +23,8 @@ class Decision(StrEnum):
     IGNORED_INLINE = "ignored_inline"  # logos and images referenced by the HTML body
     DUPLICATE = "duplicate"  # decided when recording: same sha256 already a document
     UNSUPPORTED = "unsupported"
-    TOO_LARGE = "too_large"
+    TOO_LARGE = "too_large"  # over a size limit, or its reading over the memory bound
+    TOO_SLOW = "too_slow"  # its reading took longer than the time it was given
     CORRUPT = "corrupt"
 
 

@@ -38,6 +38,7 @@ SECURITY_HEADERS = {
 class WebConfig:
     mail_domain: str = "inbox.localhost"
     secure_cookies: bool = False  # set when served over HTTPS
+    server_timing: bool = False  # precise timings help probe for data: debugging and benchmarks only
 
     def inbox_address(self, local: str) -> str:
         return f"{local}@{self.mail_domain}"
@@ -99,9 +100,9 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
     async def security_headers(request: Request, call_next) -> Response:
         started = time.perf_counter()
         response = await call_next(request)
-        # Time spent in the app, for browsers' dev tools and the benchmark (bench/web.py).
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
+        if settings.server_timing:  # time spent in the app, for dev tools and bench/web.py
+            elapsed_ms = (time.perf_counter() - started) * 1000
+            response.headers["Server-Timing"] = f"app;dur={elapsed_ms:.1f}"
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response

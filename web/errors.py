@@ -14,3 +14,11 @@ def not_found() -> HTTPException:
 
 def bad_link() -> HTTPException:
     return HTTPException(status_code=400, detail=N_("This page link is not valid."))
+
+
+def bad_from_date() -> HTTPException:
+    return HTTPException(status_code=400, detail=N_("The “from” date is not a date (YYYY-MM-DD)."))
+
+
+def bad_to_date() -> HTTPException:
+    return HTTPException(status_code=400, detail=N_("The “to” date is not a date (YYYY-MM-DD)."))

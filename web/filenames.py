@@ -23,7 +23,20 @@ def safe_file_name(filename: str, max_length: int = 120) -> str:
     if not dot or len(ext) > 10:
         stem, ext = name, ""
     stem = stem[: max_length - len(ext) - 1]
+    if _reserved_on_windows(stem):
+        stem = "_" + stem
     return f"{stem}.{ext}" if ext else stem
+
+
+# Device names Windows opens instead of a file, whatever the extension: "CON.pdf", "nul".
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul", "conin$", "conout$"}
+    | {f"{device}{n}" for device in ("com", "lpt") for n in [*"123456789", "¹", "²", "³"]}
+)
+
+
+def _reserved_on_windows(stem: str) -> bool:
+    return stem.split(".", 1)[0].rstrip(" ").lower() in _WINDOWS_DEVICES
 
 
 def unique_names(filenames: list[str]) -> list[str]:

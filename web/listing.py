@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import re
+from collections.abc import Callable
 from datetime import date
 from urllib.parse import urlencode
 
+from fastapi import HTTPException
 from starlette.datastructures import QueryParams
 
 from storage.document_search import FLAGS, KINDS, SORTS, DocumentFilter
+from web.errors import bad_from_date, bad_to_date
 
 # The direction a column sorts in when first clicked: newest, largest first; suppliers A to Z.
 FIRST_DIRECTION_DESCENDING = {"received": True, "date": True, "total": True, "supplier": False}
 MAX_QUERY_CHARS = 200
+ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")  # what the date inputs send; fromisoformat takes more
+DATE_REFUSALS: dict[str, Callable[[], HTTPException]] = {"from": bad_from_date, "to": bad_to_date}
 
 
 class BadParameter(ValueError):
@@ -24,7 +30,9 @@ class BadParameter(ValueError):
 
 
 def filter_from_query(params: QueryParams) -> DocumentFilter:
-    """For pages: unknown or malformed values fall back to "no filter" rather than failing."""
+    """For pages: unknown choices fall back to "no filter" rather than failing; a malformed
+    date is a 400 that names it, since dropping it would show (and export) documents outside
+    the asked-for dates."""
     return _parse(params, strict=False)
 
 
@@ -43,13 +51,17 @@ def _parse(params: QueryParams, *, strict: bool) -> DocumentFilter:
         return default
 
     def day(name: str) -> date | None:
-        value = params.get(name, "")
-        try:
-            return date.fromisoformat(value) if value else None
-        except ValueError:
-            if strict:
-                raise BadParameter(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+        value = params.get(name, "").strip()
+        if not value:
             return None
+        try:
+            if ISO_DAY.fullmatch(value):
+                return date.fromisoformat(value)
+        except ValueError:
+            pass
+        if strict:
+            raise BadParameter(name, f"{value!r} is not a date (YYYY-MM-DD)")
+        raise DATE_REFUSALS[name]()
 
     sort = one_of("sort", SORTS, "received")
     direction = one_of("dir", ("asc", "desc"))

@@ -7,9 +7,9 @@ from fastapi.responses import RedirectResponse, Response
 
 from storage.document_search import count_documents, search_documents
 from storage.documents import documents_of_message
-from storage.messages import list_messages, part_logs
+from storage.messages import list_messages, part_logs, requeue
 from storage.rejections import recent_rejections
-from web.deps import PageCaller, StoreDep
+from web.deps import FormCaller, PageCaller, StoreDep
 from web.listing import filter_from_query, is_filtered, sort_query, to_query
 from web.lookups import document_of, message_of
 from web.templating import render
@@ -88,6 +88,14 @@ def message_page(message_id: str, request: Request, caller: PageCaller, store: S
         parts = part_logs(session=session, message_id=message.id)
         docs = documents_of_message(session=session, account_id=caller.account.id, message_id=message.id)
     return render(request, "message.html", caller=caller, message=message, parts=parts, documents=docs)
+
+
+@router.post("/messages/{message_id}/reprocess")
+def reprocess_message(message_id: str, caller: FormCaller, store: StoreDep) -> Response:
+    """A failed mail (one that gave up, too) is processed again by the next free worker."""
+    with store.session() as session:
+        requeue(session=session, account_id=caller.account.id, message_id=message_id)
+    return RedirectResponse(f"/messages/{message_id}", status_code=303)
 
 
 def _address(request: Request, caller) -> str:

@@ -56,13 +56,26 @@ def detect_type(payload: bytes) -> str:
     for magic, mime in _MAGIC:
         if head.startswith(magic):
             return mime
-    # PDF readers accept a header anywhere in the first KiB; so do we, once no format that
-    # may carry a PDF inside it (ZIP, TNEF) has matched at offset 0.
-    if b"%PDF-" in head:
+    if _pdf_header_at_start(head):
         return PDF
     if _looks_like_xml(head):
         return XML
     return _text_type(head)
+
+
+def _pdf_header_at_start(head: bytes) -> bool:
+    """The header starts the file, as the PDF specification says. Readers allow up to a KiB
+    before it, which real files use for a transport's binary prefix (MacBinary) or blank
+    lines; text before it is a text or HTML document that merely quotes a header."""
+    at = head.find(b"%PDF-")
+    if at < 0:
+        return False
+    preamble = head[:at].removeprefix(b"\xef\xbb\xbf").strip(b" \t\r\n\x00\x0c")
+    return not preamble or _is_binary(preamble)
+
+
+def _is_binary(data: bytes) -> bool:
+    return any(byte < 0x09 or 0x0E <= byte < 0x20 for byte in data)
 
 
 def _looks_like_xml(head: bytes) -> bool:

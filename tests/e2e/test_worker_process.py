@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import email.policy
 import os
 import signal
 import smtplib
+import time
 from pathlib import Path
 
 from tests.builders import make_mail, make_pdf
@@ -55,3 +57,25 @@ def test_a_killed_worker_is_restarted_and_mail_is_still_processed(service: Servi
     client = service.client(account)
     assert wait_for(lambda: client.get("/api/documents").json()["items"], timeout=60)
     assert wait_for(lambda: worker_pid(service)) != first
+
+
+def test_sigterm_right_after_the_worker_died_starts_no_new_worker_and_exits(tmp_path):
+    """The supervisor waits a moment before a restart; SIGTERM in that moment must win."""
+    service = Service(tmp_path / "data").start()
+    pid = wait_for(lambda: worker_pid(service))
+
+    os.kill(pid, signal.SIGKILL)
+    wait_for(lambda: not alive(pid), interval=0.01)
+    service.process.send_signal(signal.SIGTERM)
+
+    started_after_sigterm = set()
+    deadline = time.monotonic() + 20
+    while service.process.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(FileNotFoundError):
+            started_after_sigterm.add(worker_pid(service))
+        time.sleep(0.02)
+    if service.process.poll() is None:
+        service.kill()
+        raise AssertionError("inbox serve did not exit after SIGTERM")
+    assert started_after_sigterm - {None, pid} == set()
+    assert service.stop() == 0

@@ -35,6 +35,12 @@ def deliveries(store: Store, *names: str) -> list[Delivery]:
     return [Delivery(account_id=a.id, envelope_to=f"{a.inbox_local}@inbox.localhost") for a in accounts]
 
 
+def accepted(results: list[list[str] | AcceptError]) -> list[list[str]]:
+    """The ids of a batch in which every mail was accepted."""
+    assert not [r for r in results if isinstance(r, AcceptError)], results
+    return [r for r in results if not isinstance(r, AcceptError)]
+
+
 def test_a_batch_becomes_blobs_and_one_row_per_account_and_mail(store: Store) -> None:
     acme, both = deliveries(store, "acme"), deliveries(store, "x", "y")
     first, second = (
@@ -42,7 +48,7 @@ def test_a_batch_becomes_blobs_and_one_row_per_account_and_mail(store: Store) ->
         spooled(store.blobs.spool_dir, b"two\r\n"),
     )
 
-    ids = accept_batch(store, [Arrival(first, "a@b.example", acme), Arrival(second, "", both)])
+    ids = accepted(accept_batch(store, [Arrival(first, "a@b.example", acme), Arrival(second, "", both)]))
 
     assert [len(i) for i in ids] == [1, 2]
     for spool, raw in ((first, b"Subject: 1\r\n\r\none\r\n"), (second, b"two\r\n")):
@@ -81,3 +87,41 @@ def test_a_mail_whose_file_cannot_be_made_durable_gets_no_row(store: Store) -> N
 
     with store.session() as session:
         assert session.exec(select(Message)).all() == []
+
+
+def test_one_mail_the_database_refuses_does_not_fail_the_others_in_its_batch(store: Store) -> None:
+    acme = deliveries(store, "acme")
+    raws = [f"mail {n}\r\n".encode() for n in range(6)]
+    # A lone surrogate is what undecodable envelope bytes become; SQLite cannot encode it.
+    senders = ["a@example.org", "a@example.org", "j\udcfcrgen@example.org", "b@example.org", "", "c@x.org"]
+    arrivals = [
+        Arrival(spooled(store.blobs.spool_dir, r), s, acme) for r, s in zip(raws, senders, strict=True)
+    ]
+
+    results = accept_batch(store, arrivals)
+
+    assert isinstance(results[2], AcceptError)
+    good = accepted([r for n, r in enumerate(results) if n != 2])
+    assert all(len(r) == 1 for r in good), results
+    with store.session() as session:
+        rows = {m.id: m for m in session.exec(select(Message)).all()}
+    assert set(rows) == {i for [i] in good}
+    assert {rows[i].envelope_from for [i] in good} == {s for n, s in enumerate(senders) if n != 2}
+
+
+def test_each_caller_of_a_poisoned_batch_gets_its_own_answer(store: Store) -> None:
+    acme = deliveries(store, "acme")
+    accept = DurableAccept(store)
+
+    async def send_all():
+        return await asyncio.gather(
+            *(
+                accept(spooled(store.blobs.spool_dir, f"m{n}\r\n".encode()), "\udcff" if n == 3 else "", acme)
+                for n in range(8)
+            ),
+            return_exceptions=True,
+        )
+
+    results = asyncio.run(send_all())
+
+    assert [isinstance(r, AcceptError) for r in results] == [n == 3 for n in range(8)]

@@ -45,7 +45,9 @@ def account(store: Store):
 
 def deliver(store: Store, account, raw: bytes) -> str:
     arrival = Arrival(spooled(store.blobs.spool_dir, raw), "s@x.example", [Delivery(account.id, "in@x")])
-    [[message_id]] = accept_batch(store, [arrival])
+    [accepted] = accept_batch(store, [arrival])
+    assert isinstance(accepted, list), accepted
+    [message_id] = accepted
     return message_id
 
 

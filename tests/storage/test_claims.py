@@ -156,7 +156,8 @@ def test_an_expired_lease_is_taken_over_by_anyone(store: Store) -> None:
 
     taken = pipeline.claim(store, "new:2:x", LEASE)
 
-    assert taken is not None and taken.id == message_id and taken.attempts == 2
+    # Not counted against the mail: the worker's machine may have gone down (issue 10, item 5).
+    assert taken is not None and taken.id == message_id and taken.attempts == 0
     assert holder(store, message_id) == "new:2:x"
 
 

@@ -17,6 +17,7 @@ from storage.document_search import (
     iter_documents,
     search_documents,
 )
+from storage.fulltext import match_expression
 from storage.models import Document, Message, PartLog
 from storage.pagination import BadCursor
 from storage.schema import migrate
@@ -212,3 +213,20 @@ def test_a_cursor_from_another_order_or_forged_is_refused(store, account):
             )
         with pytest.raises(BadCursor):
             search_documents(session=session, account_id=account, filters=DocumentFilter(), cursor="%%%")
+
+
+def test_the_full_text_match_itself_walks_only_the_accounts_own_entries(store: Store):
+    """Timing must not tell whether a word is in other accounts' documents (issue 10, item 9):
+    the index lookup is scoped by account, not filtered afterwards."""
+    mine, theirs = add_account(store, "mine"), add_account(store, "theirs")
+    own = add_document(store, mine, 1, text="zebra invoice")
+    for n in range(2, 40):
+        add_document(store, theirs, n, text="zebra invoice")
+
+    with store.session() as session:
+        matched = session.connection().exec_driver_sql(
+            "SELECT document.id FROM document_fts JOIN document ON document.rowid = document_fts.rowid "
+            "WHERE document_fts MATCH ?",
+            (match_expression("zebra", mine),),
+        )
+        assert [row[0] for row in matched] == [own]
