@@ -93,7 +93,7 @@ def _filtered(
         if matching is not None:
             query = query.where(matching)
     if filters.sender:
-        query = query.where(func.instr(func.lower(Document.sender), filters.sender.lower()) > 0)
+        query = query.where(func.lower(Document.sender).contains(filters.sender.lower(), autoescape=True))
     if filters.kind == "pdf":
         query = query.where(Document.kind == "pdf")
     elif filters.kind == "image":
