@@ -60,6 +60,28 @@ def send(raw: bytes, recipient: str, ports: list[int], deadline: float) -> int:
     raise AssertionError("unreachable")
 
 
+def settled_outcome(database_url: str, account_id: str) -> tuple[list[tuple[str, str]], dict, int]:
+    """Once no mail waits any more: (sha256, id) of every document, mails per status, and how
+    many mails were claimed more than once."""
+    engine = create_engine(database_url)
+    try:
+
+        def settled() -> bool:
+            with engine.connect() as db:
+                return not db.execute(text("SELECT 1 FROM message WHERE status = 'received'")).first()
+
+        wait_for(settled, timeout=LEASE_SECONDS + 180, interval=0.5)
+        with engine.connect() as db:
+            documents = db.execute(
+                text("SELECT sha256, id FROM document WHERE account_id = :a"), {"a": account_id}
+            )
+            statuses = db.execute(text("SELECT status, count(*) FROM message GROUP BY status"))
+            retried = db.execute(text("SELECT count(*) FROM message WHERE attempts > 1"))
+            return [tuple(row) for row in documents], dict(list(statuses)), retried.scalar_one()
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def shared(postgres: PostgresCluster, s3: MotoS3, monkeypatch: pytest.MonkeyPatch):
     database = postgres.create_database()
@@ -115,21 +137,7 @@ def test_two_nodes_share_the_work_and_a_killed_one_loses_nothing(tmp_path, share
         assert len(sent.accepted) == MAILS
         assert set(sent.accepted.values()) == set(ports)  # both nodes took mail
 
-        engine = create_engine(shared["INBOX_DATABASE_URL"])
-        try:
-
-            def settled() -> bool:
-                with engine.connect() as db:
-                    return not db.execute(text("SELECT 1 FROM message WHERE status = 'received'")).first()
-
-            wait_for(settled, timeout=LEASE_SECONDS + 180, interval=0.5)
-            with engine.connect() as db:
-                rows = db.execute(text("SELECT sha256, id FROM document WHERE account_id = :a"), {"a": account.id})
-                documents = [tuple(row) for row in rows]
-                statuses = dict(list(db.execute(text("SELECT status, count(*) FROM message GROUP BY status"))))
-                retried = db.execute(text("SELECT count(*) FROM message WHERE attempts > 1")).scalar_one()
-        finally:
-            engine.dispose()
+        documents, statuses, retried = settled_outcome(shared["INBOX_DATABASE_URL"], account.id)
 
         by_sha = {}
         for sha256, doc_id in documents:
@@ -138,12 +146,12 @@ def test_two_nodes_share_the_work_and_a_killed_one_loses_nothing(tmp_path, share
             ids = by_sha.get(hashlib.sha256(pdf).hexdigest(), [])
             assert len(ids) == 1, f"mail {n}: {len(ids)} documents"
         assert len(documents) == MAILS
-        assert set(statuses) == {"processed"}, statuses
+        assert set(statuses) <= {"processed", "no_documents"}, statuses  # resent copies: duplicates
         # Only the mails in the dead node's hands were taken over after its lease.
         assert retried <= WORKERS_PER_NODE, retried
 
         reader = web.client(account)
-        for n in range(0, MAILS, 7):  # a sample over HTTP, byte for byte
+        for n in range(MAILS):  # over HTTP, byte for byte
             doc_id = by_sha[hashlib.sha256(pdfs[n]).hexdigest()][0]
             response = reader.get(f"/documents/{doc_id}/download")
             assert response.status_code == 200
