@@ -16,12 +16,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import re
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Protocol
+from urllib.parse import urlsplit
 
 import boto3
 from boto3.s3.transfer import TransferConfig
@@ -31,6 +33,7 @@ from botocore.exceptions import ClientError
 CHUNK = 256 * 1024
 MULTIPART_BYTES = 8 * 1024 * 1024  # larger blobs go up in parts of this size, several at a time
 _MISSING = {"404", "NoSuchKey", "NotFound"}
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
 
 
 class BlobNotFound(LookupError):
@@ -54,6 +57,15 @@ class S3Settings:
     endpoint_url: str | None = None  # INBOX_S3_ENDPOINT_URL; None: AWS itself
     timeout: float = 10.0  # INBOX_S3_TIMEOUT: seconds to connect, and to wait for each read
     attempts: int = 3  # tries of one request, with backoff, before it is an error
+
+
+def s3_location(url: str) -> tuple[str, str]:
+    """(bucket, key prefix) of an `s3://BUCKET/PREFIX` INBOX_BLOB_URL; ValueError naming it."""
+    parts = urlsplit(url)
+    bucket, prefix = parts.netloc, parts.path.strip("/")
+    if parts.scheme != "s3" or not _BUCKET.fullmatch(bucket) or parts.query or parts.fragment:
+        raise ValueError(f"INBOX_BLOB_URL: {url!r} is not s3://BUCKET[/PREFIX] with a valid bucket name")
+    return bucket, prefix
 
 
 class S3BlobStore:

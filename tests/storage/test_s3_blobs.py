@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from storage.blobs_s3 import MULTIPART_BYTES, BlobNotFound, S3BlobStore, S3Settings
+from storage.blobs_s3 import MULTIPART_BYTES, BlobNotFound, S3BlobStore, S3Settings, s3_location
 from tests.backends import BUCKET, S3_CREDENTIALS, MotoS3
 
 
@@ -131,3 +131,23 @@ def test_a_dead_endpoint_is_an_error_within_the_timeout_not_a_hang(
     assert not isinstance(caught.value, BlobNotFound)
     assert time.monotonic() - started < 10
     assert spool.path.exists()  # kept: the caller answers 451 and the sender retries
+
+
+@pytest.mark.parametrize(
+    ("url", "location"),
+    [
+        ("s3://inbox-blobs", ("inbox-blobs", "")),
+        ("s3://inbox-blobs/", ("inbox-blobs", "")),
+        ("s3://inbox.blobs/prod/eu/", ("inbox.blobs", "prod/eu")),
+    ],
+)
+def test_an_s3_url_names_bucket_and_prefix(url, location):
+    assert s3_location(url) == location
+
+
+@pytest.mark.parametrize(
+    "url", ["s3://", "s3://UPPER/x", "s3://b/x", "s3://bucket/x?versionId=1", "gs://bucket"]
+)
+def test_a_bad_s3_url_is_refused_naming_the_setting(url):
+    with pytest.raises(ValueError, match="INBOX_BLOB_URL"):
+        s3_location(url)
