@@ -28,6 +28,7 @@ from storage.accounts import create_account
 from storage.db import open_store
 from storage.document_search import DocumentFilter, search_documents
 from storage.models import Document, Message, new_id
+from storage.schema import migrate
 
 EMAIL, PASSWORD = "bench@example.com", "bench password 1"
 DOCS_PER_MAIL = 10
@@ -63,6 +64,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def seed(data_dir: Path, count: int) -> str:
     """One account with `count` documents; returns a cursor pointing 150,000 rows deep."""
     store = open_store(data_dir)
+    migrate(store.engine)
     sha256 = store.blobs.put(PDF)  # every row points at one small file: one thumbnail to render
     with store.session() as session:
         account_id = create_account(session=session, name="Bench", email=EMAIL, password=PASSWORD).id

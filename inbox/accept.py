@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from functools import partial
 
 from inbox.groupcommit import GroupCommit
+from inbox.recipient import Delivery
 from inbox.spool import SpooledMessage
 from storage.db import Store
-from storage.messages import Delivery, record_received
+from storage.messages import record_received
 
 
 class AcceptError(Exception):
@@ -54,7 +55,7 @@ def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
                     raw_sha256=a.spool.sha256,
                     raw_size=a.spool.size,
                     envelope_from=a.envelope_from,
-                    deliveries=a.deliveries,
+                    envelope_to_by_account={d.account_id: d.envelope_to for d in a.deliveries},
                 )
                 for a in arrivals
             ]

@@ -1,4 +1,4 @@
-"""The `inbox` command: serve, accounts and users, reprocessing, sending a test invoice."""
+"""The `inbox` command: serve, migrate, accounts and users, reprocessing, sending a test invoice."""
 
 from __future__ import annotations
 
@@ -13,10 +13,12 @@ from pathlib import Path
 
 from inbox.config import ConfigError, Settings
 from inbox.evaluate import add_parser as add_evaluate_parser
+from storage import schema
 from storage.accounts import add_user, create_account, find_account, list_accounts
+from storage.claims import new_worker_id
 from storage.db import Store, open_store
 from storage.errors import Conflict, NotFound
-from storage.messages import claim_for_reprocessing
+from storage.messages import claim_for_reprocessing, release_own_claims
 from storage.tokens import create_token
 
 SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command at INFO
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per check; `migrate` says what it did
     try:
         settings = Settings.from_env(
             **{field: getattr(args, field, None) for field in SETTING_FLAGS.values()}
@@ -68,6 +71,7 @@ def _parser() -> argparse.ArgumentParser:
         return commands.add_parser(name, help=help).add_subparsers(required=True, metavar="ACTION")
 
     command(commands, "serve", _serve, "run SMTP, the worker and the web in one process")
+    command(commands, "migrate", _migrate, "bring the database schema up to date")
 
     accounts = group("account", "manage accounts")
     create = command(accounts, "create", _account_create, "create an account and its first user")
@@ -101,10 +105,30 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _serve(args, settings: Settings) -> int:
-    from inbox.serve import serve
+    from inbox.serve import PortTaken, bind_listeners, serve
 
-    _ensure_first_account(settings)
-    asyncio.run(serve(settings, ready=lambda line: print(line, flush=True)))
+    try:
+        listeners = bind_listeners(settings)  # first: a taken port must not leave anything behind
+    except PortTaken as err:
+        raise CommandError(str(err)) from err
+    try:
+        _ensure_first_account(settings)
+    except CommandError:
+        listeners.close()
+        raise
+    asyncio.run(serve(settings, listeners, ready=lambda line: print(line, flush=True)))
+    return 0
+
+
+def _migrate(args, settings: Settings) -> int:
+    store = open_store(settings.data_dir, settings.database_url)
+    try:
+        before, after = schema.migrate(store.engine)
+    except schema.SchemaError as err:
+        raise CommandError(str(err)) from err
+    finally:
+        store.engine.dispose()
+    print(f"schema at {after}" if before == after else f"schema migrated from {before or 'empty'} to {after}")
     return 0
 
 
@@ -126,12 +150,10 @@ def _ensure_first_account(settings: Settings) -> None:
             )
             note.write_text(text)
             note.chmod(0o600)
-            print(f"Created a first account.\n{text}(saved in {note})", flush=True)
+            # The password and the inbox address are credentials: they go to the file, not the log.
+            print(f"Created a first account ({account.id}); log-in and inbox address in {note}", flush=True)
         for account, _users in existing:
-            print(
-                f"inbox for {account.name}: {settings.inbox_address(account.inbox_local)}",
-                flush=True,
-            )
+            print(f"account {account.id} ({account.name}): `inbox account list` shows its inbox", flush=True)
     store.engine.dispose()
 
 
@@ -225,14 +247,16 @@ def _reprocess(args, settings: Settings) -> int:
     from inbox.sandbox import ExtractionPool
 
     store = _open_store(settings)
+    worker = new_worker_id()
     try:
         with store.session() as session:
             message = claim_for_reprocessing(
                 session=session,
                 message_id=args.message_id,
-                lease=timedelta(seconds=settings.parse_timeout * 2),
+                worker=worker,
+                lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
             )
-    except NotFound as err:
+    except (NotFound, Conflict) as err:
         raise CommandError(str(err)) from err
 
     async def run() -> str:
@@ -246,6 +270,8 @@ def _reprocess(args, settings: Settings) -> int:
             return await pipeline.process(store, pool, message)
         finally:
             pool.close()
+            with store.session() as session:  # only if processing ended without recording
+                release_own_claims(session=session, worker=worker)
 
     print(f"{message.id}: {asyncio.run(run())}")
     return 0
@@ -274,7 +300,25 @@ def _send_test(args, settings: Settings) -> int:
 
 
 def _open_store(settings: Settings) -> Store:
-    return open_store(settings.data_dir, settings.database_url)
+    """The store with its schema current: the embedded default migrates itself; another
+    database is migrated by its operator, on purpose, with `inbox migrate`."""
+    store = open_store(settings.data_dir, settings.database_url)
+    try:
+        if settings.database_url is None:
+            schema.migrate(store.engine)
+        elif not schema.is_current(store.engine):
+            found = schema.current(store.engine) or "no schema"
+            raise CommandError(
+                f"the database at --database-url / INBOX_DATABASE_URL is at {found}, this version "
+                f"needs {schema.head()}: run `inbox migrate` first"
+            )
+    except schema.SchemaError as err:
+        store.engine.dispose()
+        raise CommandError(str(err)) from err
+    except CommandError:
+        store.engine.dispose()
+        raise
+    return store
 
 
 def _print(result: dict, as_json: bool) -> None:

@@ -12,7 +12,7 @@ from decimal import Decimal
 from inbox.extract.model import Decision, InvoiceFields, InvoiceLine, Part
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
 from storage.db import Store
-from storage.messages import claim_next, mark_failed
+from storage.messages import claim_next, mark_failed, release_orphaned_claims, release_own_claims
 from storage.models import Message
 from storage.outcomes import NewDocument, Outcome, PartRecord, record_outcome
 
@@ -21,9 +21,20 @@ MAX_ATTEMPTS = 3  # a mail that keeps killing its worker is failed, not retried 
 MAX_BODY_CHARS = 500_000
 
 
-def claim(store: Store, lease: timedelta) -> Message | None:
+def claim(store: Store, worker: str, lease: timedelta) -> Message | None:
     with store.session() as session:
-        return claim_next(session=session, lease=lease)
+        return claim_next(session=session, worker=worker, lease=lease)
+
+
+def release_orphans(store: Store) -> int:
+    """Claims of workers on this host that died (kill -9) are free at once, not at lease end."""
+    with store.session() as session:
+        return release_orphaned_claims(session=session)
+
+
+def release_own(store: Store, worker: str) -> int:
+    with store.session() as session:
+        return release_own_claims(session=session, worker=worker)
 
 
 async def process(store: Store, pool: ExtractionPool, message: Message) -> str:

@@ -11,18 +11,18 @@ import signal
 import socket
 import weakref
 from contextlib import nullcontext
+from dataclasses import dataclass
 from functools import partial
 
 import uvicorn
 
 from inbox.accept import DurableAccept
 from inbox.config import Settings
+from inbox.recipient import Recipient
 from inbox.smtp import InboxHandler, InboxSMTP
 from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
-from storage.messages import release_claims
-from storage.models import Account
 from storage.rejections import record_rejection
 from web.app import WebConfig, create_app
 
@@ -36,10 +36,33 @@ class _EmbeddedUvicorn(uvicorn.Server):
         return nullcontext()
 
 
-async def serve(settings: Settings, *, ready=print) -> None:
+class PortTaken(Exception):
+    """A listening port is in use; the message names it and its setting."""
+
+
+@dataclass(frozen=True)
+class Listeners:
+    smtp: socket.socket
+    web: socket.socket
+
+    def close(self) -> None:
+        self.smtp.close()
+        self.web.close()
+
+
+def bind_listeners(settings: Settings) -> Listeners:
+    """Both ports bound before anything else happens, so a taken one stops the start cleanly."""
+    smtp = _listen(settings.host, settings.smtp_port, "--smtp-port / INBOX_SMTP_PORT")
+    try:
+        web = _listen(settings.host, settings.web_port, "--web-port / INBOX_WEB_PORT")
+    except PortTaken:
+        smtp.close()
+        raise
+    return Listeners(smtp=smtp, web=web)
+
+
+async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> None:
     store = open_store(settings.data_dir, settings.database_url)
-    with store.session() as session:
-        release_claims(session=session)
     swept = store.blobs.sweep_tmp(older_than=TMP_MAX_AGE_SECONDS)
     if swept:
         log.info("removed %d abandoned spool file(s)", swept)
@@ -68,8 +91,8 @@ async def serve(settings: Settings, *, ready=print) -> None:
         return protocol
 
     loop = asyncio.get_running_loop()
-    smtp_server = await loop.create_server(new_session, settings.host, settings.smtp_port)
-    web_socket = _listen(settings.host, settings.web_port)
+    smtp_server = await loop.create_server(new_session, sock=listeners.smtp)
+    web_socket = listeners.web
     web = _EmbeddedUvicorn(
         uvicorn.Config(
             create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies)),
@@ -117,20 +140,21 @@ def _in_transaction(protocol: InboxSMTP) -> bool:
     return protocol.transport is not None and envelope is not None and envelope.mail_from is not None
 
 
-async def _find_account(store: Store, local: str) -> Account | None:
-    def lookup() -> Account | None:
+async def _find_account(store: Store, local: str) -> Recipient | None:
+    def lookup() -> Recipient | None:
         with store.session() as session:
-            return accounts_for_locals(session=session, locals_=[local]).get(local)
+            account = accounts_for_locals(session=session, locals_=[local]).get(local)
+        return None if account is None else Recipient(account.id, account.allowed_senders)
 
     return await asyncio.to_thread(lookup)
 
 
-async def _log_rejection(store: Store, account: Account, envelope_from: str, envelope_to: str) -> None:
+async def _log_rejection(store: Store, account: Recipient, envelope_from: str, envelope_to: str) -> None:
     def record() -> None:
         with store.session() as session:
             record_rejection(
                 session=session,
-                account_id=account.id,
+                account_id=account.account_id,
                 envelope_from=envelope_from,
                 envelope_to=envelope_to,
                 reason="sender not on the allowed list",
@@ -139,11 +163,15 @@ async def _log_rejection(store: Store, account: Account, envelope_from: str, env
     await asyncio.to_thread(record)
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def _listen(host: str, port: int, setting: str) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
+    try:
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise PortTaken(f"cannot listen on {host}:{port} ({setting}): {err.strerror}") from err
     sock.listen(512)
     sock.set_inheritable(True)
     return sock

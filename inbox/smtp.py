@@ -12,21 +12,20 @@ from dataclasses import dataclass
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from inbox import replies
+from inbox.recipient import Delivery, Recipient
 from inbox.spool import SpooledMessage, SpoolEnvelope, SpoolingSMTP
-from storage.messages import Delivery
-from storage.models import Account
 
 log = logging.getLogger("inbox.smtp")
 
 # Lookup of an inbox address (lower-case local part) to its active account.
-FindAccount = Callable[[str], Awaitable[Account | None]]
+FindAccount = Callable[[str], Awaitable[Recipient | None]]
 # Durable accept: spooled mail, envelope sender, deliveries -> message ids.
 Accept = Callable[[SpooledMessage, str, list[Delivery]], Awaitable[list[str]]]
 # Records, for the account, a mail refused by its allowed-senders list: account, from, to.
-LogRejection = Callable[[Account, str, str], Awaitable[None]]
+LogRejection = Callable[[Recipient, str, str], Awaitable[None]]
 
 
-async def _log_nothing(account: Account, envelope_from: str, envelope_to: str) -> None:
+async def _log_nothing(account: Recipient, envelope_from: str, envelope_to: str) -> None:
     return None
 
 
@@ -78,24 +77,26 @@ class InboxHandler:
             return replies.TOO_MANY_RECIPIENTS
         local = inbox_local(address, self.mail_domain)
         account = await self.find_account(local) if local else None
-        if account is None:
+        if account is None:  # only the domain: the address may be a retired or mistyped inbox key
             log.info(
-                "rejected rcpt=%r from=%r peer=%s: unknown inbox",
-                address,
+                "rejected rcpt domain=%r from=%r peer=%s: unknown inbox",
+                address.rpartition("@")[2],
                 envelope.mail_from,
                 _peer(session),
             )
             return replies.UNKNOWN_RECIPIENT
         if not sender_allowed(account.allowed_senders, envelope.mail_from or ""):
-            log.info("rejected rcpt=%r from=%r: sender not allowed", address, envelope.mail_from)
+            log.info(
+                "rejected account=%s from=%r: sender not allowed", account.account_id, envelope.mail_from
+            )
             try:
                 await self.log_rejection(account, envelope.mail_from or "", address)
             except Exception:  # the refusal stands even when it cannot be recorded
-                log.exception("could not record the rejection for account %s", account.id)
+                log.exception("could not record the rejection for account %s", account.account_id)
             return replies.SENDER_NOT_ALLOWED
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
-        envelope.deliveries.setdefault(account.id, Delivery(account=account, envelope_to=address))
+        envelope.deliveries.setdefault(account.account_id, Delivery(account.account_id, address))
         return replies.OK_RCPT
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: InboxEnvelope) -> str:

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from inbox import pipeline
 from inbox.sandbox import ExtractionPool
+from storage.claims import new_worker_id
 from storage.db import Store
 
 log = logging.getLogger("inbox.worker")
@@ -16,7 +17,11 @@ IDLE_POLL_SECONDS = 1.0  # other processes may add work; new local mail wakes us
 
 
 class Worker:
+    """Claims under its own id; the lease outlasts the extraction timeout, so a mail in hand
+    never needs its lease renewed (the pool kills an extraction at `parse_timeout`)."""
+
     def __init__(self, store: Store, pool: ExtractionPool, *, concurrency: int, lease: timedelta) -> None:
+        self.id = new_worker_id()
         self._store = store
         self._pool = pool
         self._concurrency = concurrency
@@ -28,7 +33,16 @@ class Worker:
         self._wake.set()
 
     async def run(self) -> None:
-        await asyncio.gather(*(self._loop() for _ in range(self._concurrency)))
+        try:
+            released = await asyncio.to_thread(pipeline.release_orphans, self._store)
+            if released:
+                log.info("took back %d mail(s) claimed by a worker that died", released)
+        except Exception:  # they come free when their lease ends
+            log.exception("could not release the claims of dead workers")
+        try:
+            await asyncio.gather(*(self._loop() for _ in range(self._concurrency)))
+        finally:  # only our own claims: another worker's live claim is never ours to end
+            await asyncio.to_thread(pipeline.release_own, self._store, self.id)
 
     def stop(self) -> None:
         self._stopping = True
@@ -37,7 +51,7 @@ class Worker:
     async def _loop(self) -> None:
         while not self._stopping:
             try:
-                message = await asyncio.to_thread(pipeline.claim, self._store, self._lease)
+                message = await asyncio.to_thread(pipeline.claim, self._store, self.id, self._lease)
             except Exception:
                 log.exception("could not claim work; retrying")
                 message = None

@@ -9,11 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine
+from sqlmodel import Session, create_engine
 
 from storage import models  # noqa: F401  (registers the tables)
 from storage.blobs import BlobStore
-from storage.fulltext import fulltext_for
 
 
 @dataclass(frozen=True)
@@ -29,14 +28,12 @@ class Store:
 
 
 def open_store(data_dir: Path, database_url: str | None = None) -> Store:
+    """The store as it is; the schema is storage.schema's business (`inbox migrate`)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{data_dir / 'inbox.db'}"
     engine = create_engine(url, connect_args=_connect_args(url))
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    SQLModel.metadata.create_all(engine)
-    with engine.begin() as connection:
-        fulltext_for(engine.dialect.name).install(connection)
     return Store(engine=engine, blobs=BlobStore(data_dir / "blobs"))
 
 

@@ -20,6 +20,11 @@ from sqlalchemy.sql.elements import ColumnElement
 
 SEARCHED_COLUMNS = ("filename", "sender", "subject", "text", "invoice_number", "seller", "buyer")
 MAX_TERMS = 12
+TABLE_PREFIX = "document_fts"  # the index's own tables: not part of the models' schema
+
+
+def is_fulltext_table(name: str) -> bool:
+    return name.startswith(TABLE_PREFIX)
 
 
 class FullTextIndex(Protocol):

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, update
+from sqlalchemy import and_, or_
 from sqlmodel import Session, col, select
 
-from storage.errors import NotFound
-from storage.models import Account, Message, MessageStatus, PartLog, utcnow
+from storage import claims
+from storage.errors import Conflict, NotFound
+from storage.models import Message, MessageStatus, PartLog, utcnow
 from storage.pagination import decode_cursor, encode_cursor
-
-
-@dataclass(frozen=True, slots=True)
-class Delivery:
-    account: Account
-    envelope_to: str
 
 
 def record_received(
@@ -25,53 +19,49 @@ def record_received(
     raw_sha256: str,
     raw_size: int,
     envelope_from: str,
-    deliveries: list[Delivery],
+    envelope_to_by_account: dict[str, str],
 ) -> list[Message]:
-    """One Message row per recipient account; the caller commits before answering 250."""
+    """One Message row per recipient account (id -> the address used); the caller commits
+    before answering 250."""
     now = utcnow()
     messages = [
         Message(
-            account_id=d.account.id,
+            account_id=account_id,
             raw_sha256=raw_sha256,
             raw_size=raw_size,
             envelope_from=envelope_from,
-            envelope_to=d.envelope_to,
+            envelope_to=envelope_to,
             received_at=now,
         )
-        for d in deliveries
+        for account_id, envelope_to in envelope_to_by_account.items()
     ]
     session.add_all(messages)
     return messages
 
 
-def claim_next(*, session: Session, lease: timedelta) -> Message | None:
-    """Take the oldest unprocessed message whose lease is free, for `lease`.
+def claim_next(*, session: Session, worker: str, lease: timedelta) -> Message | None:
+    """Take the oldest received message whose lease is free, for `worker`, for `lease`.
 
     A lease (not a flag) so that a worker killed mid-way leaves work that another can take.
     """
-    now = utcnow()
-    free = or_(col(Message.claimed_until).is_(None), col(Message.claimed_until) < now)
-    candidate = session.exec(
-        select(Message.id)
-        .where(Message.status == MessageStatus.RECEIVED, free)
-        .order_by(col(Message.received_at))
-        .limit(1)
-    ).first()
-    if candidate is None:
-        return None
-    taken = session.execute(
-        update(Message)
-        .where(and_(col(Message.id) == candidate, free))
-        .values(claimed_until=now + lease, attempts=Message.attempts + 1)
+    claimed = claims.claim(
+        session,
+        Message,
+        ready=col(Message.status) == MessageStatus.RECEIVED,
+        order_by=col(Message.received_at),
+        worker=worker,
+        lease=lease,
+        values={"attempts": Message.attempts + 1},
     )
-    if taken.rowcount != 1:  # another worker was faster
-        return None
-    return session.get(Message, candidate)
+    return None if claimed is None else session.get(Message, claimed)
 
 
-def release_claims(*, session: Session) -> None:
-    """At start-up of the single-process default nothing else can hold a claim."""
-    session.execute(update(Message).where(col(Message.claimed_until).is_not(None)).values(claimed_until=None))
+def release_own_claims(*, session: Session, worker: str) -> int:
+    return claims.release_own(session, Message, worker=worker)
+
+
+def release_orphaned_claims(*, session: Session) -> int:
+    return claims.release_orphans(session, Message)
 
 
 def mark_failed(*, session: Session, message_id: str, reason: str) -> None:
@@ -80,21 +70,31 @@ def mark_failed(*, session: Session, message_id: str, reason: str) -> None:
         raise NotFound("message")
     message.status = MessageStatus.FAILED
     message.reason = reason[:1000]
-    message.claimed_until = None
+    message.claimed_by = message.claimed_until = None
     message.processed_at = utcnow()
     session.add(message)
 
 
-def claim_for_reprocessing(*, session: Session, message_id: str, lease: timedelta) -> Message:
-    """Put a mail back to `received`, claimed by the caller so no worker races it."""
-    message = session.get(Message, message_id)
-    if message is None:
+def claim_for_reprocessing(*, session: Session, message_id: str, worker: str, lease: timedelta) -> Message:
+    """Put a mail back to `received`, claimed by `worker` so no other worker races it.
+
+    A mail another worker holds a live claim on is refused: it is being processed right now.
+    """
+    if session.get(Message, message_id) is None:
         raise NotFound(f"no message {message_id}")
-    message.status = MessageStatus.RECEIVED
-    message.reason = ""
-    message.attempts = 1
-    message.claimed_until = utcnow() + lease
-    session.add(message)
+    claimed = claims.claim(
+        session,
+        Message,
+        ready=col(Message.id) == message_id,
+        order_by=col(Message.id),
+        worker=worker,
+        lease=lease,
+        values={"status": MessageStatus.RECEIVED, "reason": "", "attempts": 1},
+    )
+    if claimed is None:
+        raise Conflict(f"message {message_id} is being processed right now; try again later")
+    message = session.get(Message, claimed, populate_existing=True)
+    assert message is not None
     return message
 
 

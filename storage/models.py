@@ -115,6 +115,7 @@ class Message(SQLModel, table=True):
     text_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     html_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     attempts: int = 0
+    claimed_by: str | None = None  # the worker holding the claim: "host:pid:random"
     claimed_until: datetime | None = _when(nullable=True)
     processed_at: datetime | None = _when(nullable=True)
 

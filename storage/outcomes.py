@@ -100,7 +100,7 @@ def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Me
         if path not in kept:
             session.delete(stale)
     message.status, message.reason = _status(documents, duplicates)
-    message.claimed_until = None
+    message.claimed_by = message.claimed_until = None
     message.processed_at = utcnow()
     session.add(message)
     return message

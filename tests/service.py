@@ -26,8 +26,9 @@ def free_port() -> int:
 
 
 def inbox_cli(
-    data_dir: Path, *args: str, stdin: str | None = None, env: dict | None = None
+    data_dir: Path, *args: str, stdin: str | None = None, env: dict | None = None, cwd: Path | None = None
 ) -> subprocess.CompletedProcess:
+    """`inbox ARGS --data-dir DATA_DIR`; `cwd` picks the code (`python -m` imports from there first)."""
     return subprocess.run(
         [sys.executable, "-m", "inbox", *args, "--data-dir", str(data_dir)],
         input=stdin,
@@ -35,6 +36,7 @@ def inbox_cli(
         text=True,
         timeout=120,
         env={**os.environ, **(env or {})},
+        cwd=cwd,
     )
 
 
@@ -50,9 +52,11 @@ class Account:
 class Service:
     data_dir: Path
     env: dict = field(default_factory=dict)
+    cwd: Path | None = None  # another checkout's code, when given
     roles: str | None = None  # --roles; None: all of them
     own_process_group: bool = False  # so that kill_group() takes its children too
     process: subprocess.Popen | None = None
+    startup_output: list[str] = field(default_factory=list)  # stdout up to the ready line
     smtp_port: int = 0
     web_url: str = ""
     log_path: Path | None = None
@@ -80,11 +84,13 @@ class Service:
             stdout=subprocess.PIPE,
             stderr=log,
             env={**os.environ, **self.env},
+            cwd=self.cwd,
         )
         deadline = time.monotonic() + timeout
         assert self.process.stdout is not None
         while time.monotonic() < deadline:
             line = self.process.stdout.readline().decode()
+            self.startup_output.append(line)
             if not line and self.process.poll() is not None:
                 raise RuntimeError(f"inbox serve exited with {self.process.returncode}: {self.log()}")
             match = READY.search(line)
@@ -129,6 +135,7 @@ class Service:
             "--json",
             stdin=password + "\n",
             env=self.env,
+            cwd=self.cwd,
         )
         assert result.returncode == 0, result.stderr
         data = json.loads(result.stdout)

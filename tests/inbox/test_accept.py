@@ -9,16 +9,18 @@ import pytest
 from sqlmodel import select
 
 from inbox.accept import AcceptError, Arrival, DurableAccept, accept_batch
+from inbox.recipient import Delivery
 from storage.accounts import create_account
 from storage.db import Store, open_store
-from storage.messages import Delivery
 from storage.models import Message
+from storage.schema import migrate
 from tests.builders import spooled
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
     store = open_store(tmp_path / "data")
+    migrate(store.engine)
     yield store
     store.engine.dispose()
 
@@ -29,7 +31,7 @@ def deliveries(store: Store, *names: str) -> list[Delivery]:
             create_account(session=session, name=n, email=f"{n}@example.org", password="pw-12345")
             for n in names
         ]
-    return [Delivery(account=a, envelope_to=f"{a.inbox_local}@inbox.localhost") for a in accounts]
+    return [Delivery(account_id=a.id, envelope_to=f"{a.inbox_local}@inbox.localhost") for a in accounts]
 
 
 def test_a_batch_becomes_blobs_and_one_row_per_account_and_mail(store: Store) -> None:

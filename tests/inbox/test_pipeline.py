@@ -13,19 +13,24 @@ from sqlmodel import select
 
 from inbox import pipeline
 from inbox.accept import Arrival, accept_batch
+from inbox.recipient import Delivery
 from inbox.sandbox import ExtractionPool
 from storage.accounts import create_account
+from storage.claims import new_worker_id
 from storage.db import Store, open_store
-from storage.messages import Delivery, claim_for_reprocessing, part_logs
+from storage.messages import claim_for_reprocessing, part_logs
 from storage.models import Document, Message
+from storage.schema import migrate
 from tests.builders import make_mail, make_pdf, spooled
 
 LEASE = timedelta(minutes=5)
+WORKER = new_worker_id()
 
 
 @pytest.fixture
 def store(tmp_path) -> Store:
     store = open_store(tmp_path / "data")
+    migrate(store.engine)
     yield store
     store.engine.dispose()
 
@@ -37,7 +42,7 @@ def account(store: Store):
 
 
 def deliver(store: Store, account, raw: bytes) -> str:
-    arrival = Arrival(spooled(store.blobs.tmp, raw), "s@x.example", [Delivery(account, "in@x")])
+    arrival = Arrival(spooled(store.blobs.tmp, raw), "s@x.example", [Delivery(account.id, "in@x")])
     [[message_id]] = accept_batch(store, [arrival])
     return message_id
 
@@ -49,10 +54,10 @@ def process_all(store: Store, claimed: Message | None = None, **pool_options) ->
     async def run():
         pool = ExtractionPool(blob_root=store.blobs.root, **options)
         try:
-            message = claimed or pipeline.claim(store, LEASE)
+            message = claimed or pipeline.claim(store, WORKER, LEASE)
             while message is not None:
                 await pipeline.process(store, pool, message)
-                message = pipeline.claim(store, LEASE)
+                message = pipeline.claim(store, WORKER, LEASE)
         finally:
             pool.close()
 
@@ -127,7 +132,7 @@ def test_reprocessing_keeps_document_ids(store, account):
     (before,) = documents(store)
 
     with store.session() as session:
-        claimed = claim_for_reprocessing(session=session, message_id=message_id, lease=LEASE)
+        claimed = claim_for_reprocessing(session=session, message_id=message_id, worker=WORKER, lease=LEASE)
     process_all(store, claimed)
 
     (after,) = documents(store)
@@ -179,6 +184,7 @@ SAMPLE = raw(make_mail(attachments=[("a.pdf", make_pdf(), "application/pdf")]))
 )
 def test_mutated_mails_always_end_in_a_final_status_and_keep_their_raw_bytes(tmp_path_factory, cut, flips):
     store = open_store(tmp_path_factory.mktemp("data"))
+    migrate(store.engine)
     with store.session() as session:
         account = create_account(session=session, name="A", email="a@a.example", password="secret123")
     mutated = bytearray(SAMPLE[:cut])

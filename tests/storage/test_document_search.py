@@ -18,6 +18,7 @@ from storage.document_search import (
 )
 from storage.models import Document, Message, PartLog
 from storage.pagination import BadCursor
+from storage.schema import migrate
 from tests.backends import Backend
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
@@ -29,6 +30,7 @@ SELLERS = ("Seller B", "seller-a", "Éclair SA", "e shop", "Eshop", "_first", "Z
 @pytest.fixture
 def store(backend: Backend) -> Iterator[Store]:
     store = open_store(backend.data_dir, backend.database_url)
+    migrate(store.engine)
     yield store
     store.engine.dispose()
 

@@ -1,0 +1,177 @@
+"""Claims with a lease over a real database (SQLite, PostgreSQL), each claimer on its own engine as a
+process would be."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from inbox import pipeline
+from storage.accounts import create_account
+from storage.claims import new_worker_id
+from storage.db import Store, open_store
+from storage.errors import Conflict
+from storage.messages import claim_for_reprocessing, record_received
+from storage.models import Message
+from storage.schema import migrate
+from tests.backends import Backend
+
+LEASE = timedelta(minutes=5)
+
+
+@pytest.fixture
+def data(backend: Backend) -> Backend:
+    store = open_store(backend.data_dir, backend.database_url)
+    migrate(store.engine)
+    store.engine.dispose()
+    return backend
+
+
+@pytest.fixture
+def store(data: Backend) -> Iterator[Store]:
+    store = open_store(data.data_dir, data.database_url)
+    yield store
+    store.engine.dispose()
+
+
+def receive(store: Store, count: int) -> list[str]:
+    with store.session() as session:
+        account = create_account(
+            session=session, name="A", email=f"{secrets.token_hex(4)}@a.example", password="pw-12345"
+        )
+        messages = [
+            record_received(
+                session=session,
+                raw_sha256="0" * 64,
+                raw_size=1,
+                envelope_from="s@x.example",
+                envelope_to_by_account={account.id: "in@x"},
+            )[0]
+            for _ in range(count)
+        ]
+        session.flush()
+        return [m.id for m in messages]
+
+
+def holder(store: Store, message_id: str) -> str | None:
+    with store.session() as session:
+        return session.get(Message, message_id).claimed_by
+
+
+def dead_pid() -> int:
+    process = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True)
+    return int(process.stdout)
+
+
+def test_workers_claiming_at_once_each_get_a_different_mail_and_none_comes_back_empty(
+    data: Backend, store: Store
+) -> None:
+    workers = 8
+    ids = receive(store, workers)
+    stores = [open_store(data.data_dir, data.database_url) for _ in range(workers)]
+    start = threading.Barrier(workers)
+    got: list[Message | None] = [None] * workers
+
+    def work(n: int) -> None:
+        start.wait()
+        got[n] = pipeline.claim(stores[n], f"w{n}:{n}:x", LEASE)
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    for s in stores:
+        s.engine.dispose()
+    # Work was waiting for every one of them: a loser of a race must have tried again, not given up.
+    assert all(message is not None for message in got)
+    assert sorted(m.id for m in got) == sorted(ids)
+    assert {holder(store, m.id) for m in got} == {f"w{n}:{n}:x" for n in range(workers)}
+
+
+def test_two_worker_processes_never_claim_the_same_mail(data: Backend, store: Store) -> None:
+    ids = receive(store, 60)
+    script = (
+        "import sys; from datetime import timedelta; from pathlib import Path\n"
+        "from inbox import pipeline; from storage.db import open_store\n"
+        "store = open_store(Path(sys.argv[1]), sys.argv[3] or None); me = sys.argv[2]\n"
+        "while (m := pipeline.claim(store, me, timedelta(minutes=5))) is not None: print(m.id, flush=True)\n"
+    )
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(data.data_dir), f"p{n}:{n}:x", data.database_url or ""],
+            stdout=subprocess.PIPE,
+        )
+        for n in range(2)
+    ]
+    claimed = [p.communicate(timeout=120)[0].decode().split() for p in processes]
+    assert all(p.returncode == 0 for p in processes)
+    assert sorted(claimed[0] + claimed[1]) == sorted(ids)  # each mail once, by one of them
+    assert not set(claimed[0]) & set(claimed[1])
+
+
+def test_a_restart_leaves_a_live_claim_of_another_worker_alone(store: Store) -> None:
+    (message_id,) = receive(store, 1)
+    other = f"{socket.gethostname()}:{os.getpid()}:other"  # alive: this very process
+    assert pipeline.claim(store, other, LEASE).id == message_id
+
+    restarted = new_worker_id()
+    assert pipeline.release_orphans(store) == 0
+    assert pipeline.claim(store, restarted, LEASE) is None
+    assert pipeline.release_own(store, restarted) == 0  # shutting down gives back only its own
+    assert holder(store, message_id) == other
+    with store.session() as session, pytest.raises(Conflict):
+        claim_for_reprocessing(session=session, message_id=message_id, worker=restarted, lease=LEASE)
+
+
+def test_a_claim_of_a_worker_that_died_on_this_host_is_free_at_once(store: Store) -> None:
+    (message_id,) = receive(store, 1)
+    dead = f"{socket.gethostname()}:{dead_pid()}:gone"
+    pipeline.claim(store, dead, LEASE)
+    elsewhere_id = receive(store, 1)[0]
+    elsewhere = f"another-host:{dead_pid()}:live"  # a pid says nothing about another machine
+    assert pipeline.claim(store, elsewhere, LEASE).id == elsewhere_id
+
+    assert pipeline.release_orphans(store) == 1
+
+    assert pipeline.claim(store, "new:1:x", LEASE).id == message_id
+    assert holder(store, elsewhere_id) == elsewhere
+
+
+def test_an_expired_lease_is_taken_over_by_anyone(store: Store) -> None:
+    (message_id,) = receive(store, 1)
+    pipeline.claim(store, "another-host:1:old", timedelta(seconds=-1))
+
+    taken = pipeline.claim(store, "new:2:x", LEASE)
+
+    assert taken.id == message_id and taken.attempts == 2
+    assert holder(store, message_id) == "new:2:x"
+
+
+def test_shutdown_releases_its_own_claims_only(store: Store) -> None:
+    mine, theirs = receive(store, 2)
+    assert pipeline.claim(store, "me:1:x", LEASE).id == mine
+    assert pipeline.claim(store, "another-host:1:y", LEASE).id == theirs
+
+    assert pipeline.release_own(store, "me:1:x") == 1
+
+    assert holder(store, mine) is None and holder(store, theirs) == "another-host:1:y"
+    assert pipeline.claim(store, "next:1:z", LEASE).id == mine
+
+
+def test_reprocessing_claims_the_mail_for_the_caller(store: Store) -> None:
+    (message_id,) = receive(store, 1)
+    with store.session() as session:
+        message = claim_for_reprocessing(
+            session=session, message_id=message_id, worker="cli:1:x", lease=LEASE
+        )
+    assert message.claimed_by == "cli:1:x" and message.status == "received"
+    assert pipeline.claim(store, "worker:1:y", LEASE) is None  # no worker races the reprocessing
