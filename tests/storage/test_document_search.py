@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import event, text
 
 from storage.accounts import create_account
 from storage.db import Store, open_store
@@ -117,6 +118,40 @@ def test_pages_of_every_sort_cover_all_rows_once_in_order(store, account, sort, 
         everything = list(iter_documents(session=session, account_id=account, filters=filters))
     assert [d.id for d in paged] == expected_order(everything, sort, descending)
     assert len(paged) == 23
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_every_sort_pages_through_its_own_index(store, account, sort):
+    """The sort key the query orders by is the indexed expression (on PostgreSQL too, where the
+    supplier key carries a collation), so a deep page never sorts the whole account."""
+    with store.session() as session:
+        query = _filtered_page_query(session, account, sort)
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("SET LOCAL enable_seqscan = off"))
+            session.execute(text("SET LOCAL enable_sort = off"))
+            plan = "\n".join(session.execute(text(f"EXPLAIN {query}")).scalars())
+        else:
+            plan = "\n".join(row[-1] for row in session.execute(text(f"EXPLAIN QUERY PLAN {query}")))
+    index = "ix_document_account_received" if sort == "received" else f"ix_document_account_sort_{sort}"
+    assert index in plan, plan
+    assert "Sort" not in plan and "TEMP B-TREE" not in plan, plan
+
+
+def _filtered_page_query(session, account_id: str, sort: str) -> str:
+    """The SQL of a documents page, with its values inlined, as search_documents builds it."""
+    captured = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        captured.append(context.compiled)
+
+    bind = session.get_bind()
+    event.listen(bind, "before_cursor_execute", capture)
+    try:
+        search_documents(session=session, account_id=account_id, filters=DocumentFilter(sort=sort), limit=5)
+    finally:
+        event.remove(bind, "before_cursor_execute", capture)
+    compiled = captured[-1]
+    return str(compiled.statement.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True}))
 
 
 def test_newest_first_by_default(store, account):

@@ -151,7 +151,7 @@ def upgrade() -> None:
     byte_order = ' COLLATE "C"' if op.get_bind().dialect.name == "postgresql" else ""  # models.byte_order
     for name, key in (
         ("date", "coalesce(issue_date, '0001-01-01')"),
-        ("supplier", f"(lower(coalesce(seller, sender))){byte_order}"),
+        ("supplier", f"lower(coalesce(seller, sender)){byte_order}"),
         ("total", "coalesce(CAST(total AS FLOAT), -1e308)"),
     ):
         op.create_index(f"ix_document_account_sort_{name}", "document", ["account_id", sa.text(key), "id"])
