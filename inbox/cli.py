@@ -8,7 +8,6 @@ import json
 import logging
 import secrets
 import sys
-from datetime import timedelta
 from pathlib import Path
 
 from inbox.config import ConfigError, Settings
@@ -45,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)  # a line per check; `migrate` says what it did
     try:
         settings = Settings.from_env(
-            **{field: getattr(args, field, None) for field in SETTING_FLAGS.values()}
+            **{field: getattr(args, field, None) for field in (*SETTING_FLAGS.values(), "roles")}
         )
         return args.run(args, settings) or 0
     except (ConfigError, CommandError) as err:
@@ -70,7 +69,12 @@ def _parser() -> argparse.ArgumentParser:
     def group(name: str, help: str):
         return commands.add_parser(name, help=help).add_subparsers(required=True, metavar="ACTION")
 
-    command(commands, "serve", _serve, "run SMTP, the worker and the web in one process")
+    serve = command(commands, "serve", _serve, "run SMTP, the worker and the web (or some of them)")
+    serve.add_argument(
+        "--roles",
+        default=None,
+        help="comma-separated roles of this process: smtp, worker, web (env INBOX_ROLES; default all)",
+    )
     command(commands, "migrate", _migrate, "bring the database schema up to date")
 
     accounts = group("account", "manage accounts")
@@ -112,7 +116,10 @@ def _serve(args, settings: Settings) -> int:
     except PortTaken as err:
         raise CommandError(str(err)) from err
     try:
-        _ensure_first_account(settings)
+        if settings.database_url is None:  # a convenience of the embedded default only
+            _ensure_first_account(settings)
+        else:
+            _open_store(settings).engine.dispose()  # refuses a schema that is behind, by name
     except CommandError:
         listeners.close()
         raise
@@ -254,7 +261,7 @@ def _reprocess(args, settings: Settings) -> int:
                 session=session,
                 message_id=args.message_id,
                 worker=worker,
-                lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
+                lease=settings.lease,
             )
     except (NotFound, Conflict) as err:
         raise CommandError(str(err)) from err

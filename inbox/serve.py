@@ -17,7 +17,7 @@ from functools import partial
 import uvicorn
 
 from inbox.accept import DurableAccept
-from inbox.config import Settings
+from inbox.config import ROLES, Settings
 from inbox.recipient import Recipient
 from inbox.smtp import InboxHandler, InboxSMTP
 from inbox.workerprocess import WorkerProcess
@@ -42,38 +42,100 @@ class PortTaken(Exception):
 
 @dataclass(frozen=True)
 class Listeners:
-    smtp: socket.socket
-    web: socket.socket
+    """The sockets of the roles that listen; None for a role this process does not run."""
+
+    smtp: socket.socket | None
+    web: socket.socket | None
 
     def close(self) -> None:
-        self.smtp.close()
-        self.web.close()
+        for sock in (self.smtp, self.web):
+            if sock is not None:
+                sock.close()
 
 
 def bind_listeners(settings: Settings) -> Listeners:
-    """Both ports bound before anything else happens, so a taken one stops the start cleanly."""
-    smtp = _listen(settings.host, settings.smtp_port, "--smtp-port / INBOX_SMTP_PORT")
+    """The ports of this process's roles, bound before anything else happens, so a taken one
+    stops the start cleanly."""
+    roles = settings.role_set
+    smtp = (
+        _listen(settings.host, settings.smtp_port, "--smtp-port / INBOX_SMTP_PORT")
+        if "smtp" in roles
+        else None
+    )
     try:
-        web = _listen(settings.host, settings.web_port, "--web-port / INBOX_WEB_PORT")
+        web = (
+            _listen(settings.host, settings.web_port, "--web-port / INBOX_WEB_PORT")
+            if "web" in roles
+            else None
+        )
     except PortTaken:
-        smtp.close()
+        if smtp is not None:
+            smtp.close()
         raise
     return Listeners(smtp=smtp, web=web)
 
 
 async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> None:
+    """Run this process's roles (SMTP, worker, web: by default all three) until SIGTERM.
+
+    Each role may run in any number of processes on any number of machines sharing the
+    database and the blob store; nothing here assumes it is the only one.
+    """
     store = open_store(settings.data_dir, settings.database_url)
+    loop = asyncio.get_running_loop()
+    stopping = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+
+    worker = WorkerProcess(settings) if "worker" in settings.role_set else None
+    if worker is not None:
+        worker.start()
+    worker_task = asyncio.create_task(worker.supervise()) if worker is not None else None
+    smtp = await _start_smtp(store, settings, listeners.smtp, worker) if listeners.smtp else None
+    web, web_task = await _start_web(store, settings, listeners.web) if listeners.web else (None, None)
+
+    parts = []
+    if smtp is not None:
+        parts.append(f"smtp={settings.host}:{smtp.server.sockets[0].getsockname()[1]}")
+    if listeners.web is not None:
+        parts.append(f"web=http://{settings.host}:{listeners.web.getsockname()[1]}/")
+    if settings.role_set != set(ROLES):
+        parts.append(f"roles={','.join(r for r in ROLES if r in settings.role_set)}")
+    ready(f"invoice-inbox ready: {' '.join(parts)} data={settings.data_dir}")
+
+    await stopping.wait()
+    log.info("shutting down: no new connections, finishing mails in progress")
+    if smtp is not None:
+        smtp.server.close()
+        await _drain(smtp.sessions)
+    if web is not None:
+        web.should_exit = True
+    if worker is not None:
+        await worker.stop(timeout=settings.parse_timeout + 10)
+    await asyncio.gather(*(t for t in (worker_task, web_task) if t is not None), return_exceptions=True)
+    store.engine.dispose()
+    log.info("stopped")
+
+
+@dataclass(frozen=True)
+class _Smtp:
+    server: asyncio.Server
+    sessions: weakref.WeakSet[InboxSMTP]
+
+
+async def _start_smtp(
+    store: Store, settings: Settings, sock: socket.socket, worker: WorkerProcess | None
+) -> _Smtp:
     swept = store.blobs.sweep_tmp(older_than=TMP_MAX_AGE_SECONDS)
     if swept:
         log.info("removed %d abandoned spool file(s)", swept)
-    worker = WorkerProcess(settings)
-    worker.start()
     handler = InboxHandler(
         find_account=partial(_find_account, store),
         accept=DurableAccept(store),
         mail_domain=settings.mail_domain,
         max_recipients=settings.max_recipients,
-        on_accepted=worker.wake,
+        # A worker of this process starts at once; workers elsewhere find the mail by polling.
+        on_accepted=worker.wake if worker is not None else _nothing,
         log_rejection=partial(_log_rejection, store),
     )
     sessions: weakref.WeakSet[InboxSMTP] = weakref.WeakSet()
@@ -90,9 +152,13 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         sessions.add(protocol)
         return protocol
 
-    loop = asyncio.get_running_loop()
-    smtp_server = await loop.create_server(new_session, sock=listeners.smtp)
-    web_socket = listeners.web
+    server = await asyncio.get_running_loop().create_server(new_session, sock=sock)
+    return _Smtp(server=server, sessions=sessions)
+
+
+async def _start_web(
+    store: Store, settings: Settings, sock: socket.socket
+) -> tuple[_EmbeddedUvicorn, asyncio.Task]:
     web = _EmbeddedUvicorn(
         uvicorn.Config(
             create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies)),
@@ -101,28 +167,14 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
             access_log=False,
         )
     )
-    stopping = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-
-    worker_task = asyncio.create_task(worker.supervise())
-    web_task = asyncio.create_task(web.serve(sockets=[web_socket]))
-    while not web.started and not web_task.done():
+    task = asyncio.create_task(web.serve(sockets=[sock]))
+    while not web.started and not task.done():
         await asyncio.sleep(0.01)
-    smtp_port = smtp_server.sockets[0].getsockname()[1]
-    web_port = web_socket.getsockname()[1]
-    web_url = f"http://{settings.host}:{web_port}/"
-    ready(f"invoice-inbox ready: smtp={settings.host}:{smtp_port} web={web_url} data={settings.data_dir}")
+    return web, task
 
-    await stopping.wait()
-    log.info("shutting down: no new connections, finishing mails in progress")
-    smtp_server.close()
-    await _drain(sessions)
-    web.should_exit = True
-    await worker.stop(timeout=settings.parse_timeout + 10)
-    await asyncio.gather(worker_task, web_task, return_exceptions=True)
-    store.engine.dispose()
-    log.info("stopped")
+
+def _nothing() -> None:
+    pass
 
 
 async def _drain(sessions: weakref.WeakSet[InboxSMTP]) -> None:

@@ -13,7 +13,6 @@ import logging
 import multiprocessing
 import signal
 import socket
-from datetime import timedelta
 
 from inbox.config import Settings
 from inbox.sandbox import ExtractionPool
@@ -79,9 +78,7 @@ async def _run(settings: Settings, wake: socket.socket) -> None:
         timeout=settings.parse_timeout,
         memory_mb=settings.parse_memory_mb,
     )
-    worker = Worker(
-        store, pool, concurrency=settings.workers, lease=timedelta(seconds=settings.parse_timeout * 2 + 30)
-    )
+    worker = Worker(store, pool, concurrency=settings.workers, lease=settings.lease)
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, worker.stop)
     loop.add_signal_handler(signal.SIGINT, lambda: None)  # the parent decides when we stop
