@@ -23,6 +23,7 @@ test: $(STAMP) browser postgresql
 lint: $(STAMP)
 	$(BIN)/ruff check inbox storage web tests bench
 	$(BIN)/ruff format --check inbox storage web tests bench
+	$(BIN)/mypy  # files and settings in pyproject.toml
 
 fmt: $(STAMP)
 	$(BIN)/ruff format inbox storage web tests bench

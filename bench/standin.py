@@ -1,7 +1,7 @@
 """A stand-in for `inbox serve`'s SMTP side: aiosmtpd, stock or spooling, with a durable accept.
 
-Each mail becomes a blob file (fsync, rename, directory fsync) before 250, as the
-reliability contract demands, but no database row. Run: python -m bench.standin
+Each mail becomes a blob in the file store (fsync, rename, directory fsync) before 250, as
+the reliability contract demands, but no database row. Run: python -m bench.standin
 --kind stock|spool --port P --data-dir D.
 """
 
@@ -9,60 +9,42 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import hashlib
-import os
-import tempfile
 from pathlib import Path
+from typing import Any
 
 from aiosmtpd.smtp import SMTP
 
 from inbox.spool import SpoolingSMTP
-from storage.blobs import fsync_dir
-
-
-def _adopt(temp: Path, blobs: Path, sha256: str) -> None:
-    with temp.open("rb+") as file:
-        os.fsync(file.fileno())
-    os.replace(temp, blobs / sha256)
-    fsync_dir(blobs)
+from storage.blobs import BlobStore, open_blob_store
 
 
 class StockHandler:
-    def __init__(self, blobs: Path) -> None:
+    def __init__(self, blobs: BlobStore) -> None:
         self.blobs = blobs
 
-    def _store(self, raw: bytes) -> None:
-        fd, name = tempfile.mkstemp(dir=self.blobs, prefix="tmp-")
-        with os.fdopen(fd, "wb") as out:
-            out.write(raw)
-        _adopt(Path(name), self.blobs, hashlib.sha256(raw).hexdigest())
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        await asyncio.to_thread(self._store, envelope.original_content)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.to_thread(self.blobs.put, envelope.original_content)
         return "250 2.0.0 Ok: queued"
 
 
 class SpoolHandler:
-    def __init__(self, blobs: Path) -> None:
+    def __init__(self, blobs: BlobStore) -> None:
         self.blobs = blobs
 
-    async def handle_DATA(self, server, session, envelope) -> str:
-        spool = envelope.spool
-        await asyncio.to_thread(_adopt, spool.path, self.blobs, spool.sha256)
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        await asyncio.to_thread(self.blobs.adopt, [envelope.spool])
         return "250 2.0.0 Ok: queued"
 
 
 async def serve(kind: str, host: str, port: int, data_dir: Path) -> None:
-    blobs = data_dir / "blobs"
-    blobs.mkdir(parents=True, exist_ok=True)
+    blobs = open_blob_store(None, data_dir)
+    loop = asyncio.get_running_loop()
     if kind == "stock":
-        handler = StockHandler(blobs)
-        server = await asyncio.get_running_loop().create_server(lambda: SMTP(handler), host, port)
+        stock = StockHandler(blobs)
+        server = await loop.create_server(lambda: SMTP(stock), host, port)
     else:
-        handler = SpoolHandler(blobs)
-        server = await asyncio.get_running_loop().create_server(
-            lambda: SpoolingSMTP(handler, spool_dir=blobs), host, port
-        )
+        spool = SpoolHandler(blobs)
+        server = await loop.create_server(lambda: SpoolingSMTP(spool, spool_dir=blobs.spool_dir), host, port)
     async with server:
         await server.serve_forever()
 

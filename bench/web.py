@@ -172,7 +172,10 @@ def deep_pages(client: httpx.Client, cursor: str, pages: int) -> list[dict]:
     cursors = [cursor]
     while len(cursors) < pages:
         html = client.get("/documents", params={"cursor": cursors[-1]}).text
-        cursors.append(re.search(r"cursor=([\w-]+)", html.split('rel="next"')[1]).group(1))
+        found = re.search(r"cursor=([\w-]+)", html.split('rel="next"')[1])
+        if found is None:
+            raise RuntimeError("the documents page has no next-page cursor")
+        cursors.append(found.group(1))
     return [{"cursor": c} for c in cursors]
 
 
@@ -190,7 +193,7 @@ def main() -> None:
         process, base = serve(data_dir)
         try:
             client = logged_in(base)
-            cases = {
+            cases: dict[str, list[dict]] = {
                 "list, newest first": [{}],
                 "list, by total": [{"sort": "total"}],
                 "list, by supplier": [{"sort": "supplier"}],

@@ -47,7 +47,7 @@ def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
     """Make every spooled file a durable blob, then record one Message per account and mail
     in one transaction. Returns each arrival's message ids, in order."""
     try:
-        store.blobs.adopt_all([(a.spool.path, a.spool.sha256) for a in arrivals])
+        store.blobs.adopt([a.spool for a in arrivals])
         with store.session() as session:
             recorded = [
                 record_received(

@@ -9,11 +9,13 @@ import logging
 import secrets
 import sys
 from pathlib import Path
+from typing import Any
 
 from inbox.config import ConfigError, Settings
 from inbox.evaluate import add_parser as add_evaluate_parser
 from storage import schema
 from storage.accounts import add_user, create_account, find_account, list_accounts
+from storage.blobs import BlobConfigError
 from storage.claims import new_worker_id
 from storage.db import Store, open_store
 from storage.errors import Conflict, NotFound
@@ -23,6 +25,7 @@ from storage.tokens import create_token
 SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
     "--data-dir": "data_dir",
     "--database-url": "database_url",
+    "--blob-url": "blob_url",
     "--host": "host",
     "--smtp-port": "smtp_port",
     "--web-port": "web_port",
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
             **{field: getattr(args, field, None) for field in (*SETTING_FLAGS.values(), "roles")}
         )
         return args.run(args, settings) or 0
-    except (ConfigError, CommandError) as err:
+    except (ConfigError, BlobConfigError, CommandError) as err:
         print(f"inbox: error: {err}", file=sys.stderr)
         return 2
 
@@ -201,7 +204,7 @@ def _account_list(args, settings: Settings) -> int:
 
     store = _open_store(settings)
     with store.session() as session:
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": account.id,
                 "name": account.name,
@@ -268,7 +271,7 @@ def _reprocess(args, settings: Settings) -> int:
 
     async def run() -> str:
         pool = ExtractionPool(
-            blob_root=store.blobs.root,
+            blobs=store.blobs,
             size=1,
             timeout=settings.parse_timeout,
             memory_mb=settings.parse_memory_mb,
@@ -309,7 +312,7 @@ def _send_test(args, settings: Settings) -> int:
 def _open_store(settings: Settings) -> Store:
     """The store with its schema current: the embedded default migrates itself; another
     database is migrated by its operator, on purpose, with `inbox migrate`."""
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
     try:
         if settings.database_url is None:
             schema.migrate(store.engine)

@@ -18,6 +18,7 @@ class ConfigError(ValueError):
 class Settings:
     data_dir: Path = Path("data")
     database_url: str | None = None
+    blob_url: str | None = None  # file:///path; default DATA_DIR/blobs
     host: str = "127.0.0.1"
     smtp_port: int = 2525
     web_port: int = 8000
@@ -45,7 +46,7 @@ class Settings:
                 raw = environ.get(f"INBOX_{f.name.upper()}")
             if raw is None:
                 continue
-            values[f.name] = _cast(f.name, f.type, raw)
+            values[f.name] = _cast(f.name, str(f.type), raw)  # annotations are strings here
         return cls(**values)._validated()
 
     def _validated(self) -> Settings:

@@ -8,6 +8,7 @@ import json
 import logging
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from inbox.extract.model import Decision, InvoiceFields, InvoiceLine, Part
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
@@ -109,9 +110,10 @@ def storable(text: str) -> str:
 def invoice_columns(fields: InvoiceFields | None) -> dict:
     if fields is None:
         return {}
-    fields = dataclasses.replace(
-        fields, **{name: storable(getattr(fields, name)) for name in _TEXT_FIELDS if getattr(fields, name)}
-    )
+    texts: dict[str, Any] = {
+        name: storable(getattr(fields, name)) for name in _TEXT_FIELDS if getattr(fields, name)
+    }
+    fields = dataclasses.replace(fields, **texts)
 
     return {
         "invoice_source": fields.source,

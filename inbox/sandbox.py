@@ -2,8 +2,14 @@
 
 A hostile mail can loop or balloon inside pypdf or a ZIP; it does so in a child process that
 has an address-space limit and is killed when its time budget runs out. The event loop only
-waits on a pipe. Children read the raw mail and write document blobs themselves, so large
-payloads never cross the pipe.
+waits on a pipe.
+
+Children are pure: raw bytes in (streamed down the pipe in chunks), the extraction with its
+document payloads out. The parent reads and writes the blob store. So a child holds no
+store, no path and no credentials (the parser of hostile input could otherwise read every
+account's blobs, and on S3 it would need the keys), and the same children serve any store.
+The price is copying a mail and its documents through a pipe: tens of milliseconds at the
+25 MiB size limit, next to seconds of parsing.
 """
 
 from __future__ import annotations
@@ -15,13 +21,14 @@ import os
 import resource
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from pathlib import Path
+from typing import Any
 
 from inbox.extract import extract_mail
 from inbox.extract.model import MailExtraction
 from storage.blobs import BlobStore
 
 EXTRACTION_NICENESS = 10
+PIPE_CHUNK = 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +42,8 @@ class ExtractionFailed:
     reason: str
 
 
-def extract_to_blobs(blobs: BlobStore, raw_sha256: str) -> Extracted:
-    """Run extraction on a stored mail and store each document's bytes as a blob."""
-    mail = extract_mail(blobs.read(raw_sha256))
+def store_documents(blobs: BlobStore, mail: MailExtraction) -> Extracted:
+    """Store each document's bytes as a blob; the extraction keeps only their sha256."""
     stored: dict[str, str] = {}
     parts = []
     for part in mail.parts:
@@ -48,32 +54,38 @@ def extract_to_blobs(blobs: BlobStore, raw_sha256: str) -> Extracted:
     return Extracted(mail=dataclasses.replace(mail, parts=tuple(parts)), blobs=stored)
 
 
-def _child(conn: Connection, blob_root: str, memory_bytes: int) -> None:
+def _receive_mail(conn: Connection) -> bytes:
+    """Chunks until an empty one (see `ExtractionPool._send_mail`)."""
+    chunks = []
+    while chunk := conn.recv_bytes():
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _child(conn: Connection, memory_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     # Extraction works off a backlog; SMTP replies are what senders wait for. When the cores
     # are busy, the kernel should run the SMTP side first (measured: bench, 250 latency).
     os.nice(EXTRACTION_NICENESS)
-    blobs = BlobStore(Path(blob_root))
     while True:
         try:
-            raw_sha256 = conn.recv()
+            raw = _receive_mail(conn)
         except EOFError:
             return
         try:
-            result: Extracted | ExtractionFailed = extract_to_blobs(blobs, raw_sha256)
+            result: MailExtraction | ExtractionFailed = extract_mail(raw)
         except MemoryError:
             result = ExtractionFailed("extraction exceeded its memory bound")
         except Exception as err:  # a bug or an unforeseen input: report it, keep serving
             result = ExtractionFailed(f"extraction error: {type(err).__name__}: {err}"[:500])
+        del raw
         conn.send(result)
 
 
 class _Slot:
-    def __init__(self, context, blob_root: Path, memory_bytes: int) -> None:
+    def __init__(self, context: Any, memory_bytes: int) -> None:
         self.conn, child_conn = context.Pipe()
-        self.process = context.Process(
-            target=_child, args=(child_conn, str(blob_root), memory_bytes), daemon=True
-        )
+        self.process = context.Process(target=_child, args=(child_conn, memory_bytes), daemon=True)
         self.process.start()
         child_conn.close()
 
@@ -84,10 +96,10 @@ class _Slot:
 
 
 class ExtractionPool:
-    def __init__(self, *, blob_root: Path, size: int, timeout: float, memory_mb: int) -> None:
+    def __init__(self, *, blobs: BlobStore, size: int, timeout: float, memory_mb: int) -> None:
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["inbox.extract", "storage.blobs"])
-        self._blob_root = blob_root
+        self._context.set_forkserver_preload(["inbox.extract"])
+        self._blobs = blobs
         self._timeout = timeout
         self._memory = memory_mb * 1024 * 1024
         self._idle: asyncio.Queue[_Slot] = asyncio.Queue()
@@ -96,14 +108,20 @@ class ExtractionPool:
             self._add_slot()
 
     def _add_slot(self) -> None:
-        slot = _Slot(self._context, self._blob_root, self._memory)
+        slot = _Slot(self._context, self._memory)
         self._slots.append(slot)
         self._idle.put_nowait(slot)
 
     async def extract(self, raw_sha256: str) -> Extracted | ExtractionFailed:
         slot = await self._idle.get()
         try:
-            slot.conn.send(raw_sha256)
+            await asyncio.to_thread(self._send_mail, slot.conn, raw_sha256)
+        except Exception as err:  # the raw mail cannot be read, or the child died: a fresh slot
+            self._replace(slot)
+            return ExtractionFailed(
+                f"could not hand the mail to extraction: {type(err).__name__}: {err}"[:500]
+            )
+        try:
             result = await asyncio.wait_for(self._receive(slot.conn), self._timeout)
         except TimeoutError:
             self._replace(slot)
@@ -112,18 +130,36 @@ class ExtractionPool:
             self._replace(slot)
             return ExtractionFailed("extraction process died (memory bound or crash)")
         self._idle.put_nowait(slot)
-        return result
+        if isinstance(result, ExtractionFailed):
+            return result
+        try:
+            return await asyncio.to_thread(store_documents, self._blobs, result)
+        except Exception as err:  # e.g. no space left: the mail stays, marked failed with the cause
+            return ExtractionFailed(f"could not store documents: {type(err).__name__}: {err}"[:500])
+
+    def _send_mail(self, conn: Connection, raw_sha256: str) -> None:
+        """Stream the raw mail down the pipe: the parent never holds it whole."""
+        for chunk in self._blobs.stream(raw_sha256, PIPE_CHUNK):
+            conn.send_bytes(chunk)
+        conn.send_bytes(b"")
 
     @staticmethod
-    async def _receive(conn: Connection):
+    async def _receive(conn: Connection) -> MailExtraction | ExtractionFailed:
+        """Wait for the child without a thread, then read its (possibly large) answer in one."""
         loop = asyncio.get_running_loop()
         ready = loop.create_future()
-        loop.add_reader(conn.fileno(), lambda: ready.done() or ready.set_result(None))
+
+        def wake() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        loop.add_reader(conn.fileno(), wake)
         try:
             await ready
         finally:
             loop.remove_reader(conn.fileno())
-        return conn.recv()
+        result: MailExtraction | ExtractionFailed = await asyncio.to_thread(conn.recv)
+        return result
 
     def _replace(self, slot: _Slot) -> None:
         slot.kill()

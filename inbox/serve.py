@@ -81,7 +81,7 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
     Each role may run in any number of processes on any number of machines sharing the
     database and the blob store; nothing here assumes it is the only one.
     """
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
@@ -143,7 +143,7 @@ async def _start_smtp(
     def new_session() -> InboxSMTP:
         protocol = InboxSMTP(
             handler,
-            spool_dir=store.blobs.tmp,  # same filesystem as the blobs: accept renames, not copies
+            spool_dir=store.blobs.spool_dir,  # files: the blobs' filesystem, so accept renames, not copies
             data_size_limit=settings.max_message_bytes,
             enable_SMTPUTF8=True,
             ident="invoice-inbox",

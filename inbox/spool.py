@@ -8,8 +8,8 @@ size limits) and writes it to a temp file while hashing it.
 Contract with the handler's `handle_DATA(server, session, envelope)`:
 - `envelope.spool` is a `SpooledMessage(path, size, sha256)`; `envelope.content` and
   `envelope.original_content` stay None.
-- The file is complete but NOT fsync'd: whoever makes it durable fsyncs it, then
-  `os.replace`s it away (the spool directory is on the blob store's filesystem for that).
+- The file is complete but NOT fsync'd: the blob store's `adopt` makes it durable and
+  takes it away (a rename into the file store, an upload elsewhere).
 - The file lives until `handle_DATA` returns; a file still at `path` then is deleted
   (not when the connection was lost meanwhile: an accept in flight may still move it).
 - Refused messages never reach the handler: a line too long gets `500 5.5.2`, too much

@@ -41,28 +41,36 @@ class WorkerProcess:
         theirs.close()
         self._wake = ours
 
+    def _started(self) -> tuple[multiprocessing.process.BaseProcess, socket.socket]:
+        if self._process is None or self._wake is None:
+            raise RuntimeError("the worker process was never started")
+        return self._process, self._wake
+
     def wake(self) -> None:
+        _, wake = self._started()
         with contextlib.suppress(BlockingIOError, OSError):  # a full pipe already holds a wake-up
-            self._wake.send(b"\0")
+            wake.send(b"\0")
 
     async def supervise(self) -> None:
         """Restart the worker if it dies while the service runs."""
         while not self._stopping:
-            await asyncio.to_thread(self._process.join)
+            process, wake = self._started()
+            await asyncio.to_thread(process.join)
             if self._stopping:
                 return
-            log.error("worker process exited with %s; restarting", self._process.exitcode)
+            log.error("worker process exited with %s; restarting", process.exitcode)
             await asyncio.sleep(RESTART_DELAY_SECONDS)
-            self._wake.close()
+            wake.close()
             self.start()
 
     async def stop(self, timeout: float) -> None:
         self._stopping = True
-        self._process.terminate()  # SIGTERM: finish the mail in hand, then exit
-        await asyncio.to_thread(self._process.join, timeout)
-        if self._process.is_alive():
-            self._process.kill()
-        self._wake.close()
+        process, wake = self._started()
+        process.terminate()  # SIGTERM: finish the mail in hand, then exit
+        await asyncio.to_thread(process.join, timeout)
+        if process.is_alive():
+            process.kill()
+        wake.close()
 
 
 def _main(settings: Settings, wake: socket.socket) -> None:
@@ -71,9 +79,9 @@ def _main(settings: Settings, wake: socket.socket) -> None:
 
 
 async def _run(settings: Settings, wake: socket.socket) -> None:
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
     pool = ExtractionPool(
-        blob_root=store.blobs.root,
+        blobs=store.blobs,
         size=settings.workers,
         timeout=settings.parse_timeout,
         memory_mb=settings.parse_memory_mb,

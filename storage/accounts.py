@@ -55,8 +55,8 @@ def normalise_email(email: str) -> str:
 
 
 def list_accounts(*, session: Session) -> list[tuple[Account, list[User]]]:
-    accounts = session.exec(select(Account).order_by(Account.created_at)).all()
-    users = session.exec(select(User).order_by(User.created_at)).all()
+    accounts = session.exec(select(Account).order_by(col(Account.created_at))).all()
+    users = session.exec(select(User).order_by(col(User.created_at))).all()
     by_account: dict[str, list[User]] = {}
     for user in users:
         by_account.setdefault(user.account_id, []).append(user)
@@ -154,7 +154,9 @@ def _token_hash(token: str) -> str:
 
 
 def users_of_account(*, session: Session, account_id: str) -> list[User]:
-    return list(session.exec(select(User).where(User.account_id == account_id).order_by(User.created_at)))
+    return list(
+        session.exec(select(User).where(User.account_id == account_id).order_by(col(User.created_at)))
+    )
 
 
 def check_password(*, session: Session, user_id: str, password: str) -> bool:

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, create_engine
 
 from storage import models  # noqa: F401  (registers the tables)
-from storage.blobs import BlobStore
+from storage.blobs import BlobStore, open_blob_store
 
 
 @dataclass(frozen=True)
@@ -27,14 +27,14 @@ class Store:
             yield session
 
 
-def open_store(data_dir: Path, database_url: str | None = None) -> Store:
+def open_store(data_dir: Path, database_url: str | None = None, blob_url: str | None = None) -> Store:
     """The store as it is; the schema is storage.schema's business (`inbox migrate`)."""
     data_dir.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{data_dir / 'inbox.db'}"
     engine = create_engine(url, connect_args=_connect_args(url))
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    return Store(engine=engine, blobs=BlobStore(data_dir / "blobs"))
+    return Store(engine=engine, blobs=open_blob_store(blob_url, data_dir))
 
 
 def _connect_args(url: str) -> dict:

@@ -7,10 +7,11 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, TypeVar
 
 from sqlalchemy import exists, func, tuple_
 from sqlmodel import Session, col, select
-from sqlmodel.sql.expression import SelectOfScalar
+from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from storage.fulltext import fulltext_for
 from storage.models import DOCUMENT_SORT_KEYS, Document, PartLog
@@ -20,6 +21,8 @@ from storage.pagination import BadCursor
 KINDS = ("pdf", "einvoice", "image")
 FLAGS = ("unreadable", "duplicate")
 SORTS = tuple(DOCUMENT_SORT_KEYS)
+
+_Query = TypeVar("_Query", Select[Document, Any], SelectOfScalar[str])  # documents, or their ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,9 +87,7 @@ def iter_documents(
             return
 
 
-def _filtered(
-    query: SelectOfScalar, session: Session, account_id: str, filters: DocumentFilter
-) -> SelectOfScalar:
+def _filtered(query: _Query, session: Session, account_id: str, filters: DocumentFilter) -> _Query:
     query = query.where(Document.account_id == account_id)
     if filters.query:
         matching = fulltext_for(session.get_bind().dialect.name).matching(filters.query)
@@ -103,7 +104,9 @@ def _filtered(
     if filters.flag == "unreadable":
         query = query.where(col(Document.unreadable).is_(True))
     elif filters.flag == "duplicate":  # the same file arrived again later
-        query = query.where(exists().where(PartLog.document_id == Document.id, PartLog.decision == DUPLICATE))
+        query = query.where(
+            exists().where(col(PartLog.document_id) == col(Document.id), col(PartLog.decision) == DUPLICATE)
+        )
     if filters.received_from:
         query = query.where(Document.received_at >= _midnight(filters.received_from))
     if filters.received_to:

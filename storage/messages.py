@@ -128,7 +128,7 @@ def list_messages(
 
 def part_logs(*, session: Session, message_id: str) -> list[PartLog]:
     return list(
-        session.exec(select(PartLog).where(PartLog.message_id == message_id).order_by(PartLog.position))
+        session.exec(select(PartLog).where(PartLog.message_id == message_id).order_by(col(PartLog.position)))
     )
 
 
@@ -137,9 +137,10 @@ def document_ids_by_message(*, session: Session, message_ids: list[str]) -> dict
     rows = session.exec(
         select(PartLog.message_id, PartLog.document_id)
         .where(col(PartLog.message_id).in_(message_ids), col(PartLog.document_id).is_not(None))
-        .order_by(PartLog.position)
+        .order_by(col(PartLog.position))
     ).all()
     result: dict[str, list[str]] = {mid: [] for mid in message_ids}
     for message_id, document_id in rows:
-        result[message_id].append(document_id)
+        if document_id is not None:  # excluded by the query; this tells the type checker
+            result[message_id].append(document_id)
     return result

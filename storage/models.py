@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import UTC, date, datetime
+from typing import Any
 
 from sqlalchemy import (
     Column,
@@ -16,7 +17,9 @@ from sqlalchemy import (
     func,
     literal_column,
 )
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import String, TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -47,7 +50,7 @@ class UTCDateTime(TypeDecorator):
         return None if value is None else value.replace(tzinfo=UTC)
 
 
-def _when(**kwargs) -> Field:
+def _when(**kwargs: Any) -> Any:  # what sqlmodel's Field returns
     return Field(sa_column=Column(UTCDateTime(), **kwargs))
 
 
@@ -204,8 +207,8 @@ def _byte_order_postgresql(element, compiler, **kw):
 
 # Sort keys of the documents list. NULL-free, so a keyset cursor (key, id) compares totally;
 # each has an index on (account_id, key, id), so every sort pages as fast as the default.
-DOCUMENT_SORT_KEYS = {
-    "received": Document.received_at,
+DOCUMENT_SORT_KEYS: dict[str, ColumnElement[Any]] = {
+    "received": sa_inspect(Document).columns["received_at"],  # the plain column, as indexed
     "date": func.coalesce(Document.issue_date, literal_column("'0001-01-01'")),
     "total": func.coalesce(cast(Document.total, Float), literal_column("-1e308")),
     "supplier": byte_order(func.lower(func.coalesce(Document.seller, Document.sender))),

@@ -137,7 +137,16 @@ def _upsert_document(
 ) -> Document:
     new = part.document
     assert new is not None
-    document = current or Document(account_id=message.account_id, message_id=message.id, part_path=part.path)
+    document = current or Document(
+        account_id=message.account_id,
+        message_id=message.id,
+        part_path=part.path,
+        sha256=new.sha256,
+        filename=part.filename,
+        size=part.size,
+        content_type=new.content_type,
+        kind=new.kind,
+    )
     document.sha256, document.filename, document.size = new.sha256, part.filename, part.size
     document.content_type, document.kind = new.content_type, new.kind
     document.pages, document.encrypted, document.unreadable = (

@@ -108,7 +108,8 @@ class Service:
         if self.process.poll() is None:
             self.process.send_signal(sig)
         code = self.process.wait(timeout=timeout)
-        self.process.stdout.close()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
         for resource in self._open:
             resource.close()
         self._open.clear()

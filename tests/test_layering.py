@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
+from typing import TypeGuard
 
 import pytest
+
+from storage.blobs import BlobStore
 
 ROOT = Path(__file__).resolve().parents[1]
 FORBIDDEN = {
@@ -38,3 +41,70 @@ def test_layer_imports_nothing_above_it(layer: str):
 
 def test_the_check_sees_imports():
     assert {"inbox", "argparse"} <= imported_packages(ROOT / "inbox" / "cli.py")
+
+
+# A blob is a sha256 the store is asked about; where it lives is the store's business.
+BLOB_CLIENTS = ("inbox", "web", "bench")
+BLOB_INTERFACE = {name for name in (*vars(BlobStore), *BlobStore.__annotations__) if not name.startswith("_")}
+
+
+def blob_path_uses(source: str) -> list[str]:
+    """Calls outside the blob store interface, imports of a concrete store, paths built on
+    a blobs directory."""
+    found: list[tuple[int, str]] = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and _names_blob_store(node.value):
+            if node.attr not in BLOB_INTERFACE:
+                found.append((node.lineno, f".{node.attr} on the blob store"))
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("storage.blobs."):
+            found.append((node.lineno, f"imports {node.module}"))
+        elif _divides_by_blobs(node):
+            found.append((node.lineno, "builds a path on 'blobs'"))
+    return [f"line {line}: {what}" for line, what in sorted(found)]
+
+
+def _names_blob_store(node: ast.expr) -> bool:
+    """`blobs`, `self._blobs`, `store.blobs`, `self.store.blobs` (not `result.blobs`, a dict)."""
+    if isinstance(node, ast.Name):
+        return node.id.endswith("blobs")
+    if not isinstance(node, ast.Attribute):
+        return False
+    if node.attr == "_blobs":
+        return True
+    owner = node.value.attr if isinstance(node.value, ast.Attribute) else getattr(node.value, "id", "")
+    return node.attr == "blobs" and owner.endswith("store")
+
+
+def _divides_by_blobs(node: ast.AST) -> TypeGuard[ast.BinOp]:
+    return (
+        isinstance(node, ast.BinOp)
+        and isinstance(node.op, ast.Div)
+        and any(isinstance(side, ast.Constant) and side.value == "blobs" for side in (node.left, node.right))
+    )
+
+
+@pytest.mark.parametrize("package", BLOB_CLIENTS)
+def test_nothing_outside_storage_touches_a_blob_path(package: str) -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): blob_path_uses(path.read_text())
+        for path in (ROOT / package).rglob("*.py")
+    }
+
+    assert {path: uses for path, uses in offenders.items() if uses} == {}
+
+
+def test_the_blob_check_sees_paths() -> None:
+    source = (
+        "store.blobs.path(doc.sha256)\n"
+        "self._blobs.root\n"
+        "from storage.blobs.files import FileBlobStore\n"
+        "data_dir / 'blobs' / sha[:2]\n"
+        "store.blobs.stream(doc.sha256)\n"  # the interface: fine
+    )
+
+    assert blob_path_uses(source) == [
+        "line 1: .path on the blob store",
+        "line 2: .root on the blob store",
+        "line 3: imports storage.blobs.files",
+        "line 4: builds a path on 'blobs'",
+    ]

@@ -72,6 +72,7 @@ def change_password(
     new: Annotated[str, Form()] = "",
     repeat: Annotated[str, Form()] = "",
 ) -> Response:
+    assert caller.session is not None  # check_csrf lets only web sessions through
     user_id = caller.session.user_id
     with store.session() as session:
         if not check_password(session=session, user_id=user_id, password=current):
@@ -83,7 +84,9 @@ def change_password(
         else:
             error = ""
             set_password(session=session, user_id=user_id, password=new)  # ends every session
-            token, _ = start_session(session=session, user=session.get(User, user_id))
+            user = session.get(User, user_id)
+            assert user is not None  # its password was checked a moment ago, in this transaction
+            token, _ = start_session(session=session, user=user)
     if error:
         return _account_page(request, caller, store, error=error, status_code=400)
     response = RedirectResponse("/account?done=password", status_code=303)

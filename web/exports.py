@@ -82,8 +82,8 @@ def _zip_stream(store: Store, docs: list[Document]) -> Iterator[bytes]:
     with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:
         for doc, name in zip(docs, unique_names([d.filename for d in docs]), strict=True):
             info = zipfile.ZipInfo(name, date_time=doc.received_at.timetuple()[:6])
-            with store.blobs.path(doc.sha256).open("rb") as source, archive.open(info, "w") as out:
-                while chunk := source.read(CHUNK):
+            with archive.open(info, "w") as out:
+                for chunk in store.blobs.stream(doc.sha256, CHUNK):
                     out.write(chunk)
                     yield sink.take()
             yield sink.take()

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, Response
+from fastapi.responses import Response
 
 from web.deps import PageCaller, StoreDep
+from web.downloads import blob_response
 from web.filenames import content_disposition
 from web.lookups import document_of
 
@@ -36,11 +37,13 @@ def thumbnail(document_id: str, request: Request, caller: PageCaller, store: Sto
 
 
 @router.get("/documents/{document_id}/preview")
-def preview(document_id: str, caller: PageCaller, store: StoreDep) -> FileResponse:
+def preview(document_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
     doc = document_of(store, caller, document_id)
     media_type = doc.content_type if doc.content_type in INLINE_TYPES else "text/plain"
-    return FileResponse(
-        store.blobs.path(doc.sha256),
+    return blob_response(
+        request,
+        store.blobs,
+        doc.sha256,
         media_type=media_type + ("; charset=utf-8" if media_type == "text/plain" else ""),
         headers={
             "Content-Disposition": content_disposition("inline", doc.filename),

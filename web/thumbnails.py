@@ -68,10 +68,10 @@ class Thumbnailer:
             self._running.pop(sha256, None)
 
     def _render(self, sha256: str, kind: str) -> bytes | None:
-        path = self.store.blobs.path(sha256)
         try:
             child = subprocess.run(
-                [sys.executable, "-m", "web.render_thumbnail", kind, str(path)],
+                [sys.executable, "-m", "web.render_thumbnail", kind],
+                input=self.store.blobs.read(sha256),
                 capture_output=True,
                 timeout=self.timeout,
                 check=False,

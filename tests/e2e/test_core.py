@@ -212,8 +212,8 @@ def test_broken_pdf_is_stored_and_flagged_unreadable(service: Service):
 def test_garbage_bytes_as_a_mail_are_recorded_without_crash(service: Service):
     account = service.create_account("Acme", "a@acme.example")
     garbage = bytes(range(256)).replace(b"\r", b"").replace(b"\n", b"") * 3 + b"\r\n"
-    with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
-        client.sendmail("x@y.example", [account.inbox_address], garbage[:900] + b"\r\n\r\n" + garbage[:900])
+    with smtplib.SMTP("127.0.0.1", service.smtp_port) as smtp:
+        smtp.sendmail("x@y.example", [account.inbox_address], garbage[:900] + b"\r\n\r\n" + garbage[:900])
 
     client = service.client(account)
     (message,) = wait_for(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 import re
 import zipfile
@@ -96,6 +97,24 @@ def test_selected_documents_download_as_one_zip_with_their_bytes(inbox):
     for doc in chosen:
         original = client.get(f"/documents/{doc['id']}/download").content
         assert archive.read(doc["filename"]) == original
+
+
+def test_a_download_streams_the_exact_bytes_with_length_and_a_content_etag(inbox):
+    _, client, docs = inbox
+    doc = max(docs, key=lambda d: d["size"])
+
+    response = client.get(f"/documents/{doc['id']}/download")
+    again = client.get(
+        f"/documents/{doc['id']}/download", headers={"If-None-Match": response.headers["etag"]}
+    )
+    changed = client.get(f"/documents/{doc['id']}/download", headers={"If-None-Match": '"0000"'})
+
+    assert hashlib.sha256(response.content).hexdigest() == doc["sha256"]
+    assert int(response.headers["content-length"]) == len(response.content) == doc["size"]
+    assert response.headers["etag"] == f'"{doc["sha256"]}"'
+    assert response.headers["content-disposition"].startswith("attachment;")
+    assert again.status_code == 304 and again.content == b""
+    assert changed.status_code == 200 and changed.content == response.content
 
 
 def test_zip_without_csrf_token_is_refused(inbox):

@@ -17,8 +17,8 @@ def test_facturx_pdf_mailed_as_octet_stream_shows_its_invoice_fields(service: Se
         subject="Votre facture FA-2017-0010",
         attachments=[("Facture n°FA-2017-0010 – Société.pdf", pdf, "application/octet-stream")],
     )
-    with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
-        client.sendmail(
+    with smtplib.SMTP("127.0.0.1", service.smtp_port) as smtp:
+        smtp.sendmail(
             "factures@moulin.example", [account.inbox_address], mail.as_bytes(policy=email.policy.SMTP)
         )
 

@@ -14,6 +14,7 @@ from tests.service import Service, wait_for
 
 def worker_pid(service: Service) -> int | None:
     """The spawned worker: the child of `inbox serve` started by multiprocessing's spawn."""
+    assert service.process is not None
     pid = service.process.pid
     children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     for child in children:
@@ -48,8 +49,8 @@ def test_a_killed_worker_is_restarted_and_mail_is_still_processed(service: Servi
 
     os.kill(first, signal.SIGKILL)
     mail = make_mail(to=account.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")])
-    with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
-        client.sendmail("s@x.example", [account.inbox_address], mail.as_bytes(policy=email.policy.SMTP))
+    with smtplib.SMTP("127.0.0.1", service.smtp_port) as smtp:
+        smtp.sendmail("s@x.example", [account.inbox_address], mail.as_bytes(policy=email.policy.SMTP))
 
     client = service.client(account)
     assert wait_for(lambda: client.get("/api/documents").json()["items"], timeout=60)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from tests.builders import spooled
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     store = open_store(tmp_path / "data")
     migrate(store.engine)
     yield store
@@ -37,8 +38,8 @@ def deliveries(store: Store, *names: str) -> list[Delivery]:
 def test_a_batch_becomes_blobs_and_one_row_per_account_and_mail(store: Store) -> None:
     acme, both = deliveries(store, "acme"), deliveries(store, "x", "y")
     first, second = (
-        spooled(store.blobs.tmp, b"Subject: 1\r\n\r\none\r\n"),
-        spooled(store.blobs.tmp, b"two\r\n"),
+        spooled(store.blobs.spool_dir, b"Subject: 1\r\n\r\none\r\n"),
+        spooled(store.blobs.spool_dir, b"two\r\n"),
     )
 
     ids = accept_batch(store, [Arrival(first, "a@b.example", acme), Arrival(second, "", both)])
@@ -59,7 +60,7 @@ def test_concurrent_mails_are_accepted_in_batches_each_getting_its_own_ids(store
     accept = DurableAccept(store)
 
     async def send_all() -> list[list[str]]:
-        return await asyncio.gather(*(accept(spooled(store.blobs.tmp, r), "", acme) for r in raws))
+        return await asyncio.gather(*(accept(spooled(store.blobs.spool_dir, r), "", acme) for r in raws))
 
     ids = asyncio.run(send_all())
 
@@ -72,7 +73,7 @@ def test_concurrent_mails_are_accepted_in_batches_each_getting_its_own_ids(store
 
 def test_a_mail_whose_file_cannot_be_made_durable_gets_no_row(store: Store) -> None:
     acme = deliveries(store, "acme")
-    gone = spooled(store.blobs.tmp, b"gone\r\n")
+    gone = spooled(store.blobs.spool_dir, b"gone\r\n")
     gone.path.unlink()  # e.g. the spool file vanished: the sender must retry
 
     with pytest.raises(AcceptError, match="FileNotFoundError"):

@@ -72,6 +72,6 @@ def test_max_batch_splits_a_long_queue() -> None:
 
 @pytest.mark.parametrize("returned", [[], [1, 2]])
 def test_a_flush_returning_the_wrong_number_of_results_fails_the_batch(returned) -> None:
-    group = GroupCommit(lambda items: returned)
+    group: GroupCommit[int, int] = GroupCommit(lambda items: returned)
     with pytest.raises(RuntimeError, match="results for 1"):
         asyncio.run(group.submit(1))

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import email.policy
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -28,7 +30,7 @@ WORKER = new_worker_id()
 
 
 @pytest.fixture
-def store(tmp_path) -> Store:
+def store(tmp_path: Path) -> Iterator[Store]:
     store = open_store(tmp_path / "data")
     migrate(store.engine)
     yield store
@@ -42,7 +44,7 @@ def account(store: Store):
 
 
 def deliver(store: Store, account, raw: bytes) -> str:
-    arrival = Arrival(spooled(store.blobs.tmp, raw), "s@x.example", [Delivery(account.id, "in@x")])
+    arrival = Arrival(spooled(store.blobs.spool_dir, raw), "s@x.example", [Delivery(account.id, "in@x")])
     [[message_id]] = accept_batch(store, [arrival])
     return message_id
 
@@ -52,7 +54,7 @@ def process_all(store: Store, claimed: Message | None = None, **pool_options) ->
     options = {"size": 1, "timeout": 60, "memory_mb": 1024, **pool_options}
 
     async def run():
-        pool = ExtractionPool(blob_root=store.blobs.root, **options)
+        pool = ExtractionPool(blobs=store.blobs, **options)
         try:
             message = claimed or pipeline.claim(store, WORKER, LEASE)
             while message is not None:
@@ -66,7 +68,9 @@ def process_all(store: Store, claimed: Message | None = None, **pool_options) ->
 
 def message(store: Store, message_id: str) -> Message:
     with store.session() as session:
-        return session.get(Message, message_id)
+        found = session.get(Message, message_id)
+    assert found is not None
+    return found
 
 
 def documents(store: Store) -> list[Document]:
