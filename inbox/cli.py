@@ -13,11 +13,12 @@ from typing import Any
 
 from inbox.config import ConfigError, Settings
 from inbox.evaluate import add_parser as add_evaluate_parser
+from inbox.stores import open_configured_store
 from storage import schema
 from storage.accounts import add_user, create_account, find_account, list_accounts
 from storage.blobs import BlobConfigError
 from storage.claims import new_worker_id
-from storage.db import Store, open_store
+from storage.db import Store
 from storage.errors import Conflict, NotFound
 from storage.messages import claim_for_reprocessing, release_own_claims
 from storage.tokens import create_token
@@ -26,6 +27,7 @@ SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
     "--data-dir": "data_dir",
     "--database-url": "database_url",
     "--blob-url": "blob_url",
+    "--s3-endpoint-url": "s3_endpoint_url",
     "--host": "host",
     "--smtp-port": "smtp_port",
     "--web-port": "web_port",
@@ -131,7 +133,7 @@ def _serve(args, settings: Settings) -> int:
 
 
 def _migrate(args, settings: Settings) -> int:
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_configured_store(settings)
     try:
         before, after = schema.migrate(store.engine)
     except schema.SchemaError as err:
@@ -312,7 +314,7 @@ def _send_test(args, settings: Settings) -> int:
 def _open_store(settings: Settings) -> Store:
     """The store with its schema current: the embedded default migrates itself; another
     database is migrated by its operator, on purpose, with `inbox migrate`."""
-    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
+    store = open_configured_store(settings)
     try:
         if settings.database_url is None:
             schema.migrate(store.engine)

@@ -20,9 +20,10 @@ from inbox.accept import DurableAccept
 from inbox.config import ROLES, Settings
 from inbox.recipient import Recipient
 from inbox.smtp import InboxHandler, InboxSMTP
+from inbox.stores import open_configured_store
 from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
-from storage.db import Store, open_store
+from storage.db import Store
 from storage.rejections import record_rejection
 from web.app import WebConfig, create_app
 
@@ -81,7 +82,7 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
     Each role may run in any number of processes on any number of machines sharing the
     database and the blob store; nothing here assumes it is the only one.
     """
-    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
+    store = open_configured_store(settings)
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -16,8 +16,8 @@ import socket
 
 from inbox.config import Settings
 from inbox.sandbox import ExtractionPool
+from inbox.stores import open_configured_store
 from inbox.worker import Worker
-from storage.db import open_store
 
 log = logging.getLogger("inbox.worker")
 RESTART_DELAY_SECONDS = 1.0
@@ -79,7 +79,7 @@ def _main(settings: Settings, wake: socket.socket) -> None:
 
 
 async def _run(settings: Settings, wake: socket.socket) -> None:
-    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
+    store = open_configured_store(settings)
     pool = ExtractionPool(
         blobs=store.blobs,
         size=settings.workers,

@@ -22,6 +22,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from storage.blobs import BlobStore, open_blob_store
+from storage.db import Store, open_store
 from tests.service import free_port
 
 BACKENDS = ("sqlite", "postgresql")
@@ -48,6 +50,16 @@ class Backend:
     database_url: str | None = None
     blob_url: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+
+    def open_store(self) -> Store:
+        """The store a process with this backend's settings opens (the caller disposes it)."""
+        return open_store(self.data_dir, self.database_url, self.blob_url, **self._blob_options())
+
+    def open_blob_store(self) -> BlobStore:
+        return open_blob_store(self.blob_url, self.data_dir, **self._blob_options())
+
+    def _blob_options(self) -> dict:
+        return {"s3_endpoint_url": self.env.get("INBOX_S3_ENDPOINT_URL")}
 
 
 def postgres_bindir() -> Path | None:

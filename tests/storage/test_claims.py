@@ -17,7 +17,7 @@ import pytest
 from inbox import pipeline
 from storage.accounts import create_account
 from storage.claims import new_worker_id
-from storage.db import Store, open_store
+from storage.db import Store
 from storage.errors import Conflict
 from storage.messages import claim_for_reprocessing, record_received
 from storage.models import Message
@@ -29,7 +29,7 @@ LEASE = timedelta(minutes=5)
 
 @pytest.fixture
 def data(backend: Backend) -> Backend:
-    store = open_store(backend.data_dir, backend.database_url)
+    store = backend.open_store()
     migrate(store.engine)
     store.engine.dispose()
     return backend
@@ -37,7 +37,7 @@ def data(backend: Backend) -> Backend:
 
 @pytest.fixture
 def store(data: Backend) -> Iterator[Store]:
-    store = open_store(data.data_dir, data.database_url)
+    store = data.open_store()
     yield store
     store.engine.dispose()
 
@@ -76,7 +76,7 @@ def test_workers_claiming_at_once_each_get_a_different_mail_and_none_comes_back_
 ) -> None:
     workers = 8
     ids = receive(store, workers)
-    stores = [open_store(data.data_dir, data.database_url) for _ in range(workers)]
+    stores = [data.open_store() for _ in range(workers)]
     start = threading.Barrier(workers)
     got: list[Message | None] = [None] * workers
 

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import event, text
 
 from storage.accounts import create_account
-from storage.db import Store, open_store
+from storage.db import Store
 from storage.document_search import (
     SORTS,
     DocumentFilter,
@@ -30,7 +30,7 @@ SELLERS = ("Seller B", "seller-a", "Éclair SA", "e shop", "Eshop", "_first", "Z
 
 @pytest.fixture
 def store(backend: Backend) -> Iterator[Store]:
-    store = open_store(backend.data_dir, backend.database_url)
+    store = backend.open_store()
     migrate(store.engine)
     yield store
     store.engine.dispose()

@@ -32,7 +32,7 @@ BEFORE_MIGRATIONS = "265ca85"  # main just before alembic came in: tables from c
 
 
 def test_a_fresh_database_through_the_migrations_equals_the_models(backend: Backend) -> None:
-    store = open_store(backend.data_dir, backend.database_url)
+    store = backend.open_store()
     schema.migrate(store.engine)
     diff = _compare(store.engine)
     assert diff == [], f"the models changed without a migration: {diff}"

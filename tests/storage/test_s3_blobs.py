@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.blobs_s3 import MULTIPART_BYTES, BlobNotFound, S3BlobStore, S3Settings, s3_location
+from storage.blobs import BlobNotFound
+from storage.blobs.s3 import MULTIPART_BYTES, S3BlobStore, S3Settings, s3_location
 from tests.backends import BUCKET, S3_CREDENTIALS, MotoS3
 
 
@@ -58,29 +59,6 @@ def test_adopted_spools_are_uploaded_and_removed_large_ones_in_parts(store: S3Bl
     )
     etag = s3.client().head_object(Bucket=BUCKET, Key=store.key(spools[2].sha256))["ETag"]
     assert etag.strip('"').endswith("-3")  # a multipart upload's ETag counts its parts
-
-
-def test_reads_stream_in_chunks_and_missing_blobs_fail_at_once(store: S3BlobStore):
-    data = os.urandom(700_000)
-    sha256 = store.put(data)
-    missing = "0" * 64
-
-    assert [len(c) for c in store.stream(sha256, chunk=300_000)] == [300_000, 300_000, 100_000]
-    with store.open(sha256) as stream:
-        assert stream.read(10) == data[:10]
-        assert stream.read() == data[10:]
-    assert store.exists(sha256) and not store.exists(missing)
-    for read in (store.read, store.open, store.stream, store.size):
-        with pytest.raises(BlobNotFound):
-            read(missing)
-    store.delete(sha256)
-    store.delete(sha256)  # deleting what is gone is fine
-    assert not store.exists(sha256)
-
-
-def test_a_digest_that_is_not_one_never_becomes_a_key(store: S3BlobStore):
-    with pytest.raises(ValueError, match="sha256"):
-        store.read("../../other-bucket/x")
 
 
 @pytest.fixture

@@ -17,12 +17,11 @@ import contextlib
 import hashlib
 import io
 import re
-import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import boto3
@@ -30,21 +29,11 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-CHUNK = 256 * 1024
+from storage.blobs import CHUNK, BlobConfigError, BlobNotFound, Spooled, checked, sweep_spool
+
 MULTIPART_BYTES = 8 * 1024 * 1024  # larger blobs go up in parts of this size, several at a time
 _MISSING = {"404", "NoSuchKey", "NotFound"}
 _BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
-
-
-class BlobNotFound(LookupError):
-    """No blob has this sha256."""
-
-
-class Spooled(Protocol):
-    @property
-    def path(self) -> Path: ...
-    @property
-    def sha256(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -60,11 +49,11 @@ class S3Settings:
 
 
 def s3_location(url: str) -> tuple[str, str]:
-    """(bucket, key prefix) of an `s3://BUCKET/PREFIX` INBOX_BLOB_URL; ValueError naming it."""
+    """(bucket, key prefix) of an `s3://BUCKET/PREFIX` INBOX_BLOB_URL; an error naming it."""
     parts = urlsplit(url)
     bucket, prefix = parts.netloc, parts.path.strip("/")
     if parts.scheme != "s3" or not _BUCKET.fullmatch(bucket) or parts.query or parts.fragment:
-        raise ValueError(f"INBOX_BLOB_URL: {url!r} is not s3://BUCKET[/PREFIX] with a valid bucket name")
+        raise BlobConfigError(f"INBOX_BLOB_URL: {url!r} is not s3://BUCKET[/PREFIX] with a valid bucket name")
     return bucket, prefix
 
 
@@ -141,15 +130,7 @@ class S3BlobStore:
         self._client.delete_object(Bucket=self.settings.bucket, Key=self.key(sha256))
 
     def sweep_tmp(self, older_than: float) -> int:
-        """Spools of dropped connections; only old ones, a live session may be writing one."""
-        cutoff = time.time() - older_than
-        swept = 0
-        for path in self.spool_dir.iterdir():
-            with contextlib.suppress(FileNotFoundError):
-                if path.is_file() and path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    swept += 1
-        return swept
+        return sweep_spool(self.spool_dir, older_than)
 
     def _get(self, sha256: str):
         try:
@@ -192,9 +173,3 @@ class _BodyReader(io.RawIOBase):
 def _chunks(body, size: int) -> Iterator[bytes]:
     with contextlib.closing(body):
         yield from body.iter_chunks(size)
-
-
-def checked(sha256: str) -> str:
-    if len(sha256) != 64 or not all(c in "0123456789abcdef" for c in sha256):
-        raise ValueError(f"not a sha256 hex digest: {sha256!r}")
-    return sha256
