@@ -22,8 +22,11 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy import create_engine
+
 from storage.blobs import BlobStore, open_blob_store
 from storage.db import Store, open_store
+from storage.schema import migrate
 from tests.service import free_port
 
 BACKENDS = ("sqlite", "postgresql")
@@ -58,6 +61,14 @@ class Backend:
     def open_blob_store(self) -> BlobStore:
         return open_blob_store(self.blob_url, self.data_dir, **self._blob_options())
 
+    def stored_blobs(self) -> list[str]:
+        """The sha256 of every blob in the store, looked at from outside the code under test."""
+        if self.blob_url is None:
+            root = self.data_dir / "blobs"
+            return [p.name for p in root.rglob("*") if p.is_file() and p.parent != root / "tmp"]
+        prefix = self.blob_url.removeprefix(f"s3://{BUCKET}/") + "/"
+        return [key.rsplit("/", 1)[1] for key in s3_keys(self.env["INBOX_S3_ENDPOINT_URL"], prefix)]
+
     def _blob_options(self) -> dict:
         return {"s3_endpoint_url": self.env.get("INBOX_S3_ENDPOINT_URL")}
 
@@ -84,6 +95,7 @@ class PostgresCluster:
         self.root = Path(tempfile.mkdtemp(prefix="inbox-pg-"))
         self.data = self.root / "data"
         self.port = free_port()
+        self._template = ""
         self._user = _unprivileged_user()
         if self._user:
             os.chown(self.root, self._user.pw_uid, self._user.pw_gid)
@@ -116,15 +128,33 @@ class PostgresCluster:
     def url(self, database: str) -> str:
         return f"postgresql+psycopg://postgres@/{database}?host={self.root}&port={self.port}"
 
-    def create_database(self) -> str:
+    def create_database(self, *, migrated: bool = True) -> str:
+        """A fresh database; `migrated`: at the newest schema (a copy of a template migrated once)."""
         name = "t_" + secrets.token_hex(6)
+        if migrated:
+            self.psql(f"CREATE DATABASE {name} TEMPLATE {self._migrated_template()}")
+        else:
+            self._create_empty(name)
+        return name
+
+    def _create_empty(self, name: str) -> None:
         # Linguistic (ICU en-US) ordering, as most production databases have: sorts that must
         # match SQLite's byte order have to say so.
         self.psql(
             f"CREATE DATABASE {name} TEMPLATE template0 "
             "LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'"
         )
-        return name
+
+    def _migrated_template(self) -> str:
+        if not self._template:
+            self._create_empty("inbox_migrated")
+            engine = create_engine(self.url("inbox_migrated"))
+            try:
+                migrate(engine)
+            finally:
+                engine.dispose()  # a template must have no connections when it is copied
+            self._template = "inbox_migrated"
+        return self._template
 
     def drop_database(self, name: str) -> None:
         self.psql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
@@ -152,6 +182,23 @@ def _unprivileged_user() -> pwd.struct_passwd | None:
         return pwd.getpwnam("postgres")
     except KeyError as err:
         raise BackendUnavailable("running as root and there is no 'postgres' user to run PostgreSQL") from err
+
+
+def s3_client(endpoint: str):
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        region_name=S3_CREDENTIALS["AWS_REGION"],
+    )
+
+
+def s3_keys(endpoint: str, prefix: str) -> list[str]:
+    pages = s3_client(endpoint).get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
+    return [item["Key"] for page in pages for item in page.get("Contents", [])]
 
 
 class MotoS3:
@@ -184,20 +231,11 @@ class MotoS3:
                 time.sleep(0.1)
 
     def client(self):
-        import boto3
-
-        return boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            aws_access_key_id=S3_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=S3_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            region_name=S3_CREDENTIALS["AWS_REGION"],
-        )
+        return s3_client(self.endpoint)
 
     def keys(self, prefix: str) -> list[str]:
         """Every key under `prefix` (what a test checks instead of listing blob files)."""
-        pages = self.client().get_paginator("list_objects_v2").paginate(Bucket=BUCKET, Prefix=prefix)
-        return [item["Key"] for page in pages for item in page.get("Contents", [])]
+        return s3_keys(self.endpoint, prefix)
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
