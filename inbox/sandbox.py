@@ -8,8 +8,8 @@ Children are pure: raw bytes in (streamed down the pipe in chunks), the extracti
 document payloads out. The parent reads and writes the blob store. So a child holds no
 store, no path and no credentials (the parser of hostile input could otherwise read every
 account's blobs, and on S3 it would need the keys), and the same children serve any store.
-The price is copying a mail and its documents through a pipe: tens of milliseconds at the
-25 MiB size limit, next to seconds of parsing.
+The price is copying a mail and its documents through a pipe: measured 0.18 s (median) for
+25 MiB down and 18 MiB back on a busy 2-core machine, next to seconds of parsing at that size.
 """
 
 from __future__ import annotations

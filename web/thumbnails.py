@@ -14,6 +14,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 
+from storage.blobs import BlobNotFound
 from storage.db import Store
 from storage.models import Document
 from storage.thumbnails import cached_sources, get_thumbnail, save_thumbnail
@@ -69,9 +70,13 @@ class Thumbnailer:
 
     def _render(self, sha256: str, kind: str) -> bytes | None:
         try:
+            data = self.store.blobs.read(sha256)
+        except BlobNotFound:
+            return self._save(sha256, None, "the file is missing from the blob store")
+        try:
             child = subprocess.run(
                 [sys.executable, "-m", "web.render_thumbnail", kind],
-                input=self.store.blobs.read(sha256),
+                input=data,
                 capture_output=True,
                 timeout=self.timeout,
                 check=False,
