@@ -10,6 +10,7 @@ may create it) and a UTF-8 database.
 from __future__ import annotations
 
 from functools import reduce
+from typing import Any
 
 from sqlalchemy import column, func, literal_column, select, table
 from sqlalchemy.engine import Connection
@@ -97,7 +98,7 @@ class PostgresFullText:
         terms = search_terms(query)
         if not terms:
             return None
-        phrases = [func.inbox_search_phrase(" ".join(group)) for group in terms]
+        phrases: list[ColumnElement[Any]] = [func.inbox_search_phrase(" ".join(group)) for group in terms]
         wanted = reduce(lambda left, right: left.op("&&")(right), phrases)
         index = table("document_fts", column("document_id"), column("words"))
         matches = select(index.c.document_id).where(index.c.words.op("@@")(wanted))

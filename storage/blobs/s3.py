@@ -106,7 +106,7 @@ class S3BlobStore:
 
     def open(self, sha256: str) -> BinaryIO:
         body = self._get(sha256)
-        return io.BufferedReader(_BodyReader(body), buffer_size=CHUNK)  # type: ignore[return-value]
+        return io.BufferedReader(_BodyReader(body), buffer_size=CHUNK)
 
     def stream(self, sha256: str, chunk: int = CHUNK) -> Iterator[bytes]:
         return _chunks(self._get(sha256), chunk)  # requested now: a missing blob raises here

@@ -7,6 +7,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,7 +63,7 @@ def test_adopted_spools_are_uploaded_and_removed_large_ones_in_parts(store: S3Bl
 
 
 @pytest.fixture
-def silent_endpoint():
+def silent_endpoint() -> Iterator[str]:
     """A TCP server that accepts connections and never answers (a hung S3 endpoint)."""
     server = socket.create_server(("127.0.0.1", 0))
     held: list[socket.socket] = []
