@@ -7,6 +7,8 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 from pathlib import Path
 
+from storage.blobs import S3_TIMEOUT_SECONDS
+
 ROLES = ("smtp", "worker", "web")
 
 
@@ -34,7 +36,7 @@ class Settings:
     # worker whose machine died is taken over when it runs out.
     claim_lease: float | None = None
     s3_endpoint_url: str | None = None  # an S3-compatible server; None: AWS S3
-    s3_timeout: float = 10.0  # seconds to connect to S3, and to wait for each read
+    s3_timeout: float = S3_TIMEOUT_SECONDS  # seconds to connect to S3, and to wait for each read
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:

@@ -15,6 +15,9 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
+# Seconds to connect to S3 and to wait for each read; 3 attempts. A dead endpoint is an error
+# after about 8 times this (measured), well inside what an SMTP client waits for its reply.
+S3_TIMEOUT_SECONDS = 5.0
 CHUNK = 256 * 1024  # what `stream` yields by default: bounded memory, few round trips
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -93,7 +96,11 @@ def checked(sha256: str) -> str:
 
 
 def open_blob_store(
-    url: str | None, data_dir: Path, *, s3_endpoint_url: str | None = None, s3_timeout: float = 10.0
+    url: str | None,
+    data_dir: Path,
+    *,
+    s3_endpoint_url: str | None = None,
+    s3_timeout: float = S3_TIMEOUT_SECONDS,
 ) -> BlobStore:
     """The store named by `url` (INBOX_BLOB_URL); none means files under DATA_DIR/blobs.
 

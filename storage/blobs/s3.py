@@ -29,7 +29,15 @@ from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from storage.blobs import CHUNK, BlobConfigError, BlobNotFound, Spooled, checked, sweep_spool
+from storage.blobs import (
+    CHUNK,
+    S3_TIMEOUT_SECONDS,
+    BlobConfigError,
+    BlobNotFound,
+    Spooled,
+    checked,
+    sweep_spool,
+)
 
 MULTIPART_BYTES = 8 * 1024 * 1024  # larger blobs go up in parts of this size, several at a time
 _MISSING = {"404", "NoSuchKey", "NotFound"}
@@ -44,7 +52,7 @@ class S3Settings:
     bucket: str
     prefix: str = ""
     endpoint_url: str | None = None  # INBOX_S3_ENDPOINT_URL; None: AWS itself
-    timeout: float = 10.0  # INBOX_S3_TIMEOUT: seconds to connect, and to wait for each read
+    timeout: float = S3_TIMEOUT_SECONDS  # INBOX_S3_TIMEOUT
     attempts: int = 3  # tries of one request, with backoff, before it is an error
 
 
