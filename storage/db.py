@@ -37,7 +37,8 @@ def open_store(
     """
     data_dir.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{data_dir / 'inbox.db'}"
-    engine = create_engine(url, connect_args=_connect_args(url))
+    # A server's connections can die under the pool (restart, fail-over): check them on checkout.
+    engine = create_engine(url, connect_args=_connect_args(url), pool_pre_ping=not url.startswith("sqlite"))
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     return Store(engine=engine, blobs=open_blob_store(blob_url, data_dir, **blob_options))

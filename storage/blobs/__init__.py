@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
-# Seconds to connect to S3 and to wait for each read; 3 attempts. A dead endpoint is an error
-# after about 8 times this (measured), well inside what an SMTP client waits for its reply.
+# Seconds to connect to S3 and to wait for each read; 3 attempts. An endpoint that accepts and
+# never answers is an error after about 5 times this (measured: 25 s), well inside the minutes an
+# SMTP client waits for its reply to DATA.
 S3_TIMEOUT_SECONDS = 5.0
 CHUNK = 256 * 1024  # what `stream` yields by default: bounded memory, few round trips
 _SHA256 = re.compile(r"[0-9a-f]{64}")
