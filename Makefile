@@ -21,8 +21,8 @@ test: $(STAMP) browser postgresql
 	INBOX_TEST_REQUIRE_BACKENDS=1 $(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check inbox storage web tests bench
-	$(BIN)/ruff format --check inbox storage web tests bench
+	$(BIN)/ruff check inbox storage web vocabulary tests bench
+	$(BIN)/ruff format --check inbox storage web vocabulary tests bench
 	$(BIN)/mypy  # files and settings in pyproject.toml
 
 fmt: $(STAMP)

@@ -22,10 +22,10 @@ def test_every_accepted_mail_is_processed_once_after_kill_9(backend: Backend):
         )
         for n in range(count)
     ]
-    with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
+    with smtplib.SMTP("127.0.0.1", service.smtp_port) as smtp:
         for mail in mails:
             assert (
-                client.sendmail(
+                smtp.sendmail(
                     "billing@supplier.example",
                     [account.inbox_address],
                     mail.as_bytes(policy=email.policy.SMTP),
