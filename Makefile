@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench browser ocr i18n clean
+.PHONY: run test lint fmt bench browser ocr postgresql i18n clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -15,8 +15,10 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/inbox serve
 
-test: $(STAMP) browser ocr
-	$(BIN)/pytest
+# The storage, pipeline and end-to-end suites also run on PostgreSQL + S3 (a private cluster and
+# moto's S3 server, started by the tests themselves); here they must, not skip.
+test: $(STAMP) browser ocr postgresql
+	INBOX_TEST_REQUIRE_BACKENDS=1 $(BIN)/pytest
 
 lint: $(STAMP)
 	$(BIN)/ruff check inbox storage web vocabulary tests bench
@@ -54,6 +56,16 @@ ocr:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
 	    tesseract-ocr tesseract-ocr-fra tesseract-ocr-deu tesseract-ocr-eng >/dev/null) \
 	  || echo "warning: could not install tesseract; OCR tests will be skipped"; }
+
+# Debian's PostgreSQL server binaries for the tests' private clusters. No cluster of the system's
+# own is created or started: the tests run initdb in a temp dir.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  echo "installing postgresql with apt-get"; \
+	  mkdir -p /etc/postgresql-common/createcluster.d; \
+	  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/inbox-tests.conf; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
+	  || echo "warning: could not install postgresql; the PostgreSQL runs will fail"; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -8,13 +8,13 @@ import json
 import secrets
 import sys
 from dataclasses import fields
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from inbox.config import ConfigError, Settings
 from inbox.evaluate import add_parser as add_evaluate_parser
 from inbox.logformat import configure_logging
+from inbox.stores import open_configured_store
 from storage import schema
 from storage.accounts import (
     add_user,
@@ -25,13 +25,14 @@ from storage.accounts import (
 )
 from storage.blobs import BlobConfigError
 from storage.claims import new_worker_id
-from storage.db import Store, open_store
+from storage.db import Store
 from storage.errors import Conflict, NotFound
 from storage.messages import claim_for_reprocessing, release_own_claims
 from storage.tokens import create_token
 
-# Every setting is a flag (--max-message-bytes) and reads INBOX_<FIELD> when the flag is not given.
-SETTING_FLAGS = {"--" + f.name.replace("_", "-"): f.name for f in fields(Settings)}
+# Every setting is a flag (--max-message-bytes) and reads INBOX_<FIELD> when the flag is not given;
+# --roles belongs to `inbox serve` alone.
+SETTING_FLAGS = {"--" + f.name.replace("_", "-"): f.name for f in fields(Settings) if f.name != "roles"}
 
 
 class CommandError(Exception):
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(
-            **{field: getattr(args, field, None) for field in SETTING_FLAGS.values()}
+            **{field: getattr(args, field, None) for field in (*SETTING_FLAGS.values(), "roles")}
         )
         configure_logging(settings.log_format)
         return args.run(args, settings) or 0
@@ -69,7 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     def group(name: str, help: str):
         return commands.add_parser(name, help=help).add_subparsers(required=True, metavar="ACTION")
 
-    command(commands, "serve", _serve, "run SMTP, the worker and the web in one process")
+    serve = command(commands, "serve", _serve, "run SMTP, the worker and the web (or some of them)")
+    serve.add_argument(
+        "--roles",
+        default=None,
+        help="comma-separated roles of this process: smtp, worker, web (env INBOX_ROLES; default all)",
+    )
     command(commands, "migrate", _migrate, "bring the database schema up to date")
 
     accounts = group("account", "manage accounts")
@@ -118,7 +124,10 @@ def _serve(args, settings: Settings) -> int:
     except PortTaken as err:
         raise CommandError(str(err)) from err
     try:
-        _ensure_first_account(settings)
+        if settings.database_url is None:  # a convenience of the embedded default only
+            _ensure_first_account(settings)
+        else:
+            _open_store(settings).engine.dispose()  # refuses a schema that is behind, by name
     except CommandError:
         listeners.close()
         raise
@@ -130,7 +139,7 @@ def _serve(args, settings: Settings) -> int:
 
 
 def _migrate(args, settings: Settings) -> int:
-    store = open_store(settings.data_dir, settings.database_url)
+    store = open_configured_store(settings)
     try:
         before, after = schema.migrate(store.engine)
     except schema.SchemaError as err:
@@ -275,7 +284,7 @@ def _reprocess(args, settings: Settings) -> int:
                 session=session,
                 message_id=args.message_id,
                 worker=worker,
-                lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
+                lease=settings.lease,
             )
     except (NotFound, Conflict) as err:
         raise CommandError(str(err)) from err
@@ -324,7 +333,7 @@ def _send_test(args, settings: Settings) -> int:
 def _open_store(settings: Settings) -> Store:
     """The store with its schema current: the embedded default migrates itself; another
     database is migrated by its operator, on purpose, with `inbox migrate`."""
-    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
+    store = open_configured_store(settings)
     try:
         if settings.database_url is None:
             schema.migrate(store.engine)

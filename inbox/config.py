@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, fields
+from datetime import timedelta
 from pathlib import Path
 
+from storage.blobs import S3_TIMEOUT_SECONDS
+
 LOG_FORMATS = ("text", "json")
+ROLES = ("smtp", "worker", "web")
 
 
 class ConfigError(ValueError):
@@ -31,6 +35,12 @@ class Settings:
     parse_memory_mb: int = 1024  # address-space bound of an extraction process
     secure_cookies: bool = False  # set when the web is served over HTTPS
     server_timing: bool = False  # debugging and benchmarks: how long each request took, to anyone
+    roles: str = ",".join(ROLES)  # what this process runs (inbox serve --roles)
+    # How long a worker's claim on a mail lasts; None: 2 × parse_timeout + 30 s. A claim of a
+    # worker whose machine died is taken over when it runs out.
+    claim_lease: float | None = None
+    s3_endpoint_url: str | None = None  # an S3-compatible server; None: AWS S3
+    s3_timeout: float = S3_TIMEOUT_SECONDS  # seconds to connect to S3, and to wait for each read
     # Operations: TLS and the limits of a public MX (DESIGN.md, "Operations").
     tls_cert: Path | None = None  # PEM certificate chain; with tls_key, enables STARTTLS
     tls_key: Path | None = None
@@ -76,11 +86,19 @@ class Settings:
             if getattr(self, name) < 1:
                 raise ConfigError(f"INBOX_{name.upper()}: must be at least 1, got {getattr(self, name)}")
         parse_dns_servers(self.dns_servers)
-        for name in ("parse_timeout", "smtp_timeout", "smtp_data_timeout", "dns_timeout"):
+        for name in ("parse_timeout", "smtp_timeout", "smtp_data_timeout", "dns_timeout", "s3_timeout"):
             if getattr(self, name) <= 0:
                 raise ConfigError(f"INBOX_{name.upper()}: must be positive, got {getattr(self, name)}")
         if self.account_slots < 0:
             raise ConfigError(f"INBOX_ACCOUNT_SLOTS: must be 0 (automatic) or more, got {self.account_slots}")
+        unknown = set(self.role_set) - set(ROLES)
+        if unknown or not self.role_set:
+            raise ConfigError(f"INBOX_ROLES: {self.roles!r} is not a list of roles from {', '.join(ROLES)}")
+        if self.claim_lease is not None and self.claim_lease <= self.parse_timeout:
+            raise ConfigError(
+                f"INBOX_CLAIM_LEASE: {self.claim_lease} s must be longer than INBOX_PARSE_TIMEOUT "
+                f"({self.parse_timeout} s), or a mail still in hand could be taken by another worker"
+            )
         self._validate_tls()
         if "@" in self.mail_domain or not self.mail_domain.strip("."):
             raise ConfigError(f"INBOX_MAIL_DOMAIN: {self.mail_domain!r} is not a domain")
@@ -105,6 +123,16 @@ class Settings:
         delay another account's mail by seconds (a slot freeing up), never by minutes."""
         return self.account_slots or max(1, self.workers - 1)
 
+    @property
+    def role_set(self) -> frozenset[str]:
+        return frozenset(role.strip() for role in self.roles.split(",") if role.strip())
+
+    @property
+    def lease(self) -> timedelta:
+        """The claim lease: outlasts the extraction timeout, so a live worker keeps its mails."""
+        seconds = self.claim_lease if self.claim_lease is not None else self.parse_timeout * 2 + 30
+        return timedelta(seconds=seconds)
+
     def inbox_address(self, local: str) -> str:
         return f"{local}@{self.mail_domain}"
 
@@ -127,8 +155,9 @@ def parse_dns_servers(value: str) -> list[tuple[str, int]]:
 def _cast(name: str, kind: str, raw: object):
     if not isinstance(raw, str):
         return raw
+    kind = kind.removesuffix(" | None")
     try:
-        if kind in ("Path", "Path | None"):
+        if kind == "Path":
             return Path(raw)
         if kind == "int":
             return int(raw)

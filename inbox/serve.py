@@ -20,18 +20,19 @@ import uvicorn
 from inbox import replies
 from inbox.accept import DurableAccept
 from inbox.authresults import Authenticator, configure_resolver
-from inbox.config import Settings, parse_dns_servers
+from inbox.config import ROLES, Settings, parse_dns_servers
 from inbox.limits import SessionGate, raise_open_files_limit, session_cap
 from inbox.metrics import Metrics
 from inbox.pipeline import charge_crash
 from inbox.ratelog import Throttle, throttled_exception_handler
 from inbox.recipient import Recipient
 from inbox.smtp import InboxHandler, InboxSMTP
+from inbox.stores import open_configured_store
 from inbox.tls import Certificates
 from inbox.webguard import GuardedH11Protocol
 from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
-from storage.db import Store, open_store
+from storage.db import Store
 from storage.messages import count_backlog
 from storage.rejections import record_rejection
 from web.app import WebConfig, create_app
@@ -53,26 +54,105 @@ class PortTaken(Exception):
 
 @dataclass(frozen=True)
 class Listeners:
-    smtp: socket.socket
-    web: socket.socket
+    """The sockets of the roles that listen; None for a role this process does not run."""
+
+    smtp: socket.socket | None
+    web: socket.socket | None
 
     def close(self) -> None:
-        self.smtp.close()
-        self.web.close()
+        for sock in (self.smtp, self.web):
+            if sock is not None:
+                sock.close()
 
 
 def bind_listeners(settings: Settings) -> Listeners:
-    """Both ports bound before anything else happens, so a taken one stops the start cleanly."""
-    smtp = _listen(settings.host, settings.smtp_port, "--smtp-port / INBOX_SMTP_PORT")
+    """The ports of this process's roles, bound before anything else happens, so a taken one
+    stops the start cleanly."""
+    roles = settings.role_set
+    smtp = (
+        _listen(settings.host, settings.smtp_port, "--smtp-port / INBOX_SMTP_PORT")
+        if "smtp" in roles
+        else None
+    )
     try:
-        web = _listen(settings.host, settings.web_port, "--web-port / INBOX_WEB_PORT")
+        web = (
+            _listen(settings.host, settings.web_port, "--web-port / INBOX_WEB_PORT")
+            if "web" in roles
+            else None
+        )
     except PortTaken:
-        smtp.close()
+        if smtp is not None:
+            smtp.close()
         raise
     return Listeners(smtp=smtp, web=web)
 
 
 async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> None:
+    """Run this process's roles (SMTP, worker, web: by default all three) until SIGTERM.
+
+    Each role may run in any number of processes on any number of machines sharing the
+    database and the blob store; nothing here assumes it is the only one.
+    """
+    store = open_configured_store(settings)
+    loop = asyncio.get_running_loop()
+    loop.set_exception_handler(throttled_exception_handler(Throttle()))  # accept() errors, once a second
+    stopping = asyncio.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stopping.set)
+    metrics = Metrics(backlog=partial(_backlog, store))
+
+    worker = (
+        WorkerProcess(settings, on_processed=metrics.processed, on_crash=partial(charge_crash, store))
+        if "worker" in settings.role_set
+        else None
+    )
+    if worker is not None:
+        worker.start()
+    worker_task = asyncio.create_task(worker.supervise()) if worker is not None else None
+    smtp = await _start_smtp(store, settings, listeners.smtp, worker, metrics) if listeners.smtp else None
+    web, web_task = (
+        await _start_web(store, settings, listeners.web, metrics, smtp.server if smtp else None)
+        if listeners.web
+        else (None, None)
+    )
+
+    parts = []
+    if smtp is not None:
+        parts.append(f"smtp={settings.host}:{smtp.server.sockets[0].getsockname()[1]}")
+    if listeners.web is not None:
+        parts.append(f"web=http://{settings.host}:{listeners.web.getsockname()[1]}/")
+    if settings.role_set != set(ROLES):
+        parts.append(f"roles={','.join(r for r in ROLES if r in settings.role_set)}")
+    ready(f"invoice-inbox ready: {' '.join(parts)} data={settings.data_dir}")
+
+    await stopping.wait()
+    log.info("shutting down: no new connections, finishing mails in progress")
+    if smtp is not None:
+        smtp.server.close()
+        await _drain(smtp.sessions, smtp.gate)
+    if web is not None:
+        web.should_exit = True
+    if worker is not None:
+        await worker.stop(timeout=settings.parse_timeout + 10)
+    await asyncio.gather(*(t for t in (worker_task, web_task) if t is not None), return_exceptions=True)
+    if smtp is not None:
+        smtp.authenticator.close()
+    store.engine.dispose()
+    log.info("stopped")
+
+
+@dataclass(frozen=True)
+class _Smtp:
+    server: asyncio.Server
+    sessions: weakref.WeakSet[InboxSMTP]
+    gate: SessionGate
+    authenticator: Authenticator
+
+
+async def _start_smtp(
+    store: Store, settings: Settings, sock: socket.socket, worker: WorkerProcess | None, metrics: Metrics
+) -> _Smtp:
+    loop = asyncio.get_running_loop()
     certificates = (
         Certificates(settings.tls_cert, settings.tls_key) if settings.tls_cert and settings.tls_key else None
     )
@@ -83,21 +163,17 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         mails_per_minute=settings.mails_per_minute_per_ip,
     )
     log.info("open files limit %d: at most %d SMTP sessions", open_files, gate.max_sessions)
-    loop = asyncio.get_running_loop()
-    loop.set_exception_handler(throttled_exception_handler(Throttle()))  # accept() errors, once a second
-    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
     swept = store.blobs.sweep_tmp(older_than=TMP_MAX_AGE_SECONDS)
     if swept:
         log.info("removed %d abandoned spool file(s)", swept)
     configure_resolver(parse_dns_servers(settings.dns_servers), timeout=settings.dns_timeout)
     authenticator = Authenticator(timeout=settings.dns_timeout)
-    metrics = Metrics(backlog=partial(_backlog, store))
-    worker = WorkerProcess(settings, on_processed=metrics.processed, on_crash=partial(charge_crash, store))
-    worker.start()
 
     def on_accepted(count: int) -> None:
         metrics.accepted(count)
-        worker.wake()
+        # A worker of this process starts at once; workers elsewhere find the mail by polling.
+        if worker is not None:
+            worker.wake()
 
     handler = InboxHandler(
         find_account=partial(_find_account, store),
@@ -129,8 +205,19 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         sessions.add(protocol)
         return protocol
 
-    smtp_server = await loop.create_server(new_session, sock=listeners.smtp)
-    web_socket = listeners.web
+    if certificates is not None:
+        loop.add_signal_handler(signal.SIGHUP, certificates.reload)
+    server = await loop.create_server(new_session, sock=sock)
+    return _Smtp(server=server, sessions=sessions, gate=gate, authenticator=authenticator)
+
+
+async def _start_web(
+    store: Store,
+    settings: Settings,
+    sock: socket.socket,
+    metrics: Metrics,
+    smtp_server: asyncio.Server | None,
+) -> tuple[_EmbeddedUvicorn, asyncio.Task]:
     app = create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies, settings.server_timing))
     app.include_router(ops_router(metrics=metrics.render, readiness=partial(_readiness, store, smtp_server)))
     web = _EmbeddedUvicorn(
@@ -142,31 +229,10 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
             access_log=False,
         )
     )
-    stopping = asyncio.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stopping.set)
-    if certificates is not None:
-        loop.add_signal_handler(signal.SIGHUP, certificates.reload)
-
-    worker_task = asyncio.create_task(worker.supervise())
-    web_task = asyncio.create_task(web.serve(sockets=[web_socket]))
-    while not web.started and not web_task.done():
+    task = asyncio.create_task(web.serve(sockets=[sock]))
+    while not web.started and not task.done():
         await asyncio.sleep(0.01)
-    smtp_port = smtp_server.sockets[0].getsockname()[1]
-    web_port = web_socket.getsockname()[1]
-    web_url = f"http://{settings.host}:{web_port}/"
-    ready(f"invoice-inbox ready: smtp={settings.host}:{smtp_port} web={web_url} data={settings.data_dir}")
-
-    await stopping.wait()
-    log.info("shutting down: no new connections, finishing mails in progress")
-    smtp_server.close()
-    await _drain(sessions, gate)
-    web.should_exit = True
-    await worker.stop(timeout=settings.parse_timeout + 10)
-    await asyncio.gather(worker_task, web_task, return_exceptions=True)
-    authenticator.close()
-    store.engine.dispose()
-    log.info("stopped")
+    return web, task
 
 
 async def _drain(sessions: weakref.WeakSet[InboxSMTP], gate: SessionGate) -> None:
@@ -190,9 +256,12 @@ def _backlog(store: Store) -> int:
         return count_backlog(session=session)
 
 
-def _readiness(store: Store, smtp_server: asyncio.Server) -> dict[str, bool]:
-    """What /readyz checks; it runs in the web's thread pool, never on the loop."""
-    checks = {"smtp": smtp_server.is_serving(), "blobs": _blobs_answer(store)}
+def _readiness(store: Store, smtp_server: asyncio.Server | None) -> dict[str, bool]:
+    """What /readyz checks (SMTP when this process runs it); it runs in the web's thread pool,
+    never on the loop."""
+    checks = {"blobs": _blobs_answer(store)}
+    if smtp_server is not None:
+        checks["smtp"] = smtp_server.is_serving()
     try:
         with store.session() as session:
             session.connection().exec_driver_sql("SELECT 1")

@@ -15,13 +15,12 @@ import multiprocessing
 import signal
 import socket
 from collections.abc import Callable
-from datetime import timedelta
 
 from inbox.config import Settings
 from inbox.logformat import configure_logging
 from inbox.sandbox import ExtractionPool
+from inbox.stores import open_configured_store
 from inbox.worker import Worker
-from storage.db import open_store
 
 log = logging.getLogger("inbox.worker")
 RESTART_DELAY_SECONDS = 1.0
@@ -129,7 +128,7 @@ def _main(settings: Settings, wake: socket.socket) -> None:
 
 
 async def _run(settings: Settings, wake: socket.socket) -> None:
-    store = open_store(settings.data_dir, settings.database_url, settings.blob_url)
+    store = open_configured_store(settings)
     pool = ExtractionPool(
         blobs=store.blobs,
         size=settings.workers,
@@ -140,7 +139,7 @@ async def _run(settings: Settings, wake: socket.socket) -> None:
         store,
         pool,
         concurrency=settings.workers,
-        lease=timedelta(seconds=settings.parse_timeout * 2 + 30),
+        lease=settings.lease,
         on_processed=lambda status, seconds: _report(wake, status, seconds),
         account_share=settings.account_share,
     )

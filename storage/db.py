@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
@@ -27,14 +28,20 @@ class Store:
             yield session
 
 
-def open_store(data_dir: Path, database_url: str | None = None, blob_url: str | None = None) -> Store:
-    """The store as it is; the schema is storage.schema's business (`inbox migrate`)."""
+def open_store(
+    data_dir: Path, database_url: str | None = None, blob_url: str | None = None, **blob_options: Any
+) -> Store:
+    """The store as it is; the schema is storage.schema's business (`inbox migrate`).
+
+    `blob_options` go to `open_blob_store` (the S3 endpoint and timeout).
+    """
     data_dir.mkdir(parents=True, exist_ok=True)
     url = database_url or f"sqlite:///{data_dir / 'inbox.db'}"
-    engine = create_engine(url, connect_args=_connect_args(url))
+    # A server's connections can die under the pool (restart, fail-over): check them on checkout.
+    engine = create_engine(url, connect_args=_connect_args(url), pool_pre_ping=not url.startswith("sqlite"))
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
-    return Store(engine=engine, blobs=open_blob_store(blob_url, data_dir))
+    return Store(engine=engine, blobs=open_blob_store(blob_url, data_dir, **blob_options))
 
 
 def _connect_args(url: str) -> dict:

@@ -96,7 +96,7 @@ def _filtered(query: _Query, session: Session, account_id: str, filters: Documen
         if matching is not None:
             query = query.where(matching)
     if filters.sender:
-        query = query.where(func.instr(func.lower(Document.sender), filters.sender.lower()) > 0)
+        query = query.where(func.lower(Document.sender).contains(filters.sender.lower(), autoescape=True))
     if filters.kind == "pdf":
         query = query.where(Document.kind == DocumentKind.PDF.value)
     elif filters.kind == "image":

@@ -1,9 +1,14 @@
-"""Full-text search over documents, behind a small interface a PostgreSQL index can serve later.
+"""Full-text search over documents: one interface, an index per database.
 
-The embedded default is an SQLite FTS5 table that mirrors the searchable columns of `document`
-(external content, kept in step by triggers), so a search costs an index lookup, not a scan.
-The account id is indexed too and every match requires it: a search only ever walks its own
-account's entries, so how long it takes says nothing about other accounts' documents.
+Both indexes mirror the searchable columns of `document`, kept in step by triggers, so a search
+costs an index lookup, not a scan, and both answer the same: words are runs of letters and digits,
+case and accents ignored; every group the user typed must match within one column as a phrase
+whose last word may be a prefix ("INV-2026/7" finds INV-2026/71 but not INV-2026 … 7 elsewhere).
+- SQLite: an FTS5 table (external content, unicode61 without diacritics).
+- PostgreSQL: a `tsvector` per document in `document_fts` with a GIN index, built with the
+  'simple' configuration (no stemming, no stop words) from unaccented text.
+The SQLite index holds the account id too and every match requires it: a search only ever walks
+its own account's entries, so how long it takes says nothing about other accounts' documents.
 """
 
 from __future__ import annotations
@@ -106,4 +111,8 @@ def match_expression(query: str, account_id: str) -> str | None:
 def fulltext_for(dialect_name: str) -> FullTextIndex:
     if dialect_name == "sqlite":
         return SqliteFullText()
-    raise NotImplementedError(f"no full-text index for {dialect_name} yet")
+    if dialect_name == "postgresql":
+        from storage.fulltext_postgres import PostgresFullText
+
+        return PostgresFullText()
+    raise NotImplementedError(f"no full-text index for {dialect_name}")

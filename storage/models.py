@@ -18,8 +18,10 @@ from sqlalchemy import (
     literal_column,
 )
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import String, TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from vocabulary import MessageStatus
@@ -198,13 +200,34 @@ class PartLog(SQLModel, table=True):
     document_id: str | None = Field(default=None, index=True)  # the "duplicate" filter looks here
 
 
+class byte_order(FunctionElement):  # noqa: N801  (reads as SQL, like func.lower)
+    """Text compared by code point on every database, as SQLite's default BINARY collation does.
+
+    PostgreSQL would otherwise use the database's collation (often linguistic: "e-shop" between
+    "Eshop" and "e shop"), and the same list would sort differently per backend.
+    """
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(byte_order)
+def _byte_order_default(element, compiler, **kw):
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(byte_order, "postgresql")
+def _byte_order_postgresql(element, compiler, **kw):
+    return f'({compiler.process(element.clauses, **kw)}) COLLATE "C"'
+
+
 # Sort keys of the documents list. NULL-free, so a keyset cursor (key, id) compares totally;
 # each has an index on (account_id, key, id), so every sort pages as fast as the default.
 DOCUMENT_SORT_KEYS: dict[str, ColumnElement[Any]] = {
     "received": sa_inspect(Document).columns["received_at"],  # the plain column, as indexed
     "date": func.coalesce(Document.issue_date, literal_column("'0001-01-01'")),
     "total": func.coalesce(cast(Document.total, Float), literal_column("-1e308")),
-    "supplier": func.lower(func.coalesce(Document.seller, Document.sender)),
+    "supplier": byte_order(func.lower(func.coalesce(Document.seller, Document.sender))),
 }
 for _name, _key in DOCUMENT_SORT_KEYS.items():
     if _name != "received":  # covered by ix_document_account_received

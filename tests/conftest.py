@@ -1,18 +1,95 @@
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.backends import (
+    BACKENDS,
+    BOTH_BACKENDS,
+    BUCKET,
+    S3_CREDENTIALS,
+    Backend,
+    BackendUnavailable,
+    MotoS3,
+    PostgresCluster,
+)
 from tests.service import Service
 
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+ROOT = Path(__file__).resolve().parents[1]
+CORPUS = ROOT.parent / "shared" / "corpus"
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests of the suites in BOTH_BACKENDS that use `backend` run once per backend.
+
+    INBOX_TEST_BACKENDS=sqlite (comma-separated) narrows it while iterating.
+    """
+    if "backend" not in metafunc.fixturenames:
+        return
+    where = Path(metafunc.definition.path).relative_to(ROOT).as_posix()
+    if where.startswith(BOTH_BACKENDS):
+        wanted = os.environ.get("INBOX_TEST_BACKENDS", ",".join(BACKENDS)).split(",")
+        metafunc.parametrize("backend", [b for b in BACKENDS if b in wanted], indirect=True)
+
+
+def _start(server):
+    """Start a session-wide server; without it the PostgreSQL runs skip, unless told to require it."""
+    try:
+        return server().start()
+    except BackendUnavailable as err:
+        if os.environ.get("INBOX_TEST_REQUIRE_BACKENDS"):
+            pytest.fail(f"{err} (INBOX_TEST_REQUIRE_BACKENDS is set)")
+        pytest.skip(str(err))
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresCluster]:
+    cluster = _start(PostgresCluster)
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def s3() -> Iterator[MotoS3]:
+    server = _start(MotoS3)
+    yield server
+    server.stop()
 
 
 @pytest.fixture
-def service(tmp_path: Path):
-    """A running `inbox serve` with a fresh data directory, stopped after the test."""
-    svc = Service(data_dir=tmp_path / "data").start()
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Backend]:
+    """Where this test keeps its data: SQLite and files (default), or PostgreSQL and S3."""
+    name = getattr(request, "param", "sqlite")
+    data_dir = tmp_path / "data"
+    if name == "sqlite":
+        yield Backend(name=name, data_dir=data_dir)
+        return
+    postgres: PostgresCluster = request.getfixturevalue("postgres")
+    s3: MotoS3 = request.getfixturevalue("s3")
+    database = postgres.create_database()
+    database_url = postgres.url(database)
+    blob_url = f"s3://{BUCKET}/{database}"
+    env = {
+        "INBOX_DATABASE_URL": database_url,
+        "INBOX_BLOB_URL": blob_url,
+        "INBOX_S3_ENDPOINT_URL": s3.endpoint,
+        **S3_CREDENTIALS,
+    }
+    for key, value in env.items():  # in-process stores read the same settings as a child process
+        monkeypatch.setenv(key, value)
+    yield Backend(name=name, data_dir=data_dir, database_url=database_url, blob_url=blob_url, env=env)
+    postgres.drop_database(database)
+
+
+@pytest.fixture
+def service(backend: Backend):
+    """A running `inbox serve` on this test's backend, stopped after the test."""
+    svc = Service(data_dir=backend.data_dir, env=dict(backend.env)).start()
     yield svc
     if svc.process and svc.process.poll() is None:
         svc.stop()

@@ -16,7 +16,8 @@ from pathlib import Path
 
 import httpx
 
-READY = re.compile(r"invoice-inbox ready: smtp=[^:]+:(\d+) web=(\S+)")
+# A node that runs only some roles names only those listeners.
+READY = re.compile(r"invoice-inbox ready:(?: smtp=\S+:(\d+))?(?: web=(\S+))?")
 
 
 def free_port() -> int:
@@ -71,6 +72,8 @@ class Service:
     data_dir: Path
     env: dict = field(default_factory=dict)
     cwd: Path | None = None  # another checkout's code, when given
+    roles: str | None = None  # --roles; None: all of them
+    own_process_group: bool = False  # so that kill_group() takes its children too
     process: subprocess.Popen | None = None
     startup_output: list[str] = field(default_factory=list)  # stdout up to the ready line
     smtp_port: int = 0
@@ -95,7 +98,9 @@ class Service:
                 str(free_port()),
                 "--web-port",
                 str(free_port()),
+                *(["--roles", self.roles] if self.roles else []),
             ],
+            start_new_session=self.own_process_group,
             stdout=subprocess.PIPE,
             stderr=log,
             env={**os.environ, "INBOX_DNS_SERVERS": empty_dns_server(), **self.env},
@@ -112,8 +117,8 @@ class Service:
                 raise RuntimeError(f"inbox serve exited with {self.process.returncode}: {self.log()}")
             match = READY.search(line)
             if match:
-                self.smtp_port = int(match.group(1))
-                self.web_url = match.group(2).rstrip("/")
+                self.smtp_port = int(match.group(1) or 0)
+                self.web_url = (match.group(2) or "").rstrip("/")
                 return self
         raise TimeoutError(f"inbox serve did not get ready: {self.log()}")
 
@@ -141,6 +146,12 @@ class Service:
         return code
 
     def kill(self) -> None:
+        self.stop(signal.SIGKILL)
+
+    def kill_group(self) -> None:
+        """kill -9 the node and every process it started, as when its machine dies."""
+        assert self.own_process_group and self.process is not None
+        os.killpg(self.process.pid, signal.SIGKILL)
         self.stop(signal.SIGKILL)
 
     def create_account(self, name: str, email: str, password: str = "correct horse battery") -> Account:

@@ -31,6 +31,6 @@ def test_every_documented_command_exists(command: str):
 
 
 def test_every_documented_variable_is_a_setting_and_every_setting_is_documented():
-    documented = set(re.findall(r"`INBOX_([A-Z_]+)`", README))
+    documented = set(re.findall(r"`INBOX_([A-Z0-9_]+)`", README))
 
     assert documented == {f.name.upper() for f in fields(Settings)}

@@ -7,12 +7,18 @@ stream; nobody else knows where a blob lives, so a store on S3 can replace the f
 
 from __future__ import annotations
 
+import contextlib
 import re
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
 
+# Seconds to connect to S3 and to wait for each read; 3 attempts. An endpoint that accepts and
+# never answers is an error after about 5 times this (measured: 25 s), well inside the minutes an
+# SMTP client waits for its reply to DATA.
+S3_TIMEOUT_SECONDS = 5.0
 CHUNK = 256 * 1024  # what `stream` yields by default: bounded memory, few round trips
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
@@ -90,8 +96,18 @@ def checked(sha256: str) -> str:
     return sha256
 
 
-def open_blob_store(url: str | None, data_dir: Path) -> BlobStore:
-    """The store named by `url` (INBOX_BLOB_URL); none means files under DATA_DIR/blobs."""
+def open_blob_store(
+    url: str | None,
+    data_dir: Path,
+    *,
+    s3_endpoint_url: str | None = None,
+    s3_timeout: float = S3_TIMEOUT_SECONDS,
+) -> BlobStore:
+    """The store named by `url` (INBOX_BLOB_URL); none means files under DATA_DIR/blobs.
+
+    `s3://BUCKET/PREFIX` is a bucket on INBOX_S3_ENDPOINT_URL (default: AWS) whose spools are
+    written locally under DATA_DIR/spool first.
+    """
     from storage.blobs.files import FileBlobStore
 
     if not url:
@@ -103,6 +119,28 @@ def open_blob_store(url: str | None, data_dir: Path) -> BlobStore:
                 f"INBOX_BLOB_URL: {url!r} is not a local absolute path; write file:///path/to/blobs"
             )
         return FileBlobStore(Path(unquote(parts.path)))
+    if parts.scheme == "s3":
+        from storage.blobs.s3 import S3BlobStore, S3Settings, s3_location
+
+        bucket, prefix = s3_location(url)
+        settings = S3Settings(bucket=bucket, prefix=prefix, endpoint_url=s3_endpoint_url, timeout=s3_timeout)
+        return S3BlobStore(settings, spool_dir=data_dir / "spool")
     raise BlobConfigError(
-        f"INBOX_BLOB_URL: unsupported blob store {url!r}; supported: file:///path (default DATA_DIR/blobs)"
+        f"INBOX_BLOB_URL: unsupported blob store {url!r}; "
+        "supported: file:///path (default DATA_DIR/blobs), s3://BUCKET/PREFIX"
     )
+
+
+def sweep_spool(spool_dir: Path, older_than: float) -> int:
+    """Delete spool files (of dropped connections) older than `older_than` seconds.
+
+    Only old ones: another process sharing the directory may be writing a fresh one now.
+    """
+    cutoff = time.time() - older_than
+    swept = 0
+    for path in spool_dir.iterdir():
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                swept += 1
+    return swept

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import tempfile
-import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
-from storage.blobs import CHUNK, BlobNotFound, Spooled, checked
+from storage.blobs import CHUNK, BlobNotFound, Spooled, checked, sweep_spool
 
 
 class FileBlobStore:
@@ -85,15 +83,7 @@ class FileBlobStore:
         self._path(sha256).unlink(missing_ok=True)
 
     def sweep_tmp(self, older_than: float) -> int:
-        """Only old ones: another process sharing this store may be writing a fresh one now."""
-        cutoff = time.time() - older_than
-        swept = 0
-        for path in self.spool_dir.iterdir():
-            with contextlib.suppress(FileNotFoundError):
-                if path.is_file() and path.stat().st_mtime < cutoff:
-                    path.unlink()
-                    swept += 1
-        return swept
+        return sweep_spool(self.spool_dir, older_than)
 
     def _fsync_each(self, fsync: Callable[[Path], None], paths: list[Path]) -> None:
         """Concurrent fsyncs share the filesystem's journal commits; one after another do not."""

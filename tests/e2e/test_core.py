@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from inbox import replies
+from tests.backends import Backend
 from tests.builders import make_mail, make_pdf
 from tests.service import Service, wait_for
 
@@ -161,7 +162,7 @@ def test_an_oversize_message_is_refused_while_receiving_and_nothing_is_stored(tm
         service.stop()
 
 
-def test_a_mail_to_two_accounts_is_one_blob_and_one_message_each(service: Service):
+def test_a_mail_to_two_accounts_is_one_blob_and_one_message_each(service: Service, backend: Backend):
     first = service.create_account("First", "one@first.example")
     second = service.create_account("Second", "two@second.example")
     mail = make_mail(to=first.inbox_address, attachments=[("shared.pdf", make_pdf(), "application/pdf")])
@@ -177,8 +178,7 @@ def test_a_mail_to_two_accounts_is_one_blob_and_one_message_each(service: Servic
     assert len(docs_first) == len(docs_second) == 1
     assert docs_first[0]["id"] != docs_second[0]["id"]
     assert len(service.client(first).get("/api/messages").json()["items"]) == 1
-    raw_blobs = [p for p in (service.data_dir / "blobs").rglob("*") if p.is_file() and p.parent.name != "tmp"]
-    assert len(raw_blobs) == 2  # the raw mail once, the PDF once
+    assert len(backend.stored_blobs()) == 2  # the raw mail once, the PDF once
 
 
 def test_mail_without_attachment_is_no_documents(service: Service):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import email.policy
 import smtplib
 
+from tests.backends import Backend
 from tests.builders import make_mail, make_pdf
 from tests.service import Service, wait_for
 
 
-def test_every_accepted_mail_is_processed_once_after_kill_9(tmp_path):
-    service = Service(tmp_path / "data").start()
+def test_every_accepted_mail_is_processed_once_after_kill_9(backend: Backend):
+    service = Service(backend.data_dir, env=backend.env).start()
     account = service.create_account("Acme", "a@acme.example")
     count = 25
     mails = [
@@ -21,10 +22,10 @@ def test_every_accepted_mail_is_processed_once_after_kill_9(tmp_path):
         )
         for n in range(count)
     ]
-    with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
+    with smtplib.SMTP("127.0.0.1", service.smtp_port) as smtp:
         for mail in mails:
             assert (
-                client.sendmail(
+                smtp.sendmail(
                     "billing@supplier.example",
                     [account.inbox_address],
                     mail.as_bytes(policy=email.policy.SMTP),
@@ -33,7 +34,7 @@ def test_every_accepted_mail_is_processed_once_after_kill_9(tmp_path):
             )
         service.kill()  # right after the last 250, while the worker is still busy
 
-    restarted = Service(service.data_dir).start()
+    restarted = Service(service.data_dir, env=backend.env).start()
     try:
         client = restarted.client(account)
 
@@ -49,7 +50,7 @@ def test_every_accepted_mail_is_processed_once_after_kill_9(tmp_path):
         restarted.stop()
 
 
-def test_sigterm_stops_cleanly_with_exit_code_0(tmp_path):
-    service = Service(tmp_path / "data").start()
+def test_sigterm_stops_cleanly_with_exit_code_0(backend: Backend):
+    service = Service(backend.data_dir, env=backend.env).start()
 
     assert service.stop() == 0

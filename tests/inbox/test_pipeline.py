@@ -6,7 +6,6 @@ import asyncio
 import email.policy
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -23,6 +22,7 @@ from storage.db import Store, open_store
 from storage.messages import claim_for_reprocessing, part_logs
 from storage.models import Document, Message
 from storage.schema import migrate
+from tests.backends import Backend
 from tests.builders import make_mail, make_pdf, spooled
 
 LEASE = timedelta(minutes=5)
@@ -30,8 +30,8 @@ WORKER = new_worker_id()
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[Store]:
-    store = open_store(tmp_path / "data")
+def store(backend: Backend) -> Iterator[Store]:
+    store = backend.open_store()
     migrate(store.engine)
     yield store
     store.engine.dispose()

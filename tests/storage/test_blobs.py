@@ -1,4 +1,4 @@
-"""The file blob store on a real directory tree: the interface, durability order, sweeping."""
+"""The blob stores: the interface on both (files, and S3 over loopback), the files' durability order."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from storage.blobs import BlobConfigError, BlobNotFound, InvalidDigest, open_blob_store
+from storage.blobs import BlobConfigError, BlobNotFound, BlobStore, InvalidDigest, open_blob_store
 from storage.blobs.files import FileBlobStore
+from tests.backends import Backend
 
 
 @dataclass(frozen=True)
@@ -21,17 +22,23 @@ class Temp:
 
 
 @pytest.fixture
-def blobs(tmp_path: Path) -> FileBlobStore:
+def blobs(backend: Backend) -> BlobStore:
+    """The store of this test's backend: files, or a fresh prefix of an S3 bucket."""
+    return backend.open_blob_store()
+
+
+@pytest.fixture
+def files(tmp_path: Path) -> FileBlobStore:
     return FileBlobStore(tmp_path / "blobs")
 
 
-def spool(blobs: FileBlobStore, name: str, raw: bytes) -> Temp:
+def spool(blobs: BlobStore, name: str, raw: bytes) -> Temp:
     path = blobs.spool_dir / name
     path.write_bytes(raw)
     return Temp(path, hashlib.sha256(raw).hexdigest())
 
 
-def test_put_returns_the_sha256_and_the_bytes_come_back_every_way(blobs: FileBlobStore) -> None:
+def test_put_returns_the_sha256_and_the_bytes_come_back_every_way(blobs: BlobStore) -> None:
     data = os.urandom(300_000)
 
     sha256 = blobs.put(data)
@@ -47,7 +54,7 @@ def test_put_returns_the_sha256_and_the_bytes_come_back_every_way(blobs: FileBlo
     assert list(blobs.spool_dir.iterdir()) == []
 
 
-def test_adopt_moves_every_spooled_file_into_the_store_in_one_batch(blobs: FileBlobStore) -> None:
+def test_adopt_moves_every_spooled_file_into_the_store_in_one_batch(blobs: BlobStore) -> None:
     contents = [b"one", b"two", b"three", b"one"]  # the same bytes twice is fine
     files = [spool(blobs, f"t{n}", raw) for n, raw in enumerate(contents)]
 
@@ -59,8 +66,9 @@ def test_adopt_moves_every_spooled_file_into_the_store_in_one_batch(blobs: FileB
 
 
 def test_adopt_fsyncs_the_file_before_the_rename_and_the_directory_after(
-    blobs: FileBlobStore, monkeypatch: pytest.MonkeyPatch
+    files: FileBlobStore, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    blobs = files
     temp = spool(blobs, "t", b"durable")
     events: list[tuple[str, str]] = []
     real_fsync, real_replace = os.fsync, os.replace
@@ -86,7 +94,7 @@ def test_adopt_fsyncs_the_file_before_the_rename_and_the_directory_after(
     assert ("fsync", str(blobs.root)) in after
 
 
-def test_a_missing_blob_is_blob_not_found_at_once_and_deleting_it_is_fine(blobs: FileBlobStore) -> None:
+def test_a_missing_blob_is_blob_not_found_at_once_and_deleting_it_is_fine(blobs: BlobStore) -> None:
     missing = hashlib.sha256(b"never stored").hexdigest()
 
     assert not blobs.exists(missing)
@@ -96,7 +104,7 @@ def test_a_missing_blob_is_blob_not_found_at_once_and_deleting_it_is_fine(blobs:
     blobs.delete(missing)
 
 
-def test_delete_removes_the_blob(blobs: FileBlobStore) -> None:
+def test_delete_removes_the_blob(blobs: BlobStore) -> None:
     sha256 = blobs.put(b"bye")
 
     blobs.delete(sha256)
@@ -110,7 +118,7 @@ BAD_DIGESTS = ["", "abc", "../" + "a" * 61, "A" * 64, "g" * 64, "a" * 63 + "/", 
 
 
 @pytest.mark.parametrize("bad", BAD_DIGESTS)
-def test_anything_but_a_sha256_digest_is_refused(blobs: FileBlobStore, bad: str) -> None:
+def test_anything_but_a_sha256_digest_is_refused(blobs: BlobStore, bad: str) -> None:
     for call in (blobs.exists, blobs.read, blobs.open, blobs.stream, blobs.size, blobs.delete):
         with pytest.raises(InvalidDigest):
             call(bad)
@@ -120,7 +128,7 @@ def test_anything_but_a_sha256_digest_is_refused(blobs: FileBlobStore, bad: str)
     assert temp.path.exists()  # refused before anything moved
 
 
-def test_sweep_removes_only_old_temp_files(blobs: FileBlobStore) -> None:
+def test_sweep_removes_only_old_temp_files(blobs: BlobStore) -> None:
     old, fresh = blobs.spool_dir / "old-spool", blobs.spool_dir / "fresh-spool"
     old.write_bytes(b"abandoned")
     fresh.write_bytes(b"in flight")
@@ -150,7 +158,7 @@ def test_a_file_url_names_the_store_directory(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("url", "says"),
     [
-        ("s3://bucket/prefix", "unsupported blob store 's3://bucket/prefix'"),
+        ("s3://Bucket/prefix", "not s3://BUCKET[/PREFIX]"),
         ("ftp://host/x", "unsupported"),
         ("file://otherhost/blobs", "not a local absolute path"),
         ("file:relative/blobs", "not a local absolute path"),

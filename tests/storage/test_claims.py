@@ -1,4 +1,5 @@
-"""Claims with a lease over a real SQLite file, each claimer on its own engine as a process would be."""
+"""Claims with a lease over a real database (SQLite, PostgreSQL), each claimer on its own engine as a
+process would be."""
 
 from __future__ import annotations
 
@@ -10,33 +11,33 @@ import sys
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from inbox import pipeline
 from storage.accounts import create_account
 from storage.claims import new_worker_id
-from storage.db import Store, open_store
+from storage.db import Store
 from storage.errors import Conflict
 from storage.messages import claim_for_reprocessing, record_received
 from storage.models import Message
 from storage.schema import migrate
+from tests.backends import Backend
 
 LEASE = timedelta(minutes=5)
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path) -> Path:
-    store = open_store(tmp_path)
+def data(backend: Backend) -> Backend:
+    store = backend.open_store()
     migrate(store.engine)
     store.engine.dispose()
-    return tmp_path
+    return backend
 
 
 @pytest.fixture
-def store(data_dir: Path) -> Iterator[Store]:
-    store = open_store(data_dir)
+def store(data: Backend) -> Iterator[Store]:
+    store = data.open_store()
     yield store
     store.engine.dispose()
 
@@ -78,11 +79,11 @@ def dead_pid() -> int:
 
 
 def test_workers_claiming_at_once_each_get_a_different_mail_and_none_comes_back_empty(
-    data_dir: Path, store: Store
+    data: Backend, store: Store
 ) -> None:
     workers = 8
     ids = receive(store, workers)
-    stores = [open_store(data_dir) for _ in range(workers)]
+    stores = [data.open_store() for _ in range(workers)]
     start = threading.Barrier(workers)
     got: list[Message | None] = [None] * workers
 
@@ -104,16 +105,19 @@ def test_workers_claiming_at_once_each_get_a_different_mail_and_none_comes_back_
     assert {holder(store, m) for m in claimed} == {f"w{n}:{n}:x" for n in range(workers)}
 
 
-def test_two_worker_processes_never_claim_the_same_mail(data_dir: Path, store: Store) -> None:
+def test_two_worker_processes_never_claim_the_same_mail(data: Backend, store: Store) -> None:
     ids = receive(store, 60)
     script = (
         "import sys; from datetime import timedelta; from pathlib import Path\n"
         "from inbox import pipeline; from storage.db import open_store\n"
-        "store = open_store(Path(sys.argv[1])); me = sys.argv[2]\n"
+        "store = open_store(Path(sys.argv[1]), sys.argv[3] or None); me = sys.argv[2]\n"
         "while (m := pipeline.claim(store, me, timedelta(minutes=5))) is not None: print(m.id, flush=True)\n"
     )
     processes = [
-        subprocess.Popen([sys.executable, "-c", script, str(data_dir), f"p{n}:{n}:x"], stdout=subprocess.PIPE)
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(data.data_dir), f"p{n}:{n}:x", data.database_url or ""],
+            stdout=subprocess.PIPE,
+        )
         for n in range(2)
     ]
     claimed = [p.communicate(timeout=120)[0].decode().split() for p in processes]

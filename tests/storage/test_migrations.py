@@ -22,6 +22,7 @@ from storage import schema
 from storage.db import open_store
 from storage.document_search import DocumentFilter, search_documents
 from storage.fulltext import is_fulltext_table
+from tests.backends import Backend
 from tests.builders import make_mail, make_pdf
 from tests.e2e.test_core import send
 from tests.service import Service, inbox_cli, wait_for
@@ -30,37 +31,46 @@ ROOT = Path(__file__).resolve().parents[2]
 BEFORE_MIGRATIONS = "265ca85"  # main just before alembic came in: tables from create_all
 
 
-def test_a_fresh_database_through_the_migrations_equals_the_models(tmp_path: Path) -> None:
-    store = open_store(tmp_path)
+def test_a_fresh_database_through_the_migrations_equals_the_models(backend: Backend) -> None:
+    store = backend.open_store()
     schema.migrate(store.engine)
-    with store.engine.connect() as connection:
-        with warnings.catch_warnings():  # SQLite cannot reflect expression indexes: compared below
-            warnings.filterwarnings("ignore", "(?i).*expression-based index")
-            diff = compare_metadata(
-                MigrationContext.configure(
-                    connection,
-                    opts={
-                        "include_name": lambda name, kind, _: (
-                            not (kind == "table" and is_fulltext_table(name))
-                        )
-                    },
-                ),
-                SQLModel.metadata,
-            )
-        indexes = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
-        stored = {name: sql for name, sql in indexes}
+    diff = _compare(store.engine)
     assert diff == [], f"the models changed without a migration: {diff}"
-    expressions = [
-        index
-        for table in SQLModel.metadata.tables.values()
-        for index in table.indexes
-        if any(not isinstance(e, Column) for e in index.expressions)
-    ]
-    assert len(expressions) == 3
-    for index in expressions:
-        expected = str(CreateIndex(index).compile(dialect=store.engine.dialect))
-        assert " ".join(stored[index.name].split()) == " ".join(expected.split())
     assert schema.current(store.engine) == schema.head()
+    if backend.name == "sqlite":  # elsewhere test_document_search checks each sort uses its index
+        with store.engine.connect() as connection:
+            indexes = connection.exec_driver_sql("SELECT name, sql FROM sqlite_master WHERE type = 'index'")
+            stored = {name: sql for name, sql in indexes}
+        expressions = [
+            index
+            for table in SQLModel.metadata.tables.values()
+            for index in table.indexes
+            if any(not isinstance(e, Column) for e in index.expressions)
+        ]
+        assert len(expressions) == 3
+        for index in expressions:
+            expected = str(CreateIndex(index).compile(dialect=store.engine.dialect))
+            assert " ".join(stored[index.name].split()) == " ".join(expected.split())
+    store.engine.dispose()
+
+
+def _compare(engine) -> list:
+    """alembic's differences between the database and the models, but for expression indexes
+    (alembic cannot compare them: they are compared above and by their use)."""
+    with engine.connect() as connection, warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "(?i).*expression-based index")
+        return compare_metadata(
+            MigrationContext.configure(
+                connection,
+                opts={
+                    "include_name": lambda name, kind, _: not (kind == "table" and is_fulltext_table(name)),
+                    "include_object": lambda _o, name, kind, *_: (
+                        not (kind == "index" and name.startswith("ix_document_account_sort_"))
+                    ),
+                },
+            ),
+            SQLModel.metadata,
+        )
 
 
 def test_migrate_twice_changes_nothing(tmp_path: Path) -> None:

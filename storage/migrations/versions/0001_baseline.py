@@ -148,9 +148,10 @@ def upgrade() -> None:
     op.create_index("ix_document_message_id", "document", ["message_id"])
     op.create_index("ix_document_account_sha", "document", ["account_id", "sha256"])
     # The list's sort keys (storage.models.DOCUMENT_SORT_KEYS), NULL-free so cursors compare totally.
+    byte_order = ' COLLATE "C"' if op.get_bind().dialect.name == "postgresql" else ""  # models.byte_order
     for name, key in (
         ("date", "coalesce(issue_date, '0001-01-01')"),
-        ("supplier", "lower(coalesce(seller, sender))"),
+        ("supplier", f"lower(coalesce(seller, sender)){byte_order}"),
         ("total", "coalesce(CAST(total AS FLOAT), -1e308)"),
     ):
         op.create_index(f"ix_document_account_sort_{name}", "document", ["account_id", sa.text(key), "id"])

@@ -1,0 +1,111 @@
+"""Full-text search on PostgreSQL: a `tsvector` per document with a GIN index, filled by a trigger.
+
+It reads words as FTS5's unicode61 tokenizer does (runs of letters and digits, lower case, accents
+removed) by rewriting every non-alphanumeric run to a space before the 'simple' configuration (no
+stemming, no stop words) sees it. A side table, not an expression index, so that a search never
+re-derives vectors from long texts. Needs the `unaccent` extension (trusted: a database owner
+may create it) and a UTF-8 database.
+"""
+
+from __future__ import annotations
+
+from functools import reduce
+from typing import Any
+
+from sqlalchemy import column, func, literal_column, select, table
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.fulltext import SEARCHED_COLUMNS, search_terms
+
+# How much of one column is indexed: a tsvector holds at most 1 MB (and positions stop at 16383).
+INDEXED_CHARS = 262144
+# Put between columns and deleted again, so phrases never run from one column into the next.
+COLUMN_BREAK = "inboxcolumnbreak"
+
+_COLUMN_WORDS = "to_tsvector('simple', coalesce(inbox_search_words({c}), '')) || '{brk}:1'::tsvector"
+# Built from the constants above, never from input. {unaccent} is the extension's schema.
+_INSTALL = """
+CREATE OR REPLACE FUNCTION inbox_search_words(value text) RETURNS text
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    -- unaccent() is only STABLE (its dictionary could change); with the dictionary named it is
+    -- safe in an IMMUTABLE function, which the trigger and the query both call.
+    SELECT regexp_replace(
+        lower({unaccent}.unaccent('{unaccent}.unaccent'::regdictionary, left(value, {chars}))),
+        '[^[:alnum:]]+', ' ', 'g')
+$$;
+
+CREATE OR REPLACE FUNCTION inbox_document_words({params}) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT ts_delete({vector}, '{brk}')
+$$;
+
+-- A phrase of the words of `value` whose last word is a prefix; empty when it has no word.
+CREATE OR REPLACE FUNCTION inbox_search_phrase(value text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT CASE WHEN q::text = '' THEN q ELSE (q::text || ':*')::tsquery END
+    FROM phraseto_tsquery('simple', inbox_search_words(value)) AS q
+$$;
+
+CREATE TABLE IF NOT EXISTS document_fts (
+    document_id varchar PRIMARY KEY REFERENCES document (id) ON DELETE CASCADE,
+    words tsvector NOT NULL
+);
+CREATE INDEX IF NOT EXISTS ix_document_fts_words ON document_fts USING gin (words);
+
+CREATE OR REPLACE FUNCTION inbox_document_fts_sync() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO document_fts (document_id, words) VALUES (NEW.id, inbox_document_words({new}))
+    ON CONFLICT (document_id) DO UPDATE SET words = EXCLUDED.words;
+    RETURN NULL;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER document_fts_sync AFTER INSERT OR UPDATE OF {columns} ON document
+FOR EACH ROW EXECUTE FUNCTION inbox_document_fts_sync();
+"""
+_BACKFILL = """
+INSERT INTO document_fts (document_id, words)
+SELECT id, inbox_document_words({columns}) FROM document
+ON CONFLICT DO NOTHING
+"""
+
+
+class PostgresFullText:
+    # The columns are always SEARCHED_COLUMNS here: the argument is the interface's (SQLite
+    # indexes the account id as well), and the account is matched on `document` itself.
+    def install(self, connection: Connection, columns: tuple[str, ...] = SEARCHED_COLUMNS) -> None:
+        connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
+        schema = connection.exec_driver_sql(
+            "SELECT quote_ident(extnamespace::regnamespace::text) FROM pg_extension "
+            "WHERE extname = 'unaccent'"
+        ).scalar_one()
+        is_new = connection.exec_driver_sql("SELECT to_regclass('document_fts') IS NULL").scalar_one()
+        columns = ", ".join(SEARCHED_COLUMNS)
+        connection.exec_driver_sql(
+            _INSTALL.format(
+                unaccent=schema,
+                chars=INDEXED_CHARS,
+                brk=COLUMN_BREAK,
+                params=", ".join(f"{c} text" for c in SEARCHED_COLUMNS),
+                vector=" || ".join(_COLUMN_WORDS.format(c=c, brk=COLUMN_BREAK) for c in SEARCHED_COLUMNS),
+                new=", ".join(f"NEW.{c}" for c in SEARCHED_COLUMNS),
+                columns=columns,
+            )
+        )
+        if is_new:  # a database that had documents before the index
+            connection.exec_driver_sql(_BACKFILL.format(columns=columns))
+
+    def reinstall(self, connection: Connection, columns: tuple[str, ...] = SEARCHED_COLUMNS) -> None:
+        """Nothing to rebuild: the functions and trigger are replaced as they are installed."""
+        self.install(connection, columns)
+
+    def matching(self, query: str, account_id: str) -> ColumnElement[bool] | None:
+        terms = search_terms(query)
+        if not terms:
+            return None
+        phrases: list[ColumnElement[Any]] = [func.inbox_search_phrase(" ".join(group)) for group in terms]
+        wanted = reduce(lambda left, right: left.op("&&")(right), phrases)
+        index = table("document_fts", column("document_id"), column("words"))
+        matches = select(index.c.document_id).where(index.c.words.op("@@")(wanted))
+        return literal_column("document.id").in_(matches)
