@@ -35,6 +35,10 @@ SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
     "--mail-domain": "mail_domain",
     "--max-message-bytes": "max_message_bytes",
     "--workers": "workers",
+    "--api-rate-per-minute": "api_rate_per_minute",
+    "--hook-timeout": "hook_timeout",
+    "--hook-retry-schedule": "hook_retry_schedule",
+    "--hook-allow-private": "hook_allow_private",
 }
 
 
@@ -113,7 +117,9 @@ def _parser() -> argparse.ArgumentParser:
 
     plan = command(accounts, "set-plan", _account_set_plan, "set the account's quotas (unset: unlimited)")
     plan.add_argument("account", help="account id, name or a user's e-mail")
-    plan.add_argument("--documents-per-month", type=_limit, help="documents a calendar month (mail and uploads)")
+    plan.add_argument(
+        "--documents-per-month", type=_limit, help="documents a calendar month (mail and uploads)"
+    )
     plan.add_argument("--storage-mb", type=_limit, help="megabytes of stored documents")
     plan.add_argument("--suppliers", type=_limit, help="number of suppliers")
 

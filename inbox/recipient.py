@@ -11,6 +11,7 @@ class Recipient:
 
     account_id: str
     allowed_senders: str = ""  # newline-separated addresses or @domains; empty: anyone
+    over_quota: bool = False  # the plan's documents this month are used up: 452 4.2.2
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,7 +24,9 @@ from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
 from storage.rejections import record_rejection
+from storage.usage import documents_over_quota
 from web.app import WebConfig, create_app
+from web.webhooks.dispatcher import Dispatcher, DispatchSettings
 
 log = logging.getLogger("inbox.serve")
 TMP_MAX_AGE_SECONDS = 3600  # a spool older than this belongs to no live SMTP session
@@ -76,6 +78,14 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         on_accepted=worker.wake,
         log_rejection=partial(_log_rejection, store),
     )
+    dispatcher = Dispatcher(
+        store,
+        DispatchSettings(
+            timeout=settings.hook_timeout,
+            retry_waits=settings.retry_waits(),
+            allow_private=settings.hook_allow_private,
+        ),
+    )
     sessions: weakref.WeakSet[InboxSMTP] = weakref.WeakSet()
 
     def new_session() -> InboxSMTP:
@@ -95,7 +105,18 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
     web_socket = listeners.web
     web = _EmbeddedUvicorn(
         uvicorn.Config(
-            create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies)),
+            create_app(
+                store,
+                WebConfig(
+                    settings.mail_domain,
+                    settings.secure_cookies,
+                    api_rate_per_minute=settings.api_rate_per_minute,
+                    hook_allow_private=settings.hook_allow_private,
+                    max_upload_bytes=settings.max_message_bytes,
+                ),
+                wake_worker=worker.wake,
+                wake_dispatcher=dispatcher.wake,
+            ),
             log_config=None,
             lifespan="off",
             access_log=False,
@@ -106,6 +127,7 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         loop.add_signal_handler(signum, stopping.set)
 
     worker_task = asyncio.create_task(worker.supervise())
+    dispatcher_task = asyncio.create_task(dispatcher.run())
     web_task = asyncio.create_task(web.serve(sockets=[web_socket]))
     while not web.started and not web_task.done():
         await asyncio.sleep(0.01)
@@ -119,8 +141,9 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
     smtp_server.close()
     await _drain(sessions)
     web.should_exit = True
+    dispatcher.stop()
     await worker.stop(timeout=settings.parse_timeout + 10)
-    await asyncio.gather(worker_task, web_task, return_exceptions=True)
+    await asyncio.gather(worker_task, web_task, dispatcher_task, return_exceptions=True)
     store.engine.dispose()
     log.info("stopped")
 
@@ -144,12 +167,17 @@ async def _find_account(store: Store, local: str) -> Recipient | None:
     def lookup() -> Recipient | None:
         with store.session() as session:
             account = accounts_for_locals(session=session, locals_=[local]).get(local)
-        return None if account is None else Recipient(account.id, account.allowed_senders)
+            if account is None:
+                return None
+            over = documents_over_quota(session=session, account_id=account.id)
+        return Recipient(account.id, account.allowed_senders, over_quota=over is not None)
 
     return await asyncio.to_thread(lookup)
 
 
-async def _log_rejection(store: Store, account: Recipient, envelope_from: str, envelope_to: str) -> None:
+async def _log_rejection(
+    store: Store, account: Recipient, envelope_from: str, envelope_to: str, reason: str
+) -> None:
     def record() -> None:
         with store.session() as session:
             record_rejection(
@@ -157,7 +185,7 @@ async def _log_rejection(store: Store, account: Recipient, envelope_from: str, e
                 account_id=account.account_id,
                 envelope_from=envelope_from,
                 envelope_to=envelope_to,
-                reason="sender not on the allowed list",
+                reason=reason,
             )
 
     await asyncio.to_thread(record)

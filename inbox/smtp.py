@@ -21,11 +21,13 @@ log = logging.getLogger("inbox.smtp")
 FindAccount = Callable[[str], Awaitable[Recipient | None]]
 # Durable accept: spooled mail, envelope sender, deliveries -> message ids.
 Accept = Callable[[SpooledMessage, str, list[Delivery]], Awaitable[list[str]]]
-# Records, for the account, a mail refused by its allowed-senders list: account, from, to.
-LogRejection = Callable[[Recipient, str, str], Awaitable[None]]
+# Records, for the account, a mail refused at RCPT: account, from, to, why.
+LogRejection = Callable[[Recipient, str, str, str], Awaitable[None]]
+SENDER_NOT_ALLOWED_REASON = "sender not on the allowed list"
+QUOTA_REASON = "the plan's documents this month are used up"
 
 
-async def _log_nothing(account: Recipient, envelope_from: str, envelope_to: str) -> None:
+async def _log_nothing(account: Recipient, envelope_from: str, envelope_to: str, reason: str) -> None:
     return None
 
 
@@ -89,15 +91,24 @@ class InboxHandler:
             log.info(
                 "rejected account=%s from=%r: sender not allowed", account.account_id, envelope.mail_from
             )
-            try:
-                await self.log_rejection(account, envelope.mail_from or "", address)
-            except Exception:  # the refusal stands even when it cannot be recorded
-                log.exception("could not record the rejection for account %s", account.account_id)
+            await self._record_refusal(account, envelope, address, SENDER_NOT_ALLOWED_REASON)
             return replies.SENDER_NOT_ALLOWED
+        if account.over_quota:  # 452: the sender keeps the mail and retries (next month, a bigger plan)
+            log.info("rejected account=%s from=%r: over quota", account.account_id, envelope.mail_from)
+            await self._record_refusal(account, envelope, address, QUOTA_REASON)
+            return replies.QUOTA_EXCEEDED
         envelope.rcpt_tos.append(address)
         envelope.rcpt_options.extend(rcpt_options)
         envelope.deliveries.setdefault(account.account_id, Delivery(account.account_id, address))
         return replies.OK_RCPT
+
+    async def _record_refusal(
+        self, account: Recipient, envelope: InboxEnvelope, address: str, reason: str
+    ) -> None:
+        try:
+            await self.log_rejection(account, envelope.mail_from or "", address, reason)
+        except Exception:  # the refusal stands even when it cannot be recorded
+            log.exception("could not record the rejection for account %s", account.account_id)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: InboxEnvelope) -> str:
         spool = envelope.spool

@@ -43,6 +43,7 @@ class DocumentRead:
     message_id: str  # the mail it came with (our id)
     status: DocumentStatus
     invoice: InvoiceFields | None
+    supplier_id: str | None = None  # the supplier matched by sender address or seller VAT id
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class MessageRead:
     size: int
     has_body: bool  # a text or HTML body to show
     document_ids: tuple[str, ...]  # documents it produced or pointed to (duplicates)
+    source: str = "mail"  # "mail", or "upload" for a file sent to POST /api/v1/documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +91,7 @@ def document_read(row: Document) -> DocumentRead:
         message_id=row.message_id,
         status=document_status(row.encrypted, row.unreadable),
         invoice=from_columns(row),
+        supplier_id=row.supplier_id,
     )
 
 
@@ -112,6 +115,7 @@ def message_read(row: Message, document_ids: list[str]) -> MessageRead:
         size=row.raw_size,
         has_body=bool(row.html_body or row.text_body),
         document_ids=tuple(document_ids),
+        source=row.source,
     )
 
 

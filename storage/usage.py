@@ -106,5 +106,9 @@ def _month_start(now: datetime) -> datetime:
 
 def _seconds_to_next_month(now: datetime) -> int:
     start = _month_start(now)
-    following = start.replace(year=start.year + 1, month=1) if start.month == 12 else start.replace(month=start.month + 1)
+    following = (
+        start.replace(year=start.year + 1, month=1)
+        if start.month == 12
+        else start.replace(month=start.month + 1)
+    )
     return max(1, int((following - now).total_seconds()))

@@ -28,6 +28,8 @@ def _account_ref() -> sa.Column:
 
 
 def upgrade() -> None:
+    # f-vocab's column, which has no revision of its own yet: remove from here once main has one.
+    op.add_column("document", sa.Column("invoice_confidence", sa.Text(), nullable=True))
     op.add_column("apitoken", sa.Column("id", sa.String(), nullable=True))
     op.add_column("apitoken", sa.Column("scopes", sa.String(), nullable=False, server_default=ALL_SCOPES))
     op.add_column("apitoken", _when("last_used_at", nullable=True))
