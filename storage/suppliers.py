@@ -61,10 +61,14 @@ def upsert_supplier(*, session: Session, account_id: str, supplier: SupplierIn) 
     created = row is None
     if row is None:
         row = Supplier(account_id=account_id, name=supplier.name)
+    # An update changes what it names: fields left out (no e-mails, no VAT id) stay as they are.
     row.name = supplier.name
-    row.emails = "\n".join(emails)
-    row.vat_id = vat_id
-    row.iban = re.sub(r"\s", "", supplier.iban or "").upper() or None
+    if emails or created:
+        row.emails = "\n".join(emails)
+    if vat_id or created:
+        row.vat_id = vat_id
+    if supplier.iban or created:
+        row.iban = re.sub(r"\s", "", supplier.iban or "").upper() or None
     row.updated_at = utcnow()
     session.add(row)
     session.flush()

@@ -6,7 +6,8 @@ import asyncio
 import time
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request, UploadFile
+from fastapi import APIRouter, Query, Request
+from starlette.datastructures import UploadFile
 from fastapi.responses import JSONResponse
 
 from storage.documents import get_document
