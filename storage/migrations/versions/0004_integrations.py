@@ -1,8 +1,8 @@
 """Integrations: scoped tokens with ids and last use, plans, uploads, the trash, suppliers,
 REST hooks with their outbox, deliveries and attempts.
 
-Revision ID: 0003_integrations
-Revises: 0002_claims
+Revision ID: 0004_integrations
+Revises: 0003_invoice_confidence
 """
 
 import secrets
@@ -10,8 +10,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0003_integrations"
-down_revision = "0002_claims"
+revision = "0004_integrations"
+down_revision = "0003_invoice_confidence"
 branch_labels = None
 depends_on = None
 
@@ -28,8 +28,6 @@ def _account_ref() -> sa.Column:
 
 
 def upgrade() -> None:
-    # f-vocab's column, which has no revision of its own yet: remove from here once main has one.
-    op.add_column("document", sa.Column("invoice_confidence", sa.Text(), nullable=True))
     op.add_column("apitoken", sa.Column("id", sa.String(), nullable=True))
     op.add_column("apitoken", sa.Column("scopes", sa.String(), nullable=False, server_default=ALL_SCOPES))
     op.add_column("apitoken", _when("last_used_at", nullable=True))
