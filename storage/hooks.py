@@ -12,6 +12,7 @@ import base64
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import and_, update
 from sqlmodel import Session, col, select
@@ -208,11 +209,20 @@ def record_attempt(
 def attempts_of(*, session: Session, account_id: str, hook_id: str, limit: int = 200) -> list[AttemptRead]:
     """Every attempt of the subscription's deliveries, newest first."""
     _own_hook(session, account_id, hook_id)
+    return _attempts(session, account_id, limit, col(HookDelivery.hook_id) == hook_id)
+
+
+def recent_attempts(*, session: Session, account_id: str, limit: int = 20) -> list[AttemptRead]:
+    """The account's latest attempts over all its subscriptions (the Integrations page)."""
+    return _attempts(session, account_id, limit)
+
+
+def _attempts(session: Session, account_id: str, limit: int, *where: Any) -> list[AttemptRead]:
     rows = session.exec(
         select(HookAttempt, HookDelivery, HookEvent)
         .join(HookDelivery, col(HookDelivery.id) == col(HookAttempt.delivery_id))
         .join(HookEvent, col(HookEvent.id) == col(HookDelivery.event_id))
-        .where(HookDelivery.hook_id == hook_id, HookDelivery.account_id == account_id)
+        .where(HookDelivery.account_id == account_id, *where)
         .order_by(col(HookAttempt.at).desc(), col(HookAttempt.id).desc())
         .limit(limit)
     )

@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 from storage.db import Store
 from storage.errors import NotFound
 from storage.pagination import BadCursor
-from web import account, auth, downloads, exports, language, mailbody, pages, previews
+from web import account, apidocs, auth, downloads, exports, integrations, language, mailbody, pages, previews
 from web.api import legacy, v1
 from web.api.errors import ApiError, is_v1, v1_error, v1_validation_error
 from web.deps import LoginRequired
@@ -71,7 +71,9 @@ def create_app(
     app.state.catalogues = load_catalogues()
     app.state.thumbnailer = Thumbnailer(store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, language, exports, downloads, previews, mailbody, pages, account, legacy, v1):
+    for module in (
+        auth, language, exports, downloads, previews, mailbody, pages, account, integrations, apidocs, legacy, v1
+    ):
         app.include_router(module.router)
 
     @app.get("/healthz")
