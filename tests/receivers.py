@@ -38,7 +38,9 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 (the http.server API)
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 number = len(receiver.received)
-                receiver.received.append(Received({k.lower(): v for k, v in self.headers.items()}, body, time.time()))
+                receiver.received.append(
+                    Received({k.lower(): v for k, v in self.headers.items()}, body, time.time())
+                )
                 time.sleep(receiver.delay)
                 try:
                     self.send_response(receiver.answer(number))

@@ -72,7 +72,18 @@ def create_app(
     app.state.thumbnailer = Thumbnailer(store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in (
-        auth, language, exports, downloads, previews, mailbody, pages, account, integrations, apidocs, legacy, v1
+        auth,
+        language,
+        exports,
+        downloads,
+        previews,
+        mailbody,
+        pages,
+        account,
+        integrations,
+        apidocs,
+        legacy,
+        v1,
     ):
         app.include_router(module.router)
 

@@ -87,7 +87,9 @@ def suppliers_page(request: Request, caller: PageCaller, store: StoreDep, done: 
 @router.get("/suppliers/{supplier_id}")
 def supplier_page(supplier_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
     with store.session() as session:
-        supplier = suppliers.get_supplier(session=session, account_id=caller.account.id, supplier_id=supplier_id)
+        supplier = suppliers.get_supplier(
+            session=session, account_id=caller.account.id, supplier_id=supplier_id
+        )
     return render(request, "supplier.html", caller=caller, supplier=supplier)
 
 
@@ -126,6 +128,11 @@ def _suppliers(request, caller, store, *, done="", error="", status_code=200) ->
     with store.session() as session:
         rows = suppliers.list_suppliers(session=session, account_id=caller.account.id)
     return render(
-        request, "suppliers.html", status_code=status_code, caller=caller, suppliers=rows, done=done, error=error
+        request,
+        "suppliers.html",
+        status_code=status_code,
+        caller=caller,
+        suppliers=rows,
+        done=done,
+        error=error,
     )
-

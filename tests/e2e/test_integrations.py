@@ -38,7 +38,15 @@ def new_account(service: Service, name: str) -> Account:
 def token(service: Service, account: Account, *scopes: str) -> dict:
     args = [arg for scope in scopes for arg in ("--scope", scope)]
     result = inbox_cli(
-        service.data_dir, "token", "create", account.email, "--name", "Zapier", *args, "--json", env=service.env
+        service.data_dir,
+        "token",
+        "create",
+        account.email,
+        "--name",
+        "Zapier",
+        *args,
+        "--json",
+        env=service.env,
     )
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
@@ -73,7 +81,9 @@ def test_a_token_connects_names_its_account_and_is_refused_once_revoked(served: 
         "token": {"id": made["id"], "name": "Zapier", "scopes": ["documents:read"]},
     }
     listed = inbox_cli(served.data_dir, "token", "list", account.email, "--json")
-    assert [(t["id"], t["last_used_at"] is not None) for t in json.loads(listed.stdout)] == [(made["id"], True)]
+    assert [(t["id"], t["last_used_at"] is not None) for t in json.loads(listed.stdout)] == [
+        (made["id"], True)
+    ]
     assert inbox_cli(served.data_dir, "token", "revoke", made["id"]).returncode == 0
     refused = client.get("/api/v1/me")
     assert refused.status_code == 401
@@ -114,13 +124,17 @@ def test_a_mailed_invoice_is_delivered_signed_and_its_pdf_downloaded(served: Ser
         receiver.stop()
 
     got = receiver.received[0]
-    verified = Webhook(hook.json()["secret"]).verify(got.body, got.headers)  # raises when the signature is wrong
+    verified = Webhook(hook.json()["secret"]).verify(
+        got.body, got.headers
+    )  # raises when the signature is wrong
     assert verified["type"] == "document.created"
     document = verified["data"]
     assert document == client.get(f"/api/v1/documents/{document['id']}").json()
     download = client.get(f"/api/v1/documents/{document['id']}/download")
     assert download.status_code == 200
-    assert hashlib.sha256(download.content).hexdigest() == document["sha256"] == hashlib.sha256(pdf).hexdigest()
+    assert (
+        hashlib.sha256(download.content).hexdigest() == document["sha256"] == hashlib.sha256(pdf).hexdigest()
+    )
     assert got.headers["webhook-id"].startswith("msg_")
     sample = client.get("/api/v1/hooks/sample", params={"event": "document.created"})
     assert sample.json()["items"] == [json.loads(got.body)]  # exactly the delivery's shape
@@ -131,7 +145,9 @@ def test_a_failing_target_is_retried_with_the_same_webhook_id_and_every_attempt_
     client = api(served, account)
     receiver = Receiver(answer=fails_first(2)).start()
     try:
-        hook = client.post("/api/v1/hooks", json={"event": "document.created", "target_url": receiver.url}).json()
+        hook = client.post(
+            "/api/v1/hooks", json={"event": "document.created", "target_url": receiver.url}
+        ).json()
         uploaded = upload(client, "r.pdf", make_pdf(["INVOICE R-1"]))
         assert uploaded.status_code == 201, uploaded.text
         wait_for(lambda: len(receiver.received) >= 3, timeout=30)
@@ -140,9 +156,11 @@ def test_a_failing_target_is_retried_with_the_same_webhook_id_and_every_attempt_
 
     assert len({r.headers["webhook-id"] for r in receiver.received}) == 1
     attempts = wait_for(
-        lambda: [a for a in client.get(f"/api/v1/hooks/{hook['id']}/deliveries").json()["items"]]
-        if len(client.get(f"/api/v1/hooks/{hook['id']}/deliveries").json()["items"]) == 3
-        else None
+        lambda: (
+            [a for a in client.get(f"/api/v1/hooks/{hook['id']}/deliveries").json()["items"]]
+            if len(client.get(f"/api/v1/hooks/{hook['id']}/deliveries").json()["items"]) == 3
+            else None
+        )
     )
     assert [a["status_code"] for a in attempts] == [200, 500, 500]  # newest first
     assert attempts[0]["next_retry_at"] is None and attempts[1]["next_retry_at"] is not None
@@ -167,7 +185,9 @@ def test_a_slow_target_times_out_and_the_attempt_says_so(served: Service):
     client = api(served, account)
     receiver = Receiver(delay=3).start()
     try:
-        hook = client.post("/api/v1/hooks", json={"event": "document.created", "target_url": receiver.url}).json()
+        hook = client.post(
+            "/api/v1/hooks", json={"event": "document.created", "target_url": receiver.url}
+        ).json()
         assert upload(client, "s.pdf", make_pdf(["INVOICE S-1"])).status_code == 201
         attempts = wait_for(
             lambda: client.get(f"/api/v1/hooks/{hook['id']}/deliveries").json()["items"], timeout=30
@@ -229,7 +249,8 @@ def test_suppliers_are_created_or_updated_and_match_documents_by_sender(served: 
     account = new_account(served, "Buyer")
     client = api(served, account)
     made = client.post(
-        "/api/v1/suppliers", json={"name": "Acme", "emails": ["billing@acme.example"], "vat_id": "DE 123 456 789"}
+        "/api/v1/suppliers",
+        json={"name": "Acme", "emails": ["billing@acme.example"], "vat_id": "DE 123 456 789"},
     )
     assert made.status_code == 201, made.text
     updated = client.post("/api/v1/suppliers", json={"name": "Acme GmbH", "vat_id": "DE123456789"})
@@ -255,7 +276,14 @@ def test_quota_refuses_mail_at_rcpt_and_uploads_and_suppliers_with_429(served: S
     account = new_account(served, "Quota")
     client = api(served, account)
     plan = inbox_cli(
-        served.data_dir, "account", "set-plan", account.email, "--documents-per-month", "1", "--suppliers", "0"
+        served.data_dir,
+        "account",
+        "set-plan",
+        account.email,
+        "--documents-per-month",
+        "1",
+        "--suppliers",
+        "0",
     )
     assert plan.returncode == 0, plan.stderr
     assert upload(client, "q.pdf", make_pdf(["INVOICE Q-1"])).status_code == 201
@@ -288,7 +316,9 @@ def test_every_new_route_answers_404_for_another_accounts_ids(served: Service):
     outsider = api(served, new_account(served, "Outsider"))
     receiver = Receiver().start()
     try:
-        hook = owner.post("/api/v1/hooks", json={"event": "message.failed", "target_url": receiver.url}).json()
+        hook = owner.post(
+            "/api/v1/hooks", json={"event": "message.failed", "target_url": receiver.url}
+        ).json()
     finally:
         receiver.stop()
     supplier = owner.post("/api/v1/suppliers", json={"name": "Mine"}).json()
@@ -323,7 +353,9 @@ def test_each_token_is_rate_limited_with_retry_after(tmp_path):
 
 
 def test_an_event_survives_a_kill_and_reaches_a_target_that_was_down(tmp_path):
-    service = Service(data_dir=tmp_path / "data", env=HOOK_ENV | {"INBOX_HOOK_RETRY_SCHEDULE": ",".join(["0.5s"] * 60)}).start()
+    service = Service(
+        data_dir=tmp_path / "data", env=HOOK_ENV | {"INBOX_HOOK_RETRY_SCHEDULE": ",".join(["0.5s"] * 60)}
+    ).start()
     receiver = Receiver()
     try:
         account = new_account(service, "Durable")

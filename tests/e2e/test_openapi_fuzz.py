@@ -21,7 +21,8 @@ EXAMPLES_PER_OPERATION = 8
 @pytest.fixture(scope="module")
 def fuzzed(tmp_path_factory):
     service = Service(
-        data_dir=tmp_path_factory.mktemp("fuzz") / "data", env=HOOK_ENV | {"INBOX_API_RATE_PER_MINUTE": "100000"}
+        data_dir=tmp_path_factory.mktemp("fuzz") / "data",
+        env=HOOK_ENV | {"INBOX_API_RATE_PER_MINUTE": "100000"},
     ).start()
     client = api(service, new_account(service, "Fuzz"))
     client.post("/api/v1/documents", files={"file": ("f.pdf", make_pdf(["INVOICE F-1"]), "application/pdf")})
