@@ -297,9 +297,10 @@ def _token_list(args, settings: Settings) -> int:
     ]
     if args.json:
         print(json.dumps(rows))
-    for row in rows if not args.json else []:
-        scopes = " ".join(row["scopes"])
-        print(f"{row['id']}  {row['name']}  [{scopes}]  last used: {row['last_used_at'] or 'never'}")
+        return 0
+    for t in tokens:
+        used = t.last_used_at.isoformat() if t.last_used_at else "never"
+        print(f"{t.id}  {t.name}  [{' '.join(t.scopes)}]  last used: {used}")
     return 0
 
 

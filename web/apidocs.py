@@ -18,7 +18,8 @@ PAGE = """<!doctype html>
 <main id="api-docs" data-spec="/api/v1/openapi.json">
 <h1>invoice-inbox API v1</h1>
 <p>Send <code>Authorization: Bearer &lt;token&gt;</code> (create one on the Integrations page or with
-<code>inbox token create</code>). The machine-readable document: <a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>
+<code>inbox token create</code>). The machine-readable document:
+<a href="/api/v1/openapi.json">/api/v1/openapi.json</a>.</p>
 <noscript><p>This page needs JavaScript to render the document; the JSON above has it all.</p></noscript>
 </main>
 <script src="/static/apidocs.js"></script>

@@ -8,8 +8,14 @@ from tests.e2e.test_integrations import new_account
 from tests.service import Service
 
 
+def found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match is not None, pattern
+    return match.group(1)
+
+
 def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    return found(r'name="csrf_token" value="([^"]+)"', html)
 
 
 def test_a_token_made_on_the_page_is_shown_once_works_and_is_disconnected(service: Service):
@@ -23,14 +29,14 @@ def test_a_token_made_on_the_page_is_shown_once_works_and_is_disconnected(servic
         data={"csrf_token": csrf(page.text), "name": "Make", "scope": "documents:read"},
     )
 
-    secret = re.search(r'<code id="new-token">(iib_[^<]+)</code>', made.text).group(1)
+    secret = found(r'<code id="new-token">(iib_[^<]+)</code>', made.text)
     assert 'data-copy="new-token"' in made.text
     api = service.client()
     api.headers["Authorization"] = f"Bearer {secret}"
     assert api.get("/api/v1/me").json()["token"]["scopes"] == ["documents:read"]
     again = browser.get("/integrations")
     assert secret not in again.text and "Make" in again.text
-    token_id = re.search(r'action="/integrations/tokens/([0-9a-f]+)/revoke"', again.text).group(1)
+    token_id = found(r'action="/integrations/tokens/([0-9a-f]+)/revoke"', again.text)
     gone = browser.post(f"/integrations/tokens/{token_id}/revoke", data={"csrf_token": csrf(again.text)})
     assert gone.status_code == 303
     assert api.get("/api/v1/me").status_code == 401
@@ -53,7 +59,7 @@ def test_suppliers_are_added_on_their_page_and_link_to_their_documents(service: 
     assert saved.status_code == 303
     listed = browser.get("/suppliers").text
     assert "Dupont &amp; Fils" in listed
-    supplier_id = re.search(r'href="/suppliers/([0-9a-f]+)"', listed).group(1)
+    supplier_id = found(r'href="/suppliers/([0-9a-f]+)"', listed)
     assert f'href="/documents?supplier_id={supplier_id}"' in listed
     assert browser.get(f"/suppliers/{supplier_id}").status_code == 200
     other = service.client(new_account(service, "Stranger"))

@@ -7,8 +7,8 @@ import time
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
-from starlette.datastructures import UploadFile
 from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
 
 from storage.documents import get_document
 from storage.messages import get_message
@@ -27,6 +27,20 @@ REFUSALS = {"empty_file": 400, "too_large": 413, "quota_exceeded": 429}
     "/documents",
     status_code=201,
     responses={201: {"model": Uploaded}, 202: {"model": MessageOut}, 413: {}, 415: {}, 422: {}},
+    openapi_extra={  # the form is read by hand (to answer a missing file with our own error)
+        "requestBody": {
+            "required": True,
+            "content": {
+                "multipart/form-data": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"file": {"type": "string", "format": "binary"}},
+                        "required": ["file"],
+                    }
+                }
+            },
+        }
+    },
 )
 async def upload(
     request: Request,
