@@ -58,9 +58,10 @@ def api(service: Service, account: Account, *scopes: str) -> httpx.Client:
     return client
 
 
-def invoice_mail(account: Account, number: str = "INV-1"):
+def invoice_mail(account: Account, number: str = "INV-1", sender: str = "Billing <billing@supplier.example>"):
     pdf = make_pdf(["INVOICE", f"Invoice No. {number}", "Total: 119.00 EUR"])
-    return make_mail(to=account.inbox_address, attachments=[(f"{number}.pdf", pdf, "application/pdf")]), pdf
+    attachments = [(f"{number}.pdf", pdf, "application/pdf")]
+    return make_mail(to=account.inbox_address, sender=sender, attachments=attachments), pdf
 
 
 def upload(client: httpx.Client, name: str, data: bytes, **params) -> httpx.Response:
@@ -259,10 +260,10 @@ def test_suppliers_are_created_or_updated_and_match_documents_by_sender(served: 
     again = client.post("/api/v1/suppliers", json={"name": "Acme AG", "emails": ["Billing@Acme.example"]})
     assert again.status_code == 200 and again.json()["id"] == made.json()["id"]
 
-    mail, _ = invoice_mail(account, "SUP-1")
-    assert send(served, mail, sender="billing@acme.example") == {}
-    other, _ = invoice_mail(account, "SUP-2")
-    assert send(served, other, sender="someone@else.example") == {}
+    mail, _ = invoice_mail(account, "SUP-1", sender="Acme Billing <billing@acme.example>")
+    assert send(served, mail) == {}
+    other, _ = invoice_mail(account, "SUP-2", sender="someone@else.example")
+    assert send(served, other) == {}
     wait_for(lambda: len(client.get("/api/v1/documents").json()["items"]) == 2)
 
     supplier_id = made.json()["id"]
