@@ -38,8 +38,8 @@ bench: $(STAMP) ocr
 # (committed, so an install needs no build step). Translate new entries in the .po files.
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o web/locale/messages.pot .
-	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale --no-location
-	$(BIN)/pybabel compile -d web/locale
+	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale --no-wrap --no-fuzzy-matching
+	$(BIN)/pybabel compile -d web/locale --use-fuzzy  # only the header is fuzzy: updates run with --no-fuzzy-matching
 
 # Debian's Chromium for the browser tests (never a downloaded browser build).
 browser:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 import secrets
 import sys
@@ -28,7 +29,8 @@ from storage.claims import new_worker_id
 from storage.db import Store
 from storage.errors import Conflict, NotFound
 from storage.messages import claim_for_reprocessing, release_own_claims
-from storage.tokens import create_token
+from storage.tokens import SCOPES, create_token, list_tokens, revoke_token
+from storage.usage import Plan, set_plan
 
 # Every setting is a flag (--max-message-bytes) and reads INBOX_<FIELD> when the flag is not given;
 # --roles belongs to `inbox serve` alone.
@@ -98,9 +100,31 @@ def _parser() -> argparse.ArgumentParser:
     add.add_argument("--password-stdin", action="store_true")
     add.add_argument("--json", action="store_true")
 
-    token = command(group("token", "API tokens"), "create", _token_create, "a bearer token for the JSON API")
+    tokens = group("token", "API tokens (an automation platform's connection)")
+    token = command(tokens, "create", _token_create, "a bearer token for the JSON API, shown once")
     token.add_argument("account", help="account id, name or a user's e-mail")
     token.add_argument("--name", default="automation", help="what the token is for")
+    token.add_argument(
+        "--scope",
+        action="append",
+        default=[],
+        choices=SCOPES,
+        help="what the token may do (repeat; none given: all)",
+    )
+    token.add_argument("--json", action="store_true")
+    token_list = command(tokens, "list", _token_list, "the account's live tokens and their last use")
+    token_list.add_argument("account", help="account id, name or a user's e-mail")
+    token_list.add_argument("--json", action="store_true")
+    revoke = command(tokens, "revoke", _token_revoke, "revoke a token: refused from its next request on")
+    revoke.add_argument("token_id")
+
+    plan = command(accounts, "set-plan", _account_set_plan, "set the account's quotas (unset: unlimited)")
+    plan.add_argument("account", help="account id, name or a user's e-mail")
+    plan.add_argument(
+        "--documents-per-month", type=_limit, help="documents a calendar month (mail and uploads)"
+    )
+    plan.add_argument("--storage-mb", type=_limit, help="megabytes of stored documents")
+    plan.add_argument("--suppliers", type=_limit, help="number of suppliers")
 
     reprocess = command(commands, "reprocess", _reprocess, "process a received mail again (idempotent)")
     reprocess.add_argument("message_id")
@@ -260,15 +284,84 @@ def _user_add(args, settings: Settings) -> int:
 
 
 def _token_create(args, settings: Settings) -> int:
-
     store = _open_store(settings)
     try:
         with store.session() as session:
             account = find_account(session=session, key=args.account)
-            secret = create_token(session=session, account_id=account.id, name=args.name)
+            token, secret = create_token(
+                session=session, account_id=account.id, name=args.name, scopes=args.scope
+            )
     except NotFound as err:
         raise CommandError(str(err)) from err
-    print(secret)
+    if args.json:
+        print(json.dumps({"id": token.id, "name": token.name, "scopes": list(token.scopes), "token": secret}))
+    else:
+        print(secret)  # alone on its line, for scripts: `TOKEN=$(inbox token create ...)`
+    return 0
+
+
+def _token_list(args, settings: Settings) -> int:
+    store = _open_store(settings)
+    try:
+        with store.session() as session:
+            account = find_account(session=session, key=args.account)
+            tokens = list_tokens(session=session, account_id=account.id)
+    except NotFound as err:
+        raise CommandError(str(err)) from err
+    rows = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "scopes": list(t.scopes),
+            "created_at": t.created_at.isoformat(),
+            "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+        }
+        for t in tokens
+    ]
+    if args.json:
+        print(json.dumps(rows))
+        return 0
+    for t in tokens:
+        used = t.last_used_at.isoformat() if t.last_used_at else "never"
+        print(f"{t.id}  {t.name}  [{' '.join(t.scopes)}]  last used: {used}")
+    return 0
+
+
+def _token_revoke(args, settings: Settings) -> int:
+    store = _open_store(settings)
+    try:
+        with store.session() as session:
+            token = revoke_token(session=session, token_id=args.token_id)
+    except NotFound as err:
+        raise CommandError(str(err)) from err
+    print(f"revoked {token.id} ({token.name})")
+    return 0
+
+
+def _limit(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(value)
+    return number
+
+
+def _account_set_plan(args, settings: Settings) -> int:
+    store = _open_store(settings)
+    try:
+        with store.session() as session:
+            account = find_account(session=session, key=args.account)
+            plan = set_plan(
+                session=session,
+                account_id=account.id,
+                plan=Plan(
+                    documents_per_month=args.documents_per_month,
+                    storage_limit_bytes=None if args.storage_mb is None else args.storage_mb * 1024 * 1024,
+                    suppliers=args.suppliers,
+                ),
+            )
+    except NotFound as err:
+        raise CommandError(str(err)) from err
+    _print({"account": account.id, **{k: v for k, v in dataclasses.asdict(plan).items()}}, False)
     return 0
 
 

@@ -41,6 +41,11 @@ class Settings:
     claim_lease: float | None = None
     s3_endpoint_url: str | None = None  # an S3-compatible server; None: AWS S3
     s3_timeout: float = S3_TIMEOUT_SECONDS  # seconds to connect to S3, and to wait for each read
+    # Integrations: the API's rate and the webhooks' deliveries.
+    api_rate_per_minute: int = 120  # requests per token
+    hook_timeout: float = 10.0  # seconds a webhook target has to answer
+    hook_retry_schedule: str = "5s,5m,30m,2h,5h,10h,10h"  # waits after each failed attempt
+    hook_allow_private: bool = False  # let hooks target loopback/private/link-local (tests)
     # Operations: TLS and the limits of a public MX (DESIGN.md, "Operations").
     tls_cert: Path | None = None  # PEM certificate chain; with tls_key, enables STARTTLS
     tls_key: Path | None = None
@@ -86,7 +91,15 @@ class Settings:
             if getattr(self, name) < 1:
                 raise ConfigError(f"INBOX_{name.upper()}: must be at least 1, got {getattr(self, name)}")
         parse_dns_servers(self.dns_servers)
-        for name in ("parse_timeout", "smtp_timeout", "smtp_data_timeout", "dns_timeout", "s3_timeout"):
+        positive = (
+            "parse_timeout",
+            "smtp_timeout",
+            "smtp_data_timeout",
+            "dns_timeout",
+            "s3_timeout",
+            "hook_timeout",
+        )
+        for name in positive:
             if getattr(self, name) <= 0:
                 raise ConfigError(f"INBOX_{name.upper()}: must be positive, got {getattr(self, name)}")
         if self.account_slots < 0:
@@ -99,6 +112,11 @@ class Settings:
                 f"INBOX_CLAIM_LEASE: {self.claim_lease} s must be longer than INBOX_PARSE_TIMEOUT "
                 f"({self.parse_timeout} s), or a mail still in hand could be taken by another worker"
             )
+        if self.api_rate_per_minute < 1:
+            raise ConfigError(
+                f"INBOX_API_RATE_PER_MINUTE: must be at least 1, got {self.api_rate_per_minute}"
+            )
+        self.retry_waits()  # refuses a bad INBOX_HOOK_RETRY_SCHEDULE at start-up
         self._validate_tls()
         if "@" in self.mail_domain or not self.mail_domain.strip("."):
             raise ConfigError(f"INBOX_MAIL_DOMAIN: {self.mail_domain!r} is not a domain")
@@ -135,6 +153,25 @@ class Settings:
 
     def inbox_address(self, local: str) -> str:
         return f"{local}@{self.mail_domain}"
+
+    def retry_waits(self) -> tuple[float, ...]:
+        """INBOX_HOOK_RETRY_SCHEDULE as seconds: `5s,5m,2h` -> (5, 300, 7200)."""
+        waits = []
+        for item in self.hook_retry_schedule.split(","):
+            item = item.strip()
+            unit = _UNITS.get(item[-1:])
+            try:
+                if unit is None or float(item[:-1]) < 0:
+                    raise ValueError(item)
+                waits.append(float(item[:-1]) * unit)
+            except ValueError:
+                raise ConfigError(
+                    f"INBOX_HOOK_RETRY_SCHEDULE: {item!r} is not a wait like 5s, 5m, 2h or 1d"
+                ) from None
+        return tuple(waits)
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 def parse_dns_servers(value: str) -> list[tuple[str, int]]:

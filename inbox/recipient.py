@@ -12,6 +12,7 @@ class Recipient:
     account_id: str
     allowed_senders: str = ""  # newline-separated addresses or @domains; empty: anyone
     refuse_dmarc_failures: bool = False  # mail that fails its sender's DMARC gets 550 5.7.1
+    over_quota: bool = False  # the plan's documents this month are used up: 452 4.2.2
 
 
 @dataclass(frozen=True, slots=True)

@@ -35,8 +35,10 @@ from storage.accounts import accounts_for_locals
 from storage.db import Store
 from storage.messages import count_backlog
 from storage.rejections import record_rejection
+from storage.usage import documents_over_quota
 from web.app import WebConfig, create_app
 from web.ops import ops_router
+from web.webhooks.dispatcher import Dispatcher, DispatchSettings
 
 log = logging.getLogger("inbox.serve")
 TMP_MAX_AGE_SECONDS = 3600  # a spool older than this belongs to no live SMTP session
@@ -109,9 +111,26 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
     if worker is not None:
         worker.start()
     worker_task = asyncio.create_task(worker.supervise()) if worker is not None else None
+    # Webhook deliveries are background work: they go with the worker role. Deliveries are
+    # claimed, so any number of processes may run them; each also polls for new events.
+    dispatcher = (
+        Dispatcher(
+            store,
+            DispatchSettings(
+                timeout=settings.hook_timeout,
+                retry_waits=settings.retry_waits(),
+                allow_private=settings.hook_allow_private,
+            ),
+        )
+        if "worker" in settings.role_set
+        else None
+    )
+    dispatcher_task = asyncio.create_task(dispatcher.run()) if dispatcher is not None else None
     smtp = await _start_smtp(store, settings, listeners.smtp, worker, metrics) if listeners.smtp else None
     web, web_task = (
-        await _start_web(store, settings, listeners.web, metrics, smtp.server if smtp else None)
+        await _start_web(
+            store, settings, listeners.web, metrics, smtp.server if smtp else None, worker, dispatcher
+        )
         if listeners.web
         else (None, None)
     )
@@ -132,9 +151,12 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         await _drain(smtp.sessions, smtp.gate)
     if web is not None:
         web.should_exit = True
+    if dispatcher is not None:
+        dispatcher.stop()
     if worker is not None:
         await worker.stop(timeout=settings.parse_timeout + 10)
-    await asyncio.gather(*(t for t in (worker_task, web_task) if t is not None), return_exceptions=True)
+    tasks = (worker_task, web_task, dispatcher_task)
+    await asyncio.gather(*(t for t in tasks if t is not None), return_exceptions=True)
     if smtp is not None:
         smtp.authenticator.close()
     store.engine.dispose()
@@ -217,8 +239,23 @@ async def _start_web(
     sock: socket.socket,
     metrics: Metrics,
     smtp_server: asyncio.Server | None,
+    worker: WorkerProcess | None,
+    dispatcher: Dispatcher | None,
 ) -> tuple[_EmbeddedUvicorn, asyncio.Task]:
-    app = create_app(store, WebConfig(settings.mail_domain, settings.secure_cookies, settings.server_timing))
+    app = create_app(
+        store,
+        WebConfig(
+            settings.mail_domain,
+            settings.secure_cookies,
+            server_timing=settings.server_timing,
+            api_rate_per_minute=settings.api_rate_per_minute,
+            hook_allow_private=settings.hook_allow_private,
+            max_upload_bytes=settings.max_message_bytes,
+        ),
+        # Processes without them: other workers and dispatchers find the work by polling.
+        **({"wake_worker": worker.wake} if worker is not None else {}),
+        **({"wake_dispatcher": dispatcher.wake} if dispatcher is not None else {}),
+    )
     app.include_router(ops_router(metrics=metrics.render, readiness=partial(_readiness, store, smtp_server)))
     web = _EmbeddedUvicorn(
         uvicorn.Config(
@@ -286,9 +323,12 @@ async def _find_account(store: Store, local: str) -> Recipient | None:
     def lookup() -> Recipient | None:
         with store.session() as session:
             account = accounts_for_locals(session=session, locals_=[local]).get(local)
-        if account is None:
-            return None
-        return Recipient(account.id, account.allowed_senders, account.refuse_dmarc_failures)
+            if account is None:
+                return None
+            over = documents_over_quota(session=session, account_id=account.id)
+        return Recipient(
+            account.id, account.allowed_senders, account.refuse_dmarc_failures, over_quota=over is not None
+        )
 
     return await asyncio.to_thread(lookup)
 

@@ -31,6 +31,7 @@ Accept = Callable[[SpooledMessage, str, list[Delivery], str], Awaitable[list[str
 LogRejection = Callable[[Recipient, str, str, str], Awaitable[None]]
 NOT_LISTED = "sender not on the allowed list"
 FAILED_DMARC = "sender failed DMARC"
+QUOTA_REASON = "the plan's documents this month are used up"
 # SPF, DKIM and DMARC of the spooled mail: path, ip=, helo=, mail_from= -> results.
 Authenticate = Callable[..., Awaitable[AuthResults]]
 
@@ -113,6 +114,9 @@ class InboxHandler:
                 _peer(session),
             )
             return replies.UNKNOWN_RECIPIENT
+        if account.over_quota:  # 452: the sender keeps the mail and retries (next month, a bigger plan)
+            await self._refuse(account, envelope.mail_from or "", address, QUOTA_REASON)
+            return replies.QUOTA_EXCEEDED
         if not sender_allowed(account.allowed_senders, envelope.mail_from or ""):
             envelope.unlisted[account.account_id] = account
         if account.refuse_dmarc_failures:

@@ -39,6 +39,9 @@ class DocumentFilter:
     received_to: date | None = None
     sort: str = "received"
     descending: bool = True
+    since: datetime | None = None  # received strictly after (polling triggers)
+    supplier_id: str = ""
+    in_trash: bool = False  # the trash lists deleted documents; every other list hides them
 
 
 def search_documents(
@@ -91,6 +94,12 @@ def iter_documents(
 
 def _filtered(query: _Query, session: Session, account_id: str, filters: DocumentFilter) -> _Query:
     query = query.where(Document.account_id == account_id)
+    deleted = col(Document.deleted_at)
+    query = query.where(deleted.is_not(None) if filters.in_trash else deleted.is_(None))
+    if filters.since is not None:
+        query = query.where(Document.received_at > filters.since)
+    if filters.supplier_id:
+        query = query.where(Document.supplier_id == filters.supplier_id)
     if filters.query:
         matching = fulltext_for(session.get_bind().dialect.name).matching(filters.query, account_id)
         if matching is not None:

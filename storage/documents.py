@@ -5,15 +5,30 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from storage.errors import NotFound
-from storage.models import Document
+from storage.models import Document, utcnow
 from storage.read_models import DocumentRead, document_read
 
 
-def get_document(*, session: Session, account_id: str, document_id: str) -> DocumentRead:
+def get_document(
+    *, session: Session, account_id: str, document_id: str, include_deleted: bool = False
+) -> DocumentRead:
+    return document_read(_own(session, account_id, document_id, include_deleted))
+
+
+def delete_document(*, session: Session, account_id: str, document_id: str) -> None:
+    """Move to the trash: hidden from lists and lookups, its file and row kept (restorable)."""
+    document = _own(session, account_id, document_id, include_deleted=False)
+    document.deleted_at = utcnow()
+    session.add(document)
+
+
+def _own(session: Session, account_id: str, document_id: str, include_deleted: bool) -> Document:
     document = session.get(Document, document_id)
     if document is None or document.account_id != account_id:
         raise NotFound("document")
-    return document_read(document)
+    if document.deleted_at is not None and not include_deleted:
+        raise NotFound("document")
+    return document
 
 
 def documents_of_message(*, session: Session, account_id: str, message_id: str) -> list[DocumentRead]:

@@ -11,6 +11,7 @@ from sqlmodel import Session, col, select
 
 from storage import claims
 from storage.errors import Conflict, NotFound
+from storage.hooks import emit
 from storage.models import Message, PartLog, utcnow
 from storage.pagination import decode_cursor, encode_cursor
 from storage.read_models import MessageRead, PartLogRead, message_read, part_log_read
@@ -110,6 +111,7 @@ def mark_failed(*, session: Session, message_id: str, reason: str) -> None:
     message.claimed_by = message.claimed_until = None
     message.processed_at = utcnow()
     session.add(message)
+    emit(session=session, account_id=message.account_id, type="message.failed", subject_id=message.id)
 
 
 def defer(

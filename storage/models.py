@@ -64,6 +64,10 @@ class Account(SQLModel, table=True):
     allowed_senders: str = ""  # newline-separated addresses or @domains; empty: anyone
     created_at: datetime = _when(nullable=False, default=utcnow)
     refuse_dmarc_failures: bool = False  # mail failing its sender's DMARC gets 550 5.7.1
+    # The plan (storage/usage.py); None: unlimited.
+    documents_per_month: int | None = None
+    storage_limit_bytes: int | None = None
+    suppliers_limit: int | None = None
 
 
 class User(SQLModel, table=True):
@@ -83,12 +87,16 @@ class WebSession(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A secret for automation platforms; only its hash is stored."""
+    """A secret for automation platforms (a "connection"); only its hash is stored."""
 
     token_hash: str = Field(primary_key=True)
+    id: str = Field(default_factory=new_id, unique=True)  # what lists and revocation name
     account_id: str = Field(foreign_key="account.id", index=True)
     name: str
+    scopes: str = ""  # space-separated, see storage/tokens.py SCOPES
     created_at: datetime = _when(nullable=False, default=utcnow)
+    last_used_at: datetime | None = _when(nullable=True)
+    revoked_at: datetime | None = _when(nullable=True)
 
 
 class Message(SQLModel, table=True):
@@ -114,6 +122,7 @@ class Message(SQLModel, table=True):
     message_id: str = Field(default="", index=True)  # the Message-ID header
     text_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     html_body: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    source: str = "mail"  # "mail" or "upload" (storage/uploads.py)
     attempts: int = 0
     claimed_by: str | None = None  # the worker holding the claim: "host:pid:random"
     claimed_until: datetime | None = _when(nullable=True)
@@ -143,6 +152,8 @@ class Document(SQLModel, table=True):
     from_archive: str | None = None
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     text_source: str | None = None  # where the text came from: pdf, ocr or xml
+    supplier_id: str | None = Field(default=None, index=True)  # matched by sender or seller VAT id
+    deleted_at: datetime | None = _when(nullable=True)  # in the trash since then
     # Copied from the message so the list needs no join and sorts on its own index.
     sender: str = ""
     subject: str = ""
@@ -263,3 +274,71 @@ class Thumbnail(SQLModel, table=True):
     source_sha256: str = Field(primary_key=True)
     png_sha256: str | None = None  # None: rendering failed, see reason
     reason: str = ""
+
+
+class Supplier(SQLModel, table=True):
+    """A counterpart whose documents are recognised by sender address or seller VAT id."""
+
+    __table_args__ = (Index("ix_supplier_account_vat", "account_id", "vat_id"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    name: str
+    emails: str = ""  # newline-separated, lower-case
+    vat_id: str | None = None  # normalised: upper-case, no spaces
+    iban: str | None = None
+    created_at: datetime = _when(nullable=False, default=utcnow)
+    updated_at: datetime = _when(nullable=False, default=utcnow)
+
+
+class Hook(SQLModel, table=True):
+    """A REST-hook subscription: POST events of one type to a URL, signed with its secret."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id", index=True)
+    event: str
+    target_url: str
+    secret: str  # whsec_<base64>
+    created_at: datetime = _when(nullable=False, default=utcnow)
+
+
+class HookEvent(SQLModel, table=True):
+    """The outbox: one row per event, written in the transaction that made it happen."""
+
+    __table_args__ = (Index("ix_hookevent_account_type_at", "account_id", "type", "created_at"),)
+
+    id: str = Field(default_factory=lambda: "msg_" + new_id(), primary_key=True)  # the webhook-id
+    account_id: str = Field(foreign_key="account.id")
+    type: str
+    subject_id: str  # the document's or the message's id
+    created_at: datetime = _when(nullable=False, default=utcnow)
+    payload: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON, once rendered
+
+
+class HookDelivery(SQLModel, table=True):
+    """One event for one subscription, until delivered or given up; claimed like a mail."""
+
+    __table_args__ = (Index("ix_hookdelivery_state_next", "state", "next_attempt_at"),)
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id")
+    hook_id: str = Field(index=True)  # no foreign key: the log outlives a subscription the target ended
+    event_id: str = Field(foreign_key="hookevent.id")
+    state: str = "pending"  # pending, delivered, failed (gave up), cancelled (subscription gone)
+    attempts: int = 0
+    next_attempt_at: datetime | None = _when(nullable=True)
+    claimed_by: str | None = None
+    claimed_until: datetime | None = _when(nullable=True)
+    created_at: datetime = _when(nullable=False, default=utcnow)
+
+
+class HookAttempt(SQLModel, table=True):
+    """Every try of a delivery: when, what the target answered (or the error), when the next is."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    delivery_id: str = Field(foreign_key="hookdelivery.id", index=True)
+    at: datetime = _when(nullable=False, default=utcnow)
+    status_code: int | None = None
+    error: str = ""
+    duration_ms: int = 0
+    next_retry_at: datetime | None = _when(nullable=True)

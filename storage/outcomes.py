@@ -13,8 +13,10 @@ from typing import Any
 from sqlmodel import Session, col, delete, select
 
 from storage.errors import NotFound
+from storage.hooks import emit
 from storage.invoices import to_columns
 from storage.models import Document, Message, PartLog, utcnow
+from storage.suppliers import match_supplier
 from vocabulary import Decision, DocumentKind, InvoiceFields, MessageStatus, PartRecord, TextSource
 
 
@@ -76,7 +78,15 @@ def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Me
                 document_id = first
                 duplicates += 1
             else:
-                document = _upsert_document(session, message, part, existing.get(record.path))
+                current = existing.get(record.path)
+                document = _upsert_document(session, message, part, current)
+                if current is None:  # new: reprocessing tells nobody twice
+                    emit(
+                        session=session,
+                        account_id=message.account_id,
+                        type="document.created",
+                        subject_id=document.id,
+                    )
                 kept.add(record.path)
                 document_id = stored_here[sha256] = document.id
                 documents += 1
@@ -168,6 +178,12 @@ def _upsert_document(
     )
     for column, value in to_columns(new.invoice).items():
         setattr(document, column, value)
+    document.supplier_id = match_supplier(
+        session=session,
+        account_id=message.account_id,
+        sender=document.sender,
+        seller_vat_id=document.seller_vat_id,
+    )
     session.add(document)
     session.flush()
     return document

@@ -46,6 +46,7 @@ class DocumentRead:
     message_id: str  # the mail it came with (our id)
     status: DocumentStatus
     invoice: InvoiceFields | None
+    supplier_id: str | None = None  # the supplier matched by sender address or seller VAT id
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ class MessageRead:
     has_body: bool  # a text or HTML body to show
     document_ids: tuple[str, ...]  # documents it produced or pointed to (duplicates)
     auth: AuthRead | None = None  # None: received before the checks existed
+    source: str = "mail"  # "mail", or "upload" for a file sent to POST /api/v1/documents
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,7 @@ def document_read(row: Document) -> DocumentRead:
         message_id=row.message_id,
         status=document_status(row.encrypted, row.unreadable),
         invoice=from_columns(row),
+        supplier_id=row.supplier_id,
     )
 
 
@@ -127,6 +130,7 @@ def message_read(row: Message, document_ids: list[str]) -> MessageRead:
         has_body=bool(row.html_body or row.text_body),
         document_ids=tuple(document_ids),
         auth=_auth_read(row.auth),
+        source=row.source,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,12 +17,13 @@ from starlette.exceptions import HTTPException
 from storage.db import Store
 from storage.errors import NotFound
 from storage.pagination import BadCursor
-from web import account, auth, downloads, exports, language, mailbody, pages, previews
+from web import account, apidocs, auth, downloads, exports, integrations, language, mailbody, pages, previews
 from web.api import legacy, v1
 from web.api.errors import ApiError, is_v1, v1_error, v1_validation_error
 from web.deps import LoginRequired
 from web.errors import bad_link, not_found
 from web.i18n import load_catalogues
+from web.ratelimit import RateLimiter
 from web.templating import make_environment, render
 from web.thumbnails import Thumbnailer
 
@@ -39,20 +41,51 @@ class WebConfig:
     mail_domain: str = "inbox.localhost"
     secure_cookies: bool = False  # set when served over HTTPS
     server_timing: bool = False  # precise timings help probe for data: debugging and benchmarks only
+    api_rate_per_minute: int = 120  # requests per token (INBOX_API_RATE_PER_MINUTE)
+    hook_allow_private: bool = False  # INBOX_HOOK_ALLOW_PRIVATE
+    max_upload_bytes: int = 25 * 1024 * 1024
 
     def inbox_address(self, local: str) -> str:
         return f"{local}@{self.mail_domain}"
 
 
-def create_app(store: Store, settings: WebConfig) -> FastAPI:
+def _nothing() -> None:
+    pass
+
+
+def create_app(
+    store: Store,
+    settings: WebConfig,
+    *,
+    wake_worker: Callable[[], None] = _nothing,
+    wake_dispatcher: Callable[[], None] = _nothing,
+) -> FastAPI:
+    """`wake_worker`: an upload is waiting; `wake_dispatcher`: a delivery is due now. Both
+    also find their work by polling, so another process's web may leave them out."""
     app = FastAPI(title="invoice-inbox", docs_url=None, redoc_url=None)
     app.state.store = store
     app.state.settings = settings
+    app.state.wake_worker = wake_worker
+    app.state.wake_dispatcher = wake_dispatcher
+    app.state.rate_limiter = RateLimiter(settings.api_rate_per_minute)
     app.state.templates = make_environment()
     app.state.catalogues = load_catalogues()
     app.state.thumbnailer = Thumbnailer(store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, language, exports, downloads, previews, mailbody, pages, account, legacy, v1):
+    for module in (
+        auth,
+        language,
+        exports,
+        downloads,
+        previews,
+        mailbody,
+        pages,
+        account,
+        integrations,
+        apidocs,
+        legacy,
+        v1,
+    ):
         app.include_router(module.router)
 
     @app.get("/healthz")

@@ -11,7 +11,7 @@ from fastapi import Depends, HTTPException, Request
 from storage.accounts import get_account, resume_session
 from storage.db import Store
 from storage.read_models import AccountRead, SessionRead, account_read, session_read
-from storage.tokens import account_for_token
+from storage.tokens import TokenRead, authenticate_token
 from web.i18n import N_
 
 SESSION_COOKIE = "inbox_session"
@@ -21,6 +21,11 @@ SESSION_COOKIE = "inbox_session"
 class Caller:
     account: AccountRead
     session: SessionRead | None  # None for API token callers, who have no forms
+    token: TokenRead | None = None  # the token an integration called with
+
+    def may(self, scope: str) -> bool:
+        """A signed-in user may do everything; a token only what its scopes say."""
+        return self.token is None or scope in self.token.scopes
 
 
 class LoginRequired(Exception):
@@ -76,10 +81,31 @@ def _bearer(request: Request) -> str | None:
 
 def _token_caller(request: Request, secret: str) -> Caller | None:
     with get_store(request).session() as session:
-        account_id = account_for_token(session=session, secret=secret)
-        if account_id is None:
+        token = authenticate_token(session=session, secret=secret)
+        if token is None:
             return None
-        return Caller(account=account_read(get_account(session=session, account_id=account_id)), session=None)
+        account = account_read(get_account(session=session, account_id=token.account_id))
+    limiter = getattr(request.app.state, "rate_limiter", None)
+    if limiter is not None:
+        wait = limiter.take(token.id)
+        if wait:
+            raise HTTPException(
+                status_code=429,
+                detail=f"this token made more than {limiter.per_minute} requests a minute; slow down",
+                headers={"Retry-After": str(wait)},
+            )
+    return Caller(account=account, session=None, token=token)
+
+
+def scoped(scope: str):
+    """A dependency: the API caller, if its token has `scope` (403 naming it otherwise)."""
+
+    def check(caller: Annotated[Caller, Depends(api_caller)]) -> Caller:
+        if not caller.may(scope):
+            raise HTTPException(status_code=403, detail=f"this token lacks the scope {scope}")
+        return caller
+
+    return check
 
 
 async def check_csrf(request: Request, caller: Annotated[Caller, Depends(page_caller)]) -> Caller:
@@ -97,3 +123,7 @@ ApiCaller = Annotated[Caller, Depends(api_caller)]
 PageOrApiCaller = Annotated[Caller, Depends(page_or_api_caller)]
 FormCaller = Annotated[Caller, Depends(check_csrf)]
 StoreDep = Annotated[Store, Depends(get_store)]
+DocumentsReader = Annotated[Caller, Depends(scoped("documents:read"))]
+DocumentsWriter = Annotated[Caller, Depends(scoped("documents:write"))]
+SuppliersWriter = Annotated[Caller, Depends(scoped("suppliers:write"))]
+HooksCaller = Annotated[Caller, Depends(scoped("hooks"))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from urllib.parse import urlencode
 
 from fastapi import HTTPException
@@ -63,6 +63,16 @@ def _parse(params: QueryParams, *, strict: bool) -> DocumentFilter:
             raise BadParameter(name, f"{value!r} is not a date (YYYY-MM-DD)")
         raise DATE_REFUSALS[name]()
 
+    def moment(name: str) -> datetime | None:
+        value = params.get(name, "")
+        try:
+            when = datetime.fromisoformat(value.replace("Z", "+00:00")) if value else None
+        except ValueError:
+            when = None
+            if strict:
+                raise BadParameter(name, f"{value!r} is not an ISO 8601 date and time") from None
+        return when if when is None or when.tzinfo else when.replace(tzinfo=UTC)
+
     sort = one_of("sort", SORTS, "received")
     direction = one_of("dir", ("asc", "desc"))
     # The list's "Status" select is named `flag`; the API calls the same filter `status`.
@@ -76,6 +86,8 @@ def _parse(params: QueryParams, *, strict: bool) -> DocumentFilter:
         received_to=day("to"),
         sort=sort,
         descending=FIRST_DIRECTION_DESCENDING[sort] if not direction else direction == "desc",
+        since=moment("since"),
+        supplier_id=params.get("supplier_id", "").strip()[:MAX_QUERY_CHARS],
     )
 
 
@@ -89,6 +101,7 @@ def to_query(filters: DocumentFilter, **changes) -> str:
         "flag": filters.flag,
         "from": filters.received_from.isoformat() if filters.received_from else "",
         "to": filters.received_to.isoformat() if filters.received_to else "",
+        "supplier_id": filters.supplier_id,
     }
     if (filters.sort, filters.descending) != ("received", True):
         pairs["sort"] = filters.sort

@@ -9,11 +9,14 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
-from typing import Any, Union
+from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from storage.hooks import AttemptRead, HookRead
 from storage.read_models import AuthRead, DocumentRead, MessageRead, PartLogRead
+from storage.suppliers import SupplierRead
+from storage.usage import Usage
 from vocabulary import InvoiceFields, InvoiceLine
 
 _CONFIG = ConfigDict(from_attributes=True)
@@ -91,3 +94,78 @@ class ErrorOut(BaseModel):
 def message_detail_out(message: MessageRead, parts: list[PartLogRead]) -> MessageDetail:
     values = MessageOut.model_validate(message).model_dump()
     return MessageDetail(**values, parts=[PartLogOut.model_validate(p) for p in parts])
+
+
+def document_json(document: DocumentRead) -> dict[str, Any]:
+    """The document object exactly as the API answers it (also a webhook's `data`)."""
+    return DocumentOut.model_validate(document).model_dump(mode="json", by_alias=True)
+
+
+def message_json(message: MessageRead) -> dict[str, Any]:
+    return MessageOut.model_validate(message).model_dump(mode="json", by_alias=True)
+
+
+SupplierOut = model_of(SupplierRead, "Supplier")
+HookAttemptOut = model_of(AttemptRead, "HookAttempt")
+# The secret is shown when the subscription is made; lists leave it out.
+HookCreatedOut = model_of(HookRead, "HookCreated")
+HookOut = model_of(HookRead, "Hook", exclude=frozenset({"secret"}))
+UsageOut = model_of(Usage, "Usage")
+
+
+class SupplierIn(BaseModel):
+    name: str = Field(min_length=1, max_length=300)
+    emails: list[str] = Field(default_factory=list, max_length=50)
+    vat_id: str | None = Field(default=None, max_length=50)
+    iban: str | None = Field(default=None, max_length=50)
+
+
+class HookIn(BaseModel):
+    event: Literal["document.created", "message.failed"]
+    target_url: str = Field(min_length=1, max_length=2000)
+
+
+class SupplierPage(BaseModel):
+    items: list[SupplierOut]  # type: ignore[valid-type]
+
+
+class HookPage(BaseModel):
+    items: list[HookOut]  # type: ignore[valid-type]
+
+
+class HookAttemptPage(BaseModel):
+    items: list[HookAttemptOut]  # type: ignore[valid-type]
+
+
+class Delivery(BaseModel):
+    """A webhook's body, as POSTed to the subscriber (Standard Webhooks)."""
+
+    type: str
+    timestamp: str
+    data: dict[str, Any]
+
+
+class SamplePage(BaseModel):
+    items: list[Delivery]
+
+
+class MeAccount(BaseModel):
+    id: str
+    name: str
+    inbox_address: str
+
+
+class MeToken(BaseModel):
+    id: str
+    name: str
+    scopes: list[str]
+
+
+class Me(BaseModel):
+    account: MeAccount
+    token: MeToken | None = Field(description="the token used; null for a browser session")
+
+
+class Uploaded(BaseModel):
+    message: MessageOut  # type: ignore[valid-type]
+    documents: list[DocumentOut]  # type: ignore[valid-type]

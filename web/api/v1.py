@@ -14,16 +14,19 @@ from fastapi import APIRouter, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from web.api import V1_PREFIX
+from storage.documents import delete_document as trash_document
+from web.api import V1_PREFIX, connection, hooks, suppliers, uploads
 from web.api.errors import ApiError
 from web.api.listing import document_page, message_detail, message_page
 from web.api.schemas import DocumentOut, DocumentPage, ErrorOut, MessageDetail, MessagePage
-from web.deps import ApiCaller, StoreDep
+from web.deps import DocumentsReader, DocumentsWriter, StoreDep
 from web.downloads import original_file
 from web.listing import BadParameter, strict_filter_from_query
 from web.lookups import document_of
 
-ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 404)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorOut} for status in (400, 401, 403, 404, 429)
+}
 router = APIRouter(prefix=V1_PREFIX, tags=["v1"], responses=ERRORS)
 Limit = Annotated[int, Query(ge=1, le=200, description="items per page")]
 
@@ -31,7 +34,7 @@ Limit = Annotated[int, Query(ge=1, le=200, description="items per page")]
 @router.get("/documents")
 def list_documents(
     request: Request,
-    caller: ApiCaller,
+    caller: DocumentsReader,
     store: StoreDep,
     q: Annotated[str, Query(description="words to find (supplier, number, text, file name)")] = "",
     kind: Annotated[str, Query(description="pdf, einvoice or image")] = "",
@@ -40,6 +43,10 @@ def list_documents(
     from_: Annotated[str, Query(alias="from", description="received on or after (YYYY-MM-DD)")] = "",
     to: Annotated[str, Query(description="received on or before (YYYY-MM-DD)")] = "",
     sort: Annotated[str, Query(description="received, date, total or supplier")] = "received",
+    since: Annotated[
+        str, Query(description="received strictly after this ISO 8601 time (polling triggers)")
+    ] = "",
+    supplier_id: Annotated[str, Query(description="the documents of one supplier")] = "",
     dir: Annotated[str, Query(description="asc or desc (default: the sort's natural order)")] = "",
     cursor: str | None = None,
     limit: Limit = 50,
@@ -53,7 +60,7 @@ def list_documents(
 
 
 @router.get("/documents/{document_id}")
-def get_document(document_id: str, caller: ApiCaller, store: StoreDep) -> DocumentOut:  # type: ignore[valid-type]
+def get_document(document_id: str, caller: DocumentsReader, store: StoreDep) -> DocumentOut:  # type: ignore[valid-type]
     return DocumentOut.model_validate(document_of(store, caller, document_id))
 
 
@@ -64,20 +71,30 @@ def get_document(document_id: str, caller: ApiCaller, store: StoreDep) -> Docume
         200: {"description": "the document's original bytes", "content": {"application/octet-stream": {}}}
     },
 )
-def download_document(document_id: str, request: Request, caller: ApiCaller, store: StoreDep) -> Response:
+def download_document(
+    document_id: str, request: Request, caller: DocumentsReader, store: StoreDep
+) -> Response:
     return original_file(request, store, document_of(store, caller, document_id))
+
+
+@router.delete("/documents/{document_id}", status_code=204, response_class=Response)
+def delete_document(document_id: str, caller: DocumentsWriter, store: StoreDep) -> Response:
+    """Move the document to the trash (kept 30 days, restorable)."""
+    with store.session() as session:
+        trash_document(session=session, account_id=caller.account.id, document_id=document_id)
+    return Response(status_code=204)
 
 
 @router.get("/messages")
 def list_messages(
-    caller: ApiCaller, store: StoreDep, cursor: str | None = None, limit: Limit = 50
+    caller: DocumentsReader, store: StoreDep, cursor: str | None = None, limit: Limit = 50
 ) -> MessagePage:
     """Received mails, newest first."""
     return message_page(store, caller, cursor, limit)
 
 
 @router.get("/messages/{message_id}")
-def get_message(message_id: str, caller: ApiCaller, store: StoreDep) -> MessageDetail:
+def get_message(message_id: str, caller: DocumentsReader, store: StoreDep) -> MessageDetail:
     """One mail with what became of each of its parts."""
     return message_detail(store, caller, message_id)
 
@@ -98,3 +115,8 @@ SECURITY_SCHEMES = {
     "bearer": {"type": "http", "scheme": "bearer", "description": "a token from `inbox token create`"},
     "session": {"type": "apiKey", "in": "cookie", "name": "inbox_session"},
 }
+
+
+# The integration routes live in their own modules; included here so the document lists them.
+for _module in (connection, uploads, suppliers, hooks):
+    router.include_router(_module.router)
