@@ -19,8 +19,8 @@ test: $(STAMP) browser
 	$(BIN)/pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check inbox storage web tests bench
-	$(BIN)/ruff format --check inbox storage web tests bench
+	$(BIN)/ruff check inbox storage web vocabulary tests bench
+	$(BIN)/ruff format --check inbox storage web vocabulary tests bench
 	$(BIN)/mypy  # files and settings in pyproject.toml
 
 fmt: $(STAMP)

@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import json
 import logging
 from datetime import timedelta
-from decimal import Decimal
-from typing import Any
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from inbox.extract.model import Decision, InvoiceFields, InvoiceLine, Part
+from inbox.extract.model import Decision, InvoiceFields, InvoiceLine, Part, PartRecord
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
 from storage.db import Store
 from storage.messages import claim_next, mark_failed, release_orphaned_claims, release_own_claims
 from storage.models import Message
-from storage.outcomes import NewDocument, Outcome, PartRecord, record_outcome
+from storage.outcomes import NewDocument, Outcome, PartOutcome, record_outcome
+from vocabulary import PART_RECORD_FIELDS, MessageStatus
 
 log = logging.getLogger("inbox.pipeline")
 MAX_ATTEMPTS = 3  # a mail that keeps killing its worker is failed, not retried forever
 MAX_BODY_CHARS = 500_000
+_Value = TypeVar("_Value", PartRecord, InvoiceFields, InvoiceLine)
 
 
 def claim(store: Store, worker: str, lease: timedelta) -> Message | None:
@@ -60,7 +61,7 @@ def record(store: Store, message_id: str, result: Extracted | ExtractionFailed) 
     with store.session() as session:
         mark_failed(session=session, message_id=message_id, reason=result.reason)
     log.warning("failed id=%s: %s", message_id, result.reason)
-    return "failed"
+    return MessageStatus.FAILED
 
 
 def to_outcome(result: Extracted) -> Outcome:
@@ -75,31 +76,26 @@ def to_outcome(result: Extracted) -> Outcome:
     )
 
 
-def _part_record(part: Part, sha256: str | None) -> PartRecord:
+def _part_record(part: Part, sha256: str | None) -> PartOutcome:
     document = None
     if part.decision is Decision.DOCUMENT and sha256 is not None:
+        if part.kind is None:  # extraction always sets one: fail the mail visibly, keep the raw
+            raise ValueError(f"document part {part.path} has no kind")
         pdf = part.pdf
         document = NewDocument(
             sha256=sha256,
             content_type=part.detected_type,
-            kind=str(part.kind),
+            kind=part.kind,
             pages=pdf.pages if pdf else None,
             encrypted=pdf.encrypted if pdf else False,
             unreadable=pdf.unreadable if pdf else False,
             from_archive=part.from_archive,
             text=storable(pdf.text) if pdf else "",
-            invoice=invoice_columns(part.invoice),
+            invoice=_storable_values(part.invoice) if part.invoice else None,
         )
-    return PartRecord(
-        path=part.path,
-        declared_type=part.declared_type,
-        detected_type=part.detected_type,
-        filename=storable(part.filename),
-        size=part.size,
-        decision=str(part.decision),
-        reason=storable(part.reason),
-        document=document,
-    )
+    # The record is the part's own PartRecord fields, taken as they are (texts made storable).
+    record = PartRecord(**{name: getattr(part, name) for name in PART_RECORD_FIELDS})
+    return PartOutcome(record=_storable_values(record), document=document)
 
 
 def storable(text: str) -> str:
@@ -107,46 +103,13 @@ def storable(text: str) -> str:
     return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\ufffd")
 
 
-def invoice_columns(fields: InvoiceFields | None) -> dict:
-    if fields is None:
-        return {}
-    texts: dict[str, Any] = {
-        name: storable(getattr(fields, name)) for name in _TEXT_FIELDS if getattr(fields, name)
-    }
-    fields = dataclasses.replace(fields, **texts)
-
-    return {
-        "invoice_source": fields.source,
-        "invoice_type": fields.type,
-        "invoice_number": fields.number,
-        "issue_date": fields.issue_date,
-        "due_date": fields.due_date,
-        "seller": fields.seller,
-        "seller_vat_id": fields.seller_vat_id,
-        "buyer": fields.buyer,
-        "buyer_reference": fields.buyer_reference,
-        "net_total": _text(fields.net_total),
-        "tax_total": _text(fields.tax_total),
-        "total": _text(fields.total),
-        "amount_due": _text(fields.amount_due),
-        "currency": fields.currency,
-        "profile": fields.profile,
-        "invoice_lines": json.dumps([_line(line) for line in fields.lines]) if fields.lines else None,
-    }
-
-
-_TEXT_FIELDS = ("number", "seller", "seller_vat_id", "buyer", "buyer_reference", "currency", "profile")
-
-
-def _line(line: InvoiceLine) -> dict:
-    return {
-        "description": line.description and storable(line.description),
-        "quantity": _text(line.quantity),
-        "unit": line.unit,
-        "unit_price": _text(line.unit_price),
-        "net_amount": _text(line.net_amount),
-    }
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else str(value)
+def _storable_values(value: _Value) -> _Value:
+    """The same value with every text in it (line items too) made storable."""
+    changes: dict[str, Any] = {}
+    for item in dataclasses.fields(value):
+        current = getattr(value, item.name)
+        if isinstance(current, str) and not isinstance(current, StrEnum):
+            changes[item.name] = storable(current)
+        elif isinstance(current, tuple) and current and dataclasses.is_dataclass(current[0]):
+            changes[item.name] = tuple(_storable_values(v) for v in current)
+    return dataclasses.replace(value, **changes)

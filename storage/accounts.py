@@ -13,6 +13,7 @@ from sqlmodel import Session, col, delete, select
 
 from storage.errors import Conflict, NotFound
 from storage.models import Account, User, WebSession, utcnow
+from storage.read_models import UserRead, user_read
 
 # Lower-case letters and digits without look-alikes (0/o, 1/l/i): 31 symbols.
 ADDRESS_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -153,10 +154,18 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def users_of_account(*, session: Session, account_id: str) -> list[User]:
-    return list(
-        session.exec(select(User).where(User.account_id == account_id).order_by(col(User.created_at)))
-    )
+def users_of_account(*, session: Session, account_id: str) -> list[UserRead]:
+    rows = session.exec(select(User).where(User.account_id == account_id).order_by(col(User.created_at)))
+    return [user_read(row) for row in rows]
+
+
+def start_session_for(*, session: Session, user_id: str) -> str:
+    """A new session for a user known by id (after a password change); returns its cookie token."""
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    token, _ = start_session(session=session, user=user)
+    return token
 
 
 def check_password(*, session: Session, user_id: str, password: str) -> bool:

@@ -15,10 +15,11 @@ from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from storage.fulltext import fulltext_for
 from storage.models import DOCUMENT_SORT_KEYS, Document, PartLog
-from storage.outcomes import DUPLICATE
 from storage.pagination import BadCursor
+from storage.read_models import DocumentRead, document_read
+from vocabulary import Decision, DocumentKind, InvoiceSource
 
-KINDS = ("pdf", "einvoice", "image")
+KINDS = ("pdf", "einvoice", "image")  # the list's filter: an e-invoice is any XML-read invoice
 FLAGS = ("unreadable", "duplicate")
 SORTS = tuple(DOCUMENT_SORT_KEYS)
 
@@ -46,7 +47,7 @@ def search_documents(
     filters: DocumentFilter,
     cursor: str | None = None,
     limit: int = 50,
-) -> tuple[list[Document], str | None]:
+) -> tuple[list[DocumentRead], str | None]:
     """One page in the chosen order; the cursor continues just after its last row."""
     key = DOCUMENT_SORT_KEYS[filters.sort]
     query = _filtered(select(Document, key), session, account_id, filters)
@@ -60,7 +61,7 @@ def search_documents(
     if len(rows) > limit:
         last, last_key = rows[limit - 1]
         next_cursor = _encode_cursor(filters, last_key, last.id)
-    return [doc for doc, _ in rows[:limit]], next_cursor
+    return [document_read(doc) for doc, _ in rows[:limit]], next_cursor
 
 
 def count_documents(
@@ -75,7 +76,7 @@ def count_documents(
 
 def iter_documents(
     *, session: Session, account_id: str, filters: DocumentFilter, batch: int = 500
-) -> Iterator[Document]:
+) -> Iterator[DocumentRead]:
     """Every matching document, in order, fetched page by page (for exports)."""
     cursor = None
     while True:
@@ -96,16 +97,19 @@ def _filtered(query: _Query, session: Session, account_id: str, filters: Documen
     if filters.sender:
         query = query.where(func.instr(func.lower(Document.sender), filters.sender.lower()) > 0)
     if filters.kind == "pdf":
-        query = query.where(Document.kind == "pdf")
+        query = query.where(Document.kind == DocumentKind.PDF.value)
     elif filters.kind == "image":
-        query = query.where(Document.kind == "image")
+        query = query.where(Document.kind == DocumentKind.IMAGE.value)
     elif filters.kind == "einvoice":
-        query = query.where(Document.invoice_source == "xml")
+        query = query.where(Document.invoice_source == InvoiceSource.XML.value)
     if filters.flag == "unreadable":
         query = query.where(col(Document.unreadable).is_(True))
     elif filters.flag == "duplicate":  # the same file arrived again later
         query = query.where(
-            exists().where(col(PartLog.document_id) == col(Document.id), col(PartLog.decision) == DUPLICATE)
+            exists().where(
+                col(PartLog.document_id) == col(Document.id),
+                col(PartLog.decision) == Decision.DUPLICATE.value,
+            )
         )
     if filters.received_from:
         query = query.where(Document.received_at >= _midnight(filters.received_from))

@@ -1,48 +1,25 @@
-"""Documents of an account: listing, fetching, always scoped by the account."""
+"""Documents of an account: fetching, always scoped by the account. Lists: document_search.py."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, or_
-from sqlmodel import Session, col, select
+from sqlmodel import Session, select
 
 from storage.errors import NotFound
 from storage.models import Document
-from storage.pagination import decode_cursor, encode_cursor
+from storage.read_models import DocumentRead, document_read
 
 
-def get_document(*, session: Session, account_id: str, document_id: str) -> Document:
+def get_document(*, session: Session, account_id: str, document_id: str) -> DocumentRead:
     document = session.get(Document, document_id)
     if document is None or document.account_id != account_id:
         raise NotFound("document")
-    return document
+    return document_read(document)
 
 
-def list_documents(
-    *, session: Session, account_id: str, cursor: str | None = None, limit: int = 50
-) -> tuple[list[Document], str | None]:
-    """Newest first, by keyset on (received_at, id) so deep pages cost what the first does."""
-    query = select(Document).where(Document.account_id == account_id)
-    if cursor:
-        when, last_id = decode_cursor(cursor)
-        query = query.where(
-            or_(
-                col(Document.received_at) < when,
-                and_(col(Document.received_at) == when, col(Document.id) < last_id),
-            )
-        )
-    order = (col(Document.received_at).desc(), col(Document.id).desc())
-    rows = list(session.exec(query.order_by(*order).limit(limit + 1)))
-    next_cursor = (
-        encode_cursor(rows[limit - 1].received_at, rows[limit - 1].id) if len(rows) > limit else None
+def documents_of_message(*, session: Session, account_id: str, message_id: str) -> list[DocumentRead]:
+    rows = session.exec(
+        select(Document)
+        .where(Document.account_id == account_id, Document.message_id == message_id)
+        .order_by(Document.part_path)
     )
-    return rows[:limit], next_cursor
-
-
-def documents_of_message(*, session: Session, account_id: str, message_id: str) -> list[Document]:
-    return list(
-        session.exec(
-            select(Document)
-            .where(Document.account_id == account_id, Document.message_id == message_id)
-            .order_by(Document.part_path)
-        )
-    )
+    return [document_read(row) for row in rows]

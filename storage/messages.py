@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, or_
@@ -9,8 +10,16 @@ from sqlmodel import Session, col, select
 
 from storage import claims
 from storage.errors import Conflict, NotFound
-from storage.models import Message, MessageStatus, PartLog, utcnow
+from storage.models import Message, PartLog, utcnow
 from storage.pagination import decode_cursor, encode_cursor
+from storage.read_models import MessageRead, PartLogRead, message_read, part_log_read
+from vocabulary import MessageStatus
+
+
+@dataclass(frozen=True, slots=True)
+class MessageBody:
+    text: str
+    html: str
 
 
 def record_received(
@@ -98,7 +107,18 @@ def claim_for_reprocessing(*, session: Session, message_id: str, worker: str, le
     return message
 
 
-def get_message(*, session: Session, account_id: str, message_id: str) -> Message:
+def get_message(*, session: Session, account_id: str, message_id: str) -> MessageRead:
+    message = _own_message(session, account_id, message_id)
+    ids = document_ids_by_message(session=session, message_ids=[message.id])
+    return message_read(message, ids[message.id])
+
+
+def get_message_body(*, session: Session, account_id: str, message_id: str) -> MessageBody:
+    message = _own_message(session, account_id, message_id)
+    return MessageBody(text=message.text_body, html=message.html_body)
+
+
+def _own_message(session: Session, account_id: str, message_id: str) -> Message:
     message = session.get(Message, message_id)
     if message is None or message.account_id != account_id:
         raise NotFound("message")
@@ -107,7 +127,8 @@ def get_message(*, session: Session, account_id: str, message_id: str) -> Messag
 
 def list_messages(
     *, session: Session, account_id: str, cursor: str | None = None, limit: int = 50
-) -> tuple[list[Message], str | None]:
+) -> tuple[list[MessageRead], str | None]:
+    """Newest first, each with the ids of the documents it produced."""
     query = select(Message).where(Message.account_id == account_id)
     if cursor:
         when, last_id = decode_cursor(cursor)
@@ -123,13 +144,17 @@ def list_messages(
     next_cursor = (
         encode_cursor(rows[limit - 1].received_at, rows[limit - 1].id) if len(rows) > limit else None
     )
-    return rows[:limit], next_cursor
+    rows = rows[:limit]
+    ids = document_ids_by_message(session=session, message_ids=[m.id for m in rows])
+    return [message_read(m, ids[m.id]) for m in rows], next_cursor
 
 
-def part_logs(*, session: Session, message_id: str) -> list[PartLog]:
-    return list(
-        session.exec(select(PartLog).where(PartLog.message_id == message_id).order_by(col(PartLog.position)))
+def part_logs(*, session: Session, message_id: str) -> list[PartLogRead]:
+    """The processing log of a mail the caller has already fetched with its account's scope."""
+    rows = session.exec(
+        select(PartLog).where(PartLog.message_id == message_id).order_by(col(PartLog.position))
     )
+    return [part_log_read(row) for row in rows]
 
 
 def document_ids_by_message(*, session: Session, message_ids: list[str]) -> dict[str, list[str]]:

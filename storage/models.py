@@ -22,6 +22,8 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from vocabulary import MessageStatus
+
 
 def new_id() -> str:
     return secrets.token_hex(10)
@@ -50,13 +52,6 @@ class UTCDateTime(TypeDecorator):
 
 def _when(**kwargs: Any) -> Any:  # what sqlmodel's Field returns
     return Field(sa_column=Column(UTCDateTime(), **kwargs))
-
-
-class MessageStatus:
-    RECEIVED = "received"
-    PROCESSED = "processed"
-    NO_DOCUMENTS = "no_documents"
-    FAILED = "failed"
 
 
 class Account(SQLModel, table=True):
@@ -147,7 +142,9 @@ class Document(SQLModel, table=True):
     sender: str = ""
     subject: str = ""
     received_at: datetime = _when(nullable=False, default=utcnow)
-    # Invoice fields; decimals are kept as exact strings.
+    # Invoice fields, one column per field of vocabulary.InvoiceFields (storage/invoices.py maps
+    # them by iterating the fields; a test fails when a field has no column). Decimals are exact
+    # strings; lines and confidence are JSON.
     invoice_source: str | None = None
     invoice_type: str | None = None
     invoice_number: str | None = None
@@ -164,10 +161,11 @@ class Document(SQLModel, table=True):
     currency: str | None = None
     profile: str | None = None
     invoice_lines: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list
+    invoice_confidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
 
 
 class PartLog(SQLModel, table=True):
-    """One row per MIME part of a mail: what it was and what became of it."""
+    """One row per MIME part of a mail: a vocabulary.PartRecord, plus where it belongs."""
 
     id: int | None = Field(default=None, primary_key=True)
     message_id: str = Field(foreign_key="message.id", index=True)

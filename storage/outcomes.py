@@ -6,41 +6,35 @@ and keeps their ids, so links to them (and duplicates pointing at them) stay val
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date
+import dataclasses
+from dataclasses import dataclass
+from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
 from storage.errors import NotFound
-from storage.models import Document, Message, MessageStatus, PartLog, utcnow
-
-DUPLICATE = "duplicate"
-DOCUMENT = "document"
+from storage.invoices import to_columns
+from storage.models import Document, Message, PartLog, utcnow
+from vocabulary import Decision, DocumentKind, InvoiceFields, MessageStatus, PartRecord
 
 
 @dataclass(frozen=True, slots=True)
 class NewDocument:
     sha256: str  # the blob is already stored
     content_type: str
-    kind: str
+    kind: DocumentKind
     pages: int | None = None
     encrypted: bool = False
     unreadable: bool = False
     from_archive: str | None = None
     text: str = ""
-    invoice: dict[str, str | date | None] = field(default_factory=dict)  # Document column -> value
+    invoice: InvoiceFields | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class PartRecord:
-    path: str
-    declared_type: str
-    detected_type: str
-    filename: str
-    size: int
-    decision: str
-    reason: str
-    document: NewDocument | None = None
+class PartOutcome:
+    record: PartRecord
+    document: NewDocument | None = None  # the part's content, when it is a document
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +44,7 @@ class Outcome:
     message_id: str
     text_body: str
     html_body: str
-    parts: list[PartRecord]
+    parts: list[PartOutcome]
 
 
 def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Message:
@@ -70,31 +64,22 @@ def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Me
     stored_here: dict[str, str] = {}  # sha256 -> document id, for the same file twice in one mail
     documents = duplicates = 0
     for position, part in enumerate(outcome.parts):
-        decision, reason, document_id = part.decision, part.reason, None
+        record, document_id = part.record, None
         if part.document is not None:
             sha256 = part.document.sha256
             first = stored_here.get(sha256) or _first_copy(session, message, sha256)
             if first is not None:
-                decision, reason, document_id = DUPLICATE, f"same file as document {first}", first
+                reason = f"same file as document {first}"
+                record = dataclasses.replace(record, decision=Decision.DUPLICATE, reason=reason)
+                document_id = first
                 duplicates += 1
             else:
-                document = _upsert_document(session, message, part, existing.get(part.path))
-                kept.add(part.path)
+                document = _upsert_document(session, message, part, existing.get(record.path))
+                kept.add(record.path)
                 document_id = stored_here[sha256] = document.id
                 documents += 1
         session.add(
-            PartLog(
-                message_id=message.id,
-                position=position,
-                path=part.path,
-                declared_type=part.declared_type[:200],
-                detected_type=part.detected_type[:200],
-                filename=part.filename,
-                size=part.size,
-                decision=decision,
-                reason=reason[:1000],
-                document_id=document_id,
-            )
+            PartLog(message_id=message.id, position=position, document_id=document_id, **_bounded(record))
         )
     for path, stale in existing.items():
         if path not in kept:
@@ -104,6 +89,18 @@ def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Me
     message.processed_at = utcnow()
     session.add(message)
     return message
+
+
+def _bounded(record: PartRecord) -> dict[str, Any]:
+    """The record's fields as PartLog columns, long texts cut to what the log keeps."""
+    values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    for name, limit in _LIMITS.items():
+        values[name] = values[name][:limit]
+    values["decision"] = Decision(record.decision).value  # the column holds the plain value
+    return values
+
+
+_LIMITS = {"declared_type": 200, "detected_type": 200, "reason": 1000}
 
 
 def _status(documents: int, duplicates: int) -> tuple[str, str]:
@@ -133,55 +130,35 @@ def _first_copy(session: Session, message: Message, sha256: str) -> str | None:
 
 
 def _upsert_document(
-    session: Session, message: Message, part: PartRecord, current: Document | None
+    session: Session, message: Message, part: PartOutcome, current: Document | None
 ) -> Document:
-    new = part.document
+    new, record = part.document, part.record
     assert new is not None
     document = current or Document(
         account_id=message.account_id,
         message_id=message.id,
-        part_path=part.path,
+        part_path=record.path,
         sha256=new.sha256,
-        filename=part.filename,
-        size=part.size,
+        filename=record.filename,
+        size=record.size,
         content_type=new.content_type,
-        kind=new.kind,
+        kind=DocumentKind(new.kind).value,
     )
-    document.sha256, document.filename, document.size = new.sha256, part.filename, part.size
-    document.content_type, document.kind = new.content_type, new.kind
+    document.sha256, document.filename, document.size = new.sha256, record.filename, record.size
+    document.content_type, document.kind = new.content_type, DocumentKind(new.kind).value
     document.pages, document.encrypted, document.unreadable = (
         new.pages,
         new.encrypted,
         new.unreadable,
     )
-    document.reason, document.from_archive, document.text = part.reason, new.from_archive, new.text
+    document.reason, document.from_archive, document.text = record.reason, new.from_archive, new.text
     document.sender, document.subject, document.received_at = (
         message.sender,
         message.subject,
         message.received_at,
     )
-    for column in INVOICE_COLUMNS:
-        setattr(document, column, new.invoice.get(column))
+    for column, value in to_columns(new.invoice).items():
+        setattr(document, column, value)
     session.add(document)
     session.flush()
     return document
-
-
-INVOICE_COLUMNS = (
-    "invoice_source",
-    "invoice_type",
-    "invoice_number",
-    "issue_date",
-    "due_date",
-    "seller",
-    "seller_vat_id",
-    "buyer",
-    "buyer_reference",
-    "net_total",
-    "tax_total",
-    "total",
-    "amount_due",
-    "currency",
-    "profile",
-    "invoice_lines",
-)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, delete, select
 
 from storage.models import RejectedMail
+from storage.read_models import RejectionRead, rejection_read
 
 KEEP_PER_ACCOUNT = 200  # a sender retrying all day must not grow the table without bound
 
@@ -34,12 +35,11 @@ def record_rejection(
     )
 
 
-def recent_rejections(*, session: Session, account_id: str, limit: int = 20) -> list[RejectedMail]:
-    return list(
-        session.exec(
-            select(RejectedMail)
-            .where(RejectedMail.account_id == account_id)
-            .order_by(col(RejectedMail.at).desc(), col(RejectedMail.id).desc())
-            .limit(limit)
-        )
+def recent_rejections(*, session: Session, account_id: str, limit: int = 20) -> list[RejectionRead]:
+    rows = session.exec(
+        select(RejectedMail)
+        .where(RejectedMail.account_id == account_id)
+        .order_by(col(RejectedMail.at).desc(), col(RejectedMail.id).desc())
+        .limit(limit)
     )
+    return [rejection_read(row) for row in rows]

@@ -12,10 +12,9 @@ from storage.accounts import (
     regenerate_address,
     set_allowed_senders,
     set_password,
-    start_session,
+    start_session_for,
     users_of_account,
 )
-from storage.models import User
 from web.cookies import set_session_cookie
 from web.deps import FormCaller, PageCaller, StoreDep
 from web.templating import render
@@ -84,9 +83,7 @@ def change_password(
         else:
             error = ""
             set_password(session=session, user_id=user_id, password=new)  # ends every session
-            user = session.get(User, user_id)
-            assert user is not None  # its password was checked a moment ago, in this transaction
-            token, _ = start_session(session=session, user=user)
+            token = start_session_for(session=session, user_id=user_id)
     if error:
         return _account_page(request, caller, store, error=error, status_code=400)
     response = RedirectResponse("/account?done=password", status_code=303)

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException
@@ -14,7 +16,9 @@ from starlette.exceptions import HTTPException
 from storage.db import Store
 from storage.errors import NotFound
 from storage.pagination import BadCursor
-from web import account, api, auth, downloads, exports, language, mailbody, pages, previews
+from web import account, auth, downloads, exports, language, mailbody, pages, previews
+from web.api import legacy, v1
+from web.api.errors import ApiError, is_v1, v1_error, v1_validation_error
 from web.deps import LoginRequired
 from web.errors import bad_link, not_found
 from web.i18n import load_catalogues
@@ -47,7 +51,7 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
     app.state.catalogues = load_catalogues()
     app.state.thumbnailer = Thumbnailer(store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, language, exports, downloads, previews, mailbody, pages, account, api):
+    for module in (auth, language, exports, downloads, previews, mailbody, pages, account, legacy, v1):
         app.include_router(module.router)
 
     @app.get("/healthz")
@@ -67,10 +71,20 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
 
     @app.exception_handler(BadCursor)
     async def storage_bad_cursor(request: Request, exc: BadCursor) -> Response:
+        if is_v1(request):
+            return v1_error(ApiError(400, "bad_parameter", f"cursor: {exc}"))
         return await http_error(request, bad_link())
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
+        if is_v1(request):
+            return v1_validation_error(exc)
+        return await request_validation_exception_handler(request, exc)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> Response:
+        if is_v1(request):
+            return v1_error(exc)
         if request.url.path.startswith("/api/") or request.url.path == "/healthz":
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
         return render(

@@ -10,7 +10,7 @@ from fastapi import Depends, HTTPException, Request
 
 from storage.accounts import get_account, resume_session
 from storage.db import Store
-from storage.models import Account, WebSession
+from storage.read_models import AccountRead, SessionRead, account_read, session_read
 from storage.tokens import account_for_token
 from web.i18n import N_
 
@@ -19,8 +19,8 @@ SESSION_COOKIE = "inbox_session"
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    account: Account
-    session: WebSession | None  # None for API token callers, who have no forms
+    account: AccountRead
+    session: SessionRead | None  # None for API token callers, who have no forms
 
 
 class LoginRequired(Exception):
@@ -40,7 +40,8 @@ def _caller(request: Request) -> Caller | None:
         row = resume_session(session=session, token=token)
         if row is None:
             return None
-        return Caller(account=get_account(session=session, account_id=row.account_id), session=row)
+        account = get_account(session=session, account_id=row.account_id)
+        return Caller(account=account_read(account), session=session_read(row))
 
 
 def page_caller(request: Request) -> Caller:
@@ -51,8 +52,8 @@ def page_caller(request: Request) -> Caller:
 
 
 def api_caller(request: Request) -> Caller:
-    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
-    caller = _token_caller(request, secret.strip()) if scheme.lower() == "bearer" else _caller(request)
+    secret = _bearer(request)
+    caller = _token_caller(request, secret) if secret is not None else _caller(request)
     if caller is None:
         raise HTTPException(
             status_code=401,
@@ -62,12 +63,23 @@ def api_caller(request: Request) -> Caller:
     return caller
 
 
+def page_or_api_caller(request: Request) -> Caller:
+    """For a page an integration also fetches (a download): a Bearer token is answered as the
+    API answers it (401 when wrong), a browser without a session is sent to log in."""
+    return api_caller(request) if _bearer(request) is not None else page_caller(request)
+
+
+def _bearer(request: Request) -> str | None:
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    return secret.strip() if scheme.lower() == "bearer" else None
+
+
 def _token_caller(request: Request, secret: str) -> Caller | None:
     with get_store(request).session() as session:
         account_id = account_for_token(session=session, secret=secret)
         if account_id is None:
             return None
-        return Caller(account=get_account(session=session, account_id=account_id), session=None)
+        return Caller(account=account_read(get_account(session=session, account_id=account_id)), session=None)
 
 
 async def check_csrf(request: Request, caller: Annotated[Caller, Depends(page_caller)]) -> Caller:
@@ -82,5 +94,6 @@ async def check_csrf(request: Request, caller: Annotated[Caller, Depends(page_ca
 
 PageCaller = Annotated[Caller, Depends(page_caller)]
 ApiCaller = Annotated[Caller, Depends(api_caller)]
+PageOrApiCaller = Annotated[Caller, Depends(page_or_api_caller)]
 FormCaller = Annotated[Caller, Depends(check_csrf)]
 StoreDep = Annotated[Store, Depends(get_store)]

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response, StreamingResponse
 
 from storage.blobs import BlobStore
-from web.deps import PageCaller, StoreDep
+from storage.db import Store
+from storage.read_models import DocumentRead
+from web.deps import PageOrApiCaller, StoreDep
 from web.filenames import content_disposition
 from web.lookups import document_of
 
@@ -16,8 +18,13 @@ router = APIRouter()
 
 
 @router.get("/documents/{document_id}/download")
-def download(document_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
-    doc = document_of(store, caller, document_id)
+def download(document_id: str, request: Request, caller: PageOrApiCaller, store: StoreDep) -> Response:
+    """For a browser's session, and for an integration's Bearer token (as the API answers it)."""
+    return original_file(request, store, document_of(store, caller, document_id))
+
+
+def original_file(request: Request, store: Store, doc: DocumentRead) -> Response:
+    """The document's bytes as stored (also /api/v1/documents/{id}/download)."""
     return blob_response(
         request,
         store.blobs,

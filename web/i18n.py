@@ -58,14 +58,14 @@ class Formats:
     def number(self, value: int) -> str:
         return format_decimal(value, locale=self.locale)
 
-    def money(self, amount: str | None, currency: str | None) -> str:
-        """An exact decimal string as money; unknown or malformed amounts are shown as given."""
-        if amount is None:
+    def money(self, amount: Decimal | str | None, currency: str | None) -> str:
+        """An exact decimal (or its string) as money; malformed amounts are shown as given."""
+        if not isinstance(amount, Decimal | str):  # None, or a field a template found absent
             return ""
         try:
             value = Decimal(amount)
         except InvalidOperation:
-            return amount
+            return str(amount)
         if currency and len(currency) == 3 and currency.isalpha():
             return format_currency(value, currency.upper(), locale=self.locale)
         return format_decimal(value, locale=self.locale)

@@ -15,20 +15,55 @@ FIRST_DIRECTION_DESCENDING = {"received": True, "date": True, "total": True, "su
 MAX_QUERY_CHARS = 200
 
 
+class BadParameter(ValueError):
+    """A list parameter the API refuses; names the parameter."""
+
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
 def filter_from_query(params: QueryParams) -> DocumentFilter:
-    """Unknown or malformed values fall back to "no filter" rather than failing the page."""
-    sort = params.get("sort", "received")
-    sort = sort if sort in SORTS else "received"
-    direction = params.get("dir")
+    """For pages: unknown or malformed values fall back to "no filter" rather than failing."""
+    return _parse(params, strict=False)
+
+
+def strict_filter_from_query(params: QueryParams) -> DocumentFilter:
+    """For the API: the same parameters, but a value we do not know is a BadParameter."""
+    return _parse(params, strict=True)
+
+
+def _parse(params: QueryParams, *, strict: bool) -> DocumentFilter:
+    def one_of(name: str, allowed: tuple[str, ...], default: str = "") -> str:
+        value = params.get(name, default)
+        if value in allowed or value == default:
+            return value
+        if strict:
+            raise BadParameter(name, f"{value!r} is not one of {', '.join(allowed)}")
+        return default
+
+    def day(name: str) -> date | None:
+        value = params.get(name, "")
+        try:
+            return date.fromisoformat(value) if value else None
+        except ValueError:
+            if strict:
+                raise BadParameter(name, f"{value!r} is not a date (YYYY-MM-DD)") from None
+            return None
+
+    sort = one_of("sort", SORTS, "received")
+    direction = one_of("dir", ("asc", "desc"))
+    # The list's "Status" select is named `flag`; the API calls the same filter `status`.
+    flag_name = "status" if "status" in params else "flag"
     return DocumentFilter(
         query=params.get("q", "").strip()[:MAX_QUERY_CHARS],
         sender=params.get("sender", "").strip()[:MAX_QUERY_CHARS],
-        kind=_one_of(params.get("kind", ""), KINDS),
-        flag=_one_of(params.get("flag", ""), FLAGS),
-        received_from=_day(params.get("from", "")),
-        received_to=_day(params.get("to", "")),
+        kind=one_of("kind", KINDS),
+        flag=one_of(flag_name, FLAGS),
+        received_from=day("from"),
+        received_to=day("to"),
         sort=sort,
-        descending=FIRST_DIRECTION_DESCENDING[sort] if direction is None else direction != "asc",
+        descending=FIRST_DIRECTION_DESCENDING[sort] if not direction else direction == "desc",
     )
 
 
@@ -58,14 +93,3 @@ def sort_query(filters: DocumentFilter, sort: str) -> str:
 def is_filtered(filters: DocumentFilter) -> bool:
     empty = DocumentFilter(sort=filters.sort, descending=filters.descending)
     return filters != empty
-
-
-def _one_of(value: str, allowed: tuple[str, ...]) -> str:
-    return value if value in allowed else ""
-
-
-def _day(value: str) -> date | None:
-    try:
-        return date.fromisoformat(value) if value else None
-    except ValueError:
-        return None

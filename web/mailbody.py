@@ -13,8 +13,8 @@ import nh3
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from storage.messages import get_message_body
 from web.deps import PageCaller, StoreDep
-from web.lookups import message_of
 
 router = APIRouter()
 BODY_CSP = "sandbox; default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'self'"
@@ -38,11 +38,9 @@ def sanitise(body_html: str) -> str:
 
 @router.get("/messages/{message_id}/body")
 def message_body(message_id: str, caller: PageCaller, store: StoreDep) -> HTMLResponse:
-    message = message_of(store, caller, message_id)
-    if message.html_body:
-        content = sanitise(message.html_body)
-    else:
-        content = f"<pre>{html.escape(message.text_body)}</pre>"
+    with store.session() as session:
+        body = get_message_body(session=session, account_id=caller.account.id, message_id=message_id)
+    content = sanitise(body.html) if body.html else f"<pre>{html.escape(body.text)}</pre>"
     return HTMLResponse(
         PAGE.replace("{}", content),
         headers={

@@ -7,13 +7,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from storage.document_search import count_documents, search_documents
 from storage.documents import documents_of_message
-from storage.messages import document_ids_by_message, list_messages, part_logs
+from storage.messages import list_messages, part_logs
 from storage.rejections import recent_rejections
 from web.deps import PageCaller, StoreDep
 from web.listing import filter_from_query, is_filtered, sort_query, to_query
 from web.lookups import document_of, message_of
 from web.templating import render
-from web.views import invoice_lines
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -58,7 +57,7 @@ def documents_page(
 @router.get("/documents/{document_id}")
 def document_page(document_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
     doc = document_of(store, caller, document_id)
-    return render(request, "document.html", caller=caller, doc=doc, invoice_lines=invoice_lines(doc))
+    return render(request, "document.html", caller=caller, doc=doc)
 
 
 @router.get("/messages")
@@ -69,7 +68,6 @@ def messages_page(
         rows, next_cursor = list_messages(
             session=session, account_id=caller.account.id, cursor=cursor, limit=PAGE_SIZE
         )
-        documents = document_ids_by_message(session=session, message_ids=[m.id for m in rows])
         rejected = recent_rejections(session=session, account_id=caller.account.id) if cursor is None else []
     return render(
         request,
@@ -77,7 +75,6 @@ def messages_page(
         rejected=rejected,
         caller=caller,
         messages=rows,
-        documents=documents,
         next_cursor=next_cursor,
         first_page=cursor is None,
         address=_address(request, caller),

@@ -16,7 +16,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from storage.blobs import BlobNotFound
 from storage.db import Store
-from storage.models import Document
+from storage.read_models import DocumentRead
 from storage.thumbnails import cached_sources, get_thumbnail, save_thumbnail
 
 log = logging.getLogger("web.thumbnails")
@@ -31,7 +31,7 @@ class Thumbnailer:
         self._running: dict[str, Future[bytes | None]] = {}
         self._lock = threading.Lock()
 
-    def get(self, doc: Document, *, wait: float) -> bytes | None:
+    def get(self, doc: DocumentRead, *, wait: float) -> bytes | None:
         """The PNG, waiting up to `wait` seconds for a render; None: not (yet) available."""
         with self.store.session() as session:
             cached = get_thumbnail(session=session, source_sha256=doc.sha256)
@@ -42,7 +42,7 @@ class Thumbnailer:
         except FutureTimeout:
             return None
 
-    def prefetch(self, docs: list[Document]) -> None:
+    def prefetch(self, docs: list[DocumentRead]) -> None:
         """Start rendering what a page is about to ask for."""
         wanted = {d.sha256: d.kind for d in docs if d.kind in RENDERABLE_KINDS}
         if not wanted:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from inbox.extract.archive import MAX_ARCHIVE_DEPTH, Budget, Unpacked, read_zip
-from inbox.extract.einvoice import EInvoiceError, invoice_from_xml
+from inbox.extract.einvoice import EInvoiceError, invoice_from_xml, is_einvoice
 from inbox.extract.mime import safe_filename
 from inbox.extract.model import Decision, DocumentKind, Part
 from inbox.extract.pdf import read_pdf
@@ -17,7 +17,6 @@ from inbox.extract.sniff import (
     ZIP,
     detect_type,
     extension_for,
-    is_einvoice,
 )
 from inbox.extract.tnef import read_tnef
 

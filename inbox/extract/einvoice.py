@@ -16,12 +16,21 @@ from inbox.extract.model import InvoiceFields
 from inbox.extract.pdf_attachments import embedded_xml_files
 from inbox.extract.xmlsafe import UnsafeXML, parse_xml, root_name
 
-__all__ = ["EInvoiceError", "invoice_from_pdf", "invoice_from_xml", "is_einvoice_root"]
+__all__ = [
+    "EInvoiceError",
+    "invoice_from_pdf",
+    "invoice_from_xml",
+    "is_einvoice",
+    "is_einvoice_root",
+    "READABLE_ROOTS",
+]
 
 # Names the Factur-X, XRechnung and ZUGFeRD 2 / 1 specifications give the embedded XML,
 # in the order a hybrid PDF carrying several of them is read.
 PREFERRED_NAMES = ("factur-x.xml", "xrechnung.xml", "zugferd-invoice.xml", "ZUGFeRD-invoice.xml")
 
+# The table of readers is also the list of roots sniffing accepts (is_einvoice): one list, so a
+# format that has a reader is never recorded "unsupported".
 _READERS = {
     (CII_D16B.namespaces["rsm"], "CrossIndustryInvoice"): lambda root: read_cii(root, CII_D16B),
     (ZUGFERD1.namespaces["rsm"], "CrossIndustryDocument"): lambda root: read_cii(root, ZUGFERD1),
@@ -29,6 +38,7 @@ _READERS = {
     (UBL_INVOICE, "Invoice"): read_ubl,
     (UBL_CREDIT_NOTE, "CreditNote"): read_ubl,
 }
+READABLE_ROOTS = frozenset(_READERS)  # (namespace, local name) of every root element we read
 _KNOWN_OTHER_FORMATS = {"FatturaElettronica": "FatturaPA"}
 
 
@@ -38,6 +48,11 @@ class EInvoiceError(ValueError):
 
 def is_einvoice_root(name: tuple[str, str] | None) -> bool:
     return name in _READERS
+
+
+def is_einvoice(payload: bytes) -> bool:
+    """Whether the bytes are XML whose root element one of our readers reads."""
+    return is_einvoice_root(root_name(payload))
 
 
 def invoice_from_xml(data: bytes) -> InvoiceFields:

@@ -15,7 +15,7 @@ from inbox.extract.einvoice_values import (
     profile_name,
     text_of,
 )
-from inbox.extract.model import InvoiceFields, InvoiceLine
+from inbox.extract.model import InvoiceFields, InvoiceLine, InvoiceSource
 
 MAX_LINES = 1000
 
@@ -103,7 +103,7 @@ def read_cii(root: etree._Element, d: Dialect) -> InvoiceFields:
     seller = f"{agreement}/ram:SellerTradeParty"
     currency = text_of(first(f"{settlement}/ram:InvoiceCurrencyCode"))
     return InvoiceFields(
-        source="xml",
+        source=InvoiceSource.XML,
         type=invoice_type(text_of(first(f"{doc}/ram:TypeCode"))),
         number=text_of(first(f"{doc}/ram:ID")),
         issue_date=date_of(when(first(f"{doc}/ram:IssueDateTime"))),

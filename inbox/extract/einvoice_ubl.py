@@ -11,7 +11,7 @@ from inbox.extract.einvoice_values import (
     profile_name,
     text_of,
 )
-from inbox.extract.model import InvoiceFields, InvoiceLine
+from inbox.extract.model import InvoiceFields, InvoiceLine, InvoiceSource, InvoiceType
 
 UBL_INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 UBL_CREDIT_NOTE = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -35,8 +35,8 @@ def read_ubl(root: etree._Element) -> InvoiceFields:
     currency = text_of(_first(root, "cbc:DocumentCurrencyCode"))
     type_code = text_of(_first(root, "cbc:CreditNoteTypeCode" if credit_note else "cbc:InvoiceTypeCode"))
     return InvoiceFields(
-        source="xml",
-        type="credit_note" if credit_note else invoice_type(type_code),
+        source=InvoiceSource.XML,
+        type=InvoiceType.CREDIT_NOTE if credit_note else invoice_type(type_code),
         number=text_of(_first(root, "cbc:ID")),
         issue_date=date_of(text_of(_first(root, "cbc:IssueDate"))),
         # BT-9: cbc:DueDate on an Invoice, PaymentMeans/PaymentDueDate on a CreditNote.

@@ -8,6 +8,8 @@ from decimal import Decimal, InvalidOperation
 
 from lxml import etree
 
+from inbox.extract.model import InvoiceType
+
 _SPACES = re.compile(r"\s+")
 _DECIMAL = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)")
 
@@ -44,10 +46,10 @@ def date_of(text: str | None) -> date | None:
         return None
 
 
-def invoice_type(type_code: str | None) -> str:
+def invoice_type(type_code: str | None) -> InvoiceType:
     # 381 is the UNTDID 1001 code for a credit note; corrections (384) and self-billing (389)
     # remain invoices for the account holder.
-    return "credit_note" if type_code == "381" else "invoice"
+    return InvoiceType.CREDIT_NOTE if type_code == "381" else InvoiceType.INVOICE
 
 
 _PROFILE_SUFFIXES = (

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 
-from inbox.extract.model import InvoiceFields
+from inbox.extract.model import InvoiceFields, InvoiceSource
 
 MAX_TEXT_CHARS = 200_000
 _SPACE = "[ \u00a0\u202f\u2009]"  # plain, no-break, narrow no-break and thin spaces
@@ -139,7 +139,7 @@ def fields_from_text(text: str) -> InvoiceFields | None:
         if value
     }
     return InvoiceFields(
-        source="text",
+        source=InvoiceSource.TEXT,
         number=number,
         issue_date=issue_date,
         seller=seller,

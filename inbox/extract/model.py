@@ -2,29 +2,32 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from decimal import Decimal
-from enum import StrEnum
+from dataclasses import dataclass
+from datetime import datetime
 
+# The shared vocabulary, re-exported: extraction produces these values, storage and web map them.
+from vocabulary import (
+    Decision,
+    DocumentKind,
+    InvoiceFields,
+    InvoiceLine,
+    InvoiceSource,
+    InvoiceType,
+    PartRecord,
+)
 
-class Decision(StrEnum):
-    """What became of one MIME part (or archive entry). Every part gets one."""
-
-    DOCUMENT = "document"
-    BODY = "body"  # the text or HTML body of the mail
-    CONTAINER = "container"  # multipart, forwarded message, archive: its children are listed
-    IGNORED_INLINE = "ignored_inline"  # logos and images referenced by the HTML body
-    DUPLICATE = "duplicate"  # decided when recording: same sha256 already a document
-    UNSUPPORTED = "unsupported"
-    TOO_LARGE = "too_large"
-    CORRUPT = "corrupt"
-
-
-class DocumentKind(StrEnum):
-    PDF = "pdf"
-    EINVOICE_XML = "einvoice_xml"
-    IMAGE = "image"
+__all__ = [
+    "Decision",
+    "DocumentKind",
+    "InvoiceFields",
+    "InvoiceLine",
+    "InvoiceSource",
+    "InvoiceType",
+    "MailExtraction",
+    "Part",
+    "PartRecord",
+    "PdfFacts",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,50 +40,9 @@ class PdfFacts:
 
 
 @dataclass(frozen=True, slots=True)
-class InvoiceLine:
-    """One line item of an e-invoice, enough to render the invoice readably."""
+class Part(PartRecord):
+    """One leaf or container of the MIME tree, with its decision (the record) and its content."""
 
-    description: str | None = None
-    quantity: Decimal | None = None
-    unit: str | None = None  # UN/ECE Rec 20 code as written ("C62", "HUR")
-    unit_price: Decimal | None = None  # net price per unit
-    net_amount: Decimal | None = None  # line total without VAT
-
-
-@dataclass(frozen=True, slots=True)
-class InvoiceFields:
-    """Invoice data read from e-invoice XML (source "xml") or a PDF's text (source "text")."""
-
-    source: str
-    type: str | None = None  # "invoice" or "credit_note"
-    number: str | None = None
-    issue_date: date | None = None
-    due_date: date | None = None
-    seller: str | None = None
-    seller_vat_id: str | None = None
-    buyer: str | None = None
-    buyer_reference: str | None = None
-    net_total: Decimal | None = None
-    tax_total: Decimal | None = None
-    total: Decimal | None = None
-    amount_due: Decimal | None = None
-    currency: str | None = None
-    profile: str | None = None
-    confidence: dict[str, float] = field(default_factory=dict)
-    lines: tuple[InvoiceLine, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Part:
-    """One leaf or container of the MIME tree, with its decision."""
-
-    path: str  # position in the MIME tree, "1.2"; archive entries as "2/3"
-    declared_type: str
-    detected_type: str
-    filename: str  # display name only: NFC, no path separators or control characters
-    size: int
-    decision: Decision
-    reason: str
     kind: DocumentKind | None = None
     payload: bytes | None = None  # only for documents
     pdf: PdfFacts | None = None

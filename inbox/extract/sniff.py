@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from inbox.extract.xmlsafe import root_name
-
 PDF = "application/pdf"
 ZIP = "application/zip"
 XML = "application/xml"
@@ -31,16 +29,6 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x1f\x8b", "application/gzip"),
     (b"MZ", "application/x-msdownload"),
     (b"BEGIN:VCALENDAR", "text/calendar"),
-)
-
-# UBL and UN/CEFACT roots we read as e-invoices (namespace, local name).
-EINVOICE_ROOTS = frozenset(
-    {
-        ("urn:oasis:names:specification:ubl:schema:xsd:Invoice-2", "Invoice"),
-        ("urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2", "CreditNote"),
-        ("urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100", "CrossIndustryInvoice"),
-        ("urn:ferd:CrossIndustryDocument:invoice:1p0", "CrossIndustryDocument"),
-    }
 )
 
 EXTENSIONS = {
@@ -98,10 +86,6 @@ def _text_type(head: bytes) -> str:
     if lowered.startswith(("<!doctype html", "<html")):
         return "text/html"
     return "text/plain" if all(ch.isprintable() or ch.isspace() for ch in text) else OCTET_STREAM
-
-
-def is_einvoice(payload: bytes) -> bool:
-    return root_name(payload) in EINVOICE_ROOTS
 
 
 def extension_for(detected: str, declared: str) -> str:

@@ -142,9 +142,13 @@ def test_an_accountants_day(service: Service, page):
     assert page.locator("#result-count").inner_text() == f"{expected} documents"
     assert page.locator("th >> text=Fournisseur").count() == 1
     shot(page, "documents-fr")
+    # A click only starts the navigation: wait for the German page before looking at it
+    # (checking at once raced the load and failed now and then).
     page.click("nav.languages a[lang=de]")
+    page.wait_for_selector("html[lang=de]")
     assert page.locator("th >> text=Lieferant").count() == 1
     page.click("nav.languages a[lang=en]")
+    page.wait_for_selector("html[lang=en]")
 
     page.goto(base + "/inbox")
     page.click("button.danger")  # without ticking the box: refused by the browser

@@ -83,6 +83,23 @@ def test_csv_export_follows_the_filters(inbox):
     assert sorted(r["filename"] for r in rows) == sorted(d["filename"] for d in docs if d["kind"] == "pdf")
 
 
+def test_csv_columns_are_the_invoice_fields_and_carry_their_values(inbox):
+    _, client, docs = inbox
+
+    rows = list(csv.DictReader(io.StringIO(client.get("/documents.csv").content.decode("utf-8-sig"))))
+
+    assert {"invoice_number", "invoice_type", "seller", "buyer_reference", "total", "kind", "status"} <= set(
+        rows[0]
+    )
+    (xml,) = [r for r in rows if r["filename"] == "xrechnung.xml"]
+    assert (xml["invoice_number"], xml["total"], xml["buyer_reference"]) == (
+        "FA-2024-0042",
+        "240.01",
+        "04011000-12345-34",
+    )
+    assert xml["invoice_source"] == "xml" and xml["kind"] == "einvoice_xml" and xml["status"] == "ok"
+
+
 def test_selected_documents_download_as_one_zip_with_their_bytes(inbox):
     service, client, docs = inbox
     page = client.get("/documents").text

@@ -32,6 +32,8 @@ def test_bob_lists_nothing_of_alice(two_accounts):
 
     assert bob.get("/api/documents").json()["items"] == []
     assert bob.get("/api/messages").json()["items"] == []
+    assert bob.get("/api/v1/documents", params={"q": "secret"}).json()["items"] == []
+    assert bob.get("/api/v1/messages").json()["items"] == []
     assert "alice-secret.pdf" not in bob.get("/documents").text
     assert "Secret invoice" not in bob.get("/messages").text
 
@@ -47,6 +49,9 @@ def test_bob_lists_nothing_of_alice(two_accounts):
         "/messages/{msg}",
         "/messages/{msg}/body",
         "/api/messages/{msg}",
+        "/api/v1/documents/{doc}",
+        "/api/v1/documents/{doc}/download",
+        "/api/v1/messages/{msg}",
     ],
 )
 def test_alices_ids_are_404_for_bob(two_accounts, path: str):
@@ -98,6 +103,8 @@ def test_pages_need_a_login(service: Service, path: str):
 
 def test_api_without_login_is_401(service: Service):
     assert service.client().get("/api/documents").status_code == 401
+    response = service.client().get("/api/v1/documents")
+    assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
 
 
 def test_wrong_password_and_unknown_user_get_the_same_answer(service: Service):

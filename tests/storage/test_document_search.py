@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from storage.accounts import create_account
 from storage.db import Store, open_store
@@ -110,7 +111,9 @@ def test_pages_of_every_sort_cover_all_rows_once_in_order(store, account, sort, 
 
     with store.session() as session:
         everything = list(iter_documents(session=session, account_id=account, filters=filters))
-    assert [d.id for d in paged] == expected_order(everything, sort, descending)
+        rows = list(session.exec(select(Document).where(Document.account_id == account)))
+    assert [d.id for d in everything] == [d.id for d in paged]
+    assert [d.id for d in paged] == expected_order(rows, sort, descending)
     assert len(paged) == 23
 
 

@@ -1,0 +1,100 @@
+"""`/api/v1`: the typed integration API. Tokens (Bearer) or a session; errors are
+`{"error": {"code", "message"}}` (web/api/errors.py); OpenAPI at /api/v1/openapi.json.
+
+Issue 11 (token scopes, upload, hooks, suppliers, usage) adds its routes to this router, or
+writes modules of their own in this package and includes their routers into this one
+(`router.include_router`), so the OpenAPI document below lists them too.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse, Response, StreamingResponse
+
+from web.api import V1_PREFIX
+from web.api.errors import ApiError
+from web.api.listing import document_page, message_detail, message_page
+from web.api.schemas import DocumentOut, DocumentPage, ErrorOut, MessageDetail, MessagePage
+from web.deps import ApiCaller, StoreDep
+from web.downloads import original_file
+from web.listing import BadParameter, strict_filter_from_query
+from web.lookups import document_of
+
+ERRORS: dict[int | str, dict[str, Any]] = {status: {"model": ErrorOut} for status in (400, 401, 404)}
+router = APIRouter(prefix=V1_PREFIX, tags=["v1"], responses=ERRORS)
+Limit = Annotated[int, Query(ge=1, le=200, description="items per page")]
+
+
+@router.get("/documents")
+def list_documents(
+    request: Request,
+    caller: ApiCaller,
+    store: StoreDep,
+    q: Annotated[str, Query(description="words to find (supplier, number, text, file name)")] = "",
+    kind: Annotated[str, Query(description="pdf, einvoice or image")] = "",
+    status: Annotated[str, Query(description="unreadable or duplicate")] = "",
+    sender: Annotated[str, Query(description="part of the sender's address")] = "",
+    from_: Annotated[str, Query(alias="from", description="received on or after (YYYY-MM-DD)")] = "",
+    to: Annotated[str, Query(description="received on or before (YYYY-MM-DD)")] = "",
+    sort: Annotated[str, Query(description="received, date, total or supplier")] = "received",
+    dir: Annotated[str, Query(description="asc or desc (default: the sort's natural order)")] = "",
+    cursor: str | None = None,
+    limit: Limit = 50,
+) -> DocumentPage:
+    """The documents list, searched, filtered, sorted and paged exactly like the web's list."""
+    try:
+        filters = strict_filter_from_query(request.query_params)
+    except BadParameter as err:
+        raise ApiError(400, "bad_parameter", str(err)) from err
+    return document_page(store, caller, filters, cursor, limit)
+
+
+@router.get("/documents/{document_id}")
+def get_document(document_id: str, caller: ApiCaller, store: StoreDep) -> DocumentOut:  # type: ignore[valid-type]
+    return DocumentOut.model_validate(document_of(store, caller, document_id))
+
+
+@router.get(
+    "/documents/{document_id}/download",
+    response_class=StreamingResponse,
+    responses={
+        200: {"description": "the document's original bytes", "content": {"application/octet-stream": {}}}
+    },
+)
+def download_document(document_id: str, request: Request, caller: ApiCaller, store: StoreDep) -> Response:
+    return original_file(request, store, document_of(store, caller, document_id))
+
+
+@router.get("/messages")
+def list_messages(
+    caller: ApiCaller, store: StoreDep, cursor: str | None = None, limit: Limit = 50
+) -> MessagePage:
+    """Received mails, newest first."""
+    return message_page(store, caller, cursor, limit)
+
+
+@router.get("/messages/{message_id}")
+def get_message(message_id: str, caller: ApiCaller, store: StoreDep) -> MessageDetail:
+    """One mail with what became of each of its parts."""
+    return message_detail(store, caller, message_id)
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request) -> JSONResponse:
+    """The OpenAPI document of /api/v1 alone, built once per app."""
+    state = request.app.state
+    if getattr(state, "openapi_v1", None) is None:
+        document = get_openapi(title="invoice-inbox API", version="1", routes=router.routes)
+        document.setdefault("components", {})["securitySchemes"] = SECURITY_SCHEMES
+        document["security"] = [{"bearer": []}, {"session": []}]
+        state.openapi_v1 = document
+    return JSONResponse(state.openapi_v1)
+
+
+SECURITY_SCHEMES = {
+    "bearer": {"type": "http", "scheme": "bearer", "description": "a token from `inbox token create`"},
+    "session": {"type": "apiKey", "in": "cookie", "name": "inbox_session"},
+}
