@@ -19,9 +19,10 @@ from storage.accounts import add_user, create_account, find_account, list_accoun
 from storage.blobs import BlobConfigError
 from storage.claims import new_worker_id
 from storage.db import Store, open_store
-from storage.errors import Conflict, NotFound
+from storage.errors import Ambiguous, Conflict, NotFound
 from storage.messages import claim_for_reprocessing, release_own_claims
 from storage.tokens import create_token
+from vocabulary import Role
 
 SETTING_FLAGS = {  # flag -> Settings field; each also reads INBOX_<FIELD>
     "--data-dir": "data_dir",
@@ -88,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     add = command(group("user", "manage users"), "add", _user_add, "add a user to an account")
     add.add_argument("account", help="account id, name or a user's e-mail")
     add.add_argument("email")
+    add.add_argument("--role", choices=[r.value for r in Role], default=Role.OWNER.value)
     add.add_argument("--password-stdin", action="store_true")
     add.add_argument("--json", action="store_true")
 
@@ -222,8 +224,14 @@ def _user_add(args, settings: Settings) -> int:
     try:
         with store.session() as session:
             account = find_account(session=session, key=args.account)
-            user = add_user(session=session, account_id=account.id, email=args.email, password=password)
-    except (Conflict, NotFound) as err:
+            user = add_user(
+                session=session,
+                account_id=account.id,
+                email=args.email,
+                password=password,
+                role=Role(args.role),
+            )
+    except (Ambiguous, Conflict, NotFound) as err:
         raise CommandError(str(err)) from err
     result = {"id": user.id, "account_id": account.id, "email": user.email}
     if generated:
@@ -239,7 +247,7 @@ def _token_create(args, settings: Settings) -> int:
         with store.session() as session:
             account = find_account(session=session, key=args.account)
             secret = create_token(session=session, account_id=account.id, name=args.name)
-    except NotFound as err:
+    except (Ambiguous, NotFound) as err:
         raise CommandError(str(err)) from err
     print(secret)
     return 0

@@ -24,6 +24,7 @@ from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
 from storage.db import Store, open_store
 from storage.rejections import record_rejection
+from storage.trash import purge_expired
 from web.app import WebConfig, create_app
 
 log = logging.getLogger("inbox.serve")
@@ -34,6 +35,9 @@ DRAIN_SECONDS = 30  # how long SIGTERM waits for mails in the middle of DATA
 class _EmbeddedUvicorn(uvicorn.Server):
     def capture_signals(self):  # signals belong to the composition root
         return nullcontext()
+
+
+TRASH_PURGE_SECONDS = 3600
 
 
 class PortTaken(Exception):
@@ -106,6 +110,7 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         loop.add_signal_handler(signum, stopping.set)
 
     worker_task = asyncio.create_task(worker.supervise())
+    purge_task = asyncio.create_task(_empty_trash_hourly(store))
     web_task = asyncio.create_task(web.serve(sockets=[web_socket]))
     while not web.started and not web_task.done():
         await asyncio.sleep(0.01)
@@ -119,10 +124,24 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
     smtp_server.close()
     await _drain(sessions)
     web.should_exit = True
+    purge_task.cancel()
     await worker.stop(timeout=settings.parse_timeout + 10)
     await asyncio.gather(worker_task, web_task, return_exceptions=True)
     store.engine.dispose()
     log.info("stopped")
+
+
+async def _empty_trash_hourly(store: Store) -> None:
+    """Documents in the trash for longer than storage.trash.KEEP_DAYS go for good: at start,
+    then every hour (so a restart does not postpone it)."""
+    while True:
+        try:
+            purged = await asyncio.to_thread(purge_expired, store)
+            if purged:
+                log.info("emptied %d document(s) from the trash", purged)
+        except Exception:  # a failed purge is retried next hour; it must not stop the service
+            log.exception("emptying the trash failed")
+        await asyncio.sleep(TRASH_PURGE_SECONDS)
 
 
 async def _drain(sessions: weakref.WeakSet[InboxSMTP]) -> None:

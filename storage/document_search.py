@@ -14,9 +14,9 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from storage.fulltext import fulltext_for
-from storage.models import DOCUMENT_SORT_KEYS, Document, PartLog
+from storage.models import DOCUMENT_SORT_KEYS, Document, DocumentTag, PartLog
 from storage.pagination import BadCursor
-from storage.read_models import DocumentRead, document_read
+from storage.read_models import DocumentRead, document_read, with_tags
 from vocabulary import Decision, DocumentKind, InvoiceSource
 
 KINDS = ("pdf", "einvoice", "image")  # the list's filter: an e-invoice is any XML-read invoice
@@ -36,6 +36,7 @@ class DocumentFilter:
     flag: str = ""
     received_from: date | None = None
     received_to: date | None = None
+    tag: str = ""
     sort: str = "received"
     descending: bool = True
 
@@ -61,7 +62,7 @@ def search_documents(
     if len(rows) > limit:
         last, last_key = rows[limit - 1]
         next_cursor = _encode_cursor(filters, last_key, last.id)
-    return [document_read(doc) for doc, _ in rows[:limit]], next_cursor
+    return with_tags(session, [document_read(doc) for doc, _ in rows[:limit]]), next_cursor
 
 
 def count_documents(
@@ -89,7 +90,15 @@ def iter_documents(
 
 
 def _filtered(query: _Query, session: Session, account_id: str, filters: DocumentFilter) -> _Query:
-    query = query.where(Document.account_id == account_id)
+    query = query.where(Document.account_id == account_id, col(Document.deleted_at).is_(None))
+    if filters.tag:
+        query = query.where(
+            exists().where(
+                col(DocumentTag.document_id) == col(Document.id),
+                col(DocumentTag.account_id) == account_id,
+                col(DocumentTag.tag) == filters.tag,
+            )
+        )
     if filters.query:
         matching = fulltext_for(session.get_bind().dialect.name).matching(filters.query)
         if matching is not None:

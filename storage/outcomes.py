@@ -15,7 +15,8 @@ from sqlmodel import Session, col, delete, select
 from storage.errors import NotFound
 from storage.invoices import to_columns
 from storage.models import Document, Message, PartLog, utcnow
-from vocabulary import Decision, DocumentKind, InvoiceFields, MessageStatus, PartRecord
+from storage.read_models import corrected_names
+from vocabulary import Decision, DocumentKind, InvoiceFields, MessageStatus, PartRecord, flat_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,8 +158,11 @@ def _upsert_document(
         message.subject,
         message.received_at,
     )
+    # Fields a person corrected stay as they were corrected; the rest follow the new reading.
+    kept = {flat_name(name) for name in corrected_names(document.corrected_fields)}
     for column, value in to_columns(new.invoice).items():
-        setattr(document, column, value)
+        if column not in kept and not (column == "invoice_source" and kept and value is None):
+            setattr(document, column, value)
     session.add(document)
     session.flush()
     return document

@@ -7,18 +7,23 @@ are derived from (web/api/schemas.py).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlmodel import Session, col, select
+
 from storage.invoices import from_columns
-from storage.models import Account, Document, Message, PartLog, RejectedMail, User, WebSession
+from storage.models import Account, Document, DocumentTag, Message, PartLog, RejectedMail, User, WebSession
 from vocabulary import (
+    EDITABLE_INVOICE_FIELDS,
     PART_RECORD_FIELDS,
     DocumentKind,
     DocumentStatus,
     InvoiceFields,
     MessageStatus,
     PartRecord,
+    Role,
 )
 
 
@@ -43,6 +48,10 @@ class DocumentRead:
     message_id: str  # the mail it came with (our id)
     status: DocumentStatus
     invoice: InvoiceFields | None
+    note: str = ""  # what people wrote about it
+    tags: tuple[str, ...] = ()
+    # Invoice fields a person corrected, each {"source": "user"}: reprocessing keeps them.
+    corrections: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +98,33 @@ def document_read(row: Document) -> DocumentRead:
         message_id=row.message_id,
         status=document_status(row.encrypted, row.unreadable),
         invoice=from_columns(row),
+        note=row.note,
+        corrections={name: {"source": "user"} for name in corrected_names(row.corrected_fields)},
     )
+
+
+def corrected_names(text: str | None) -> list[str]:
+    """The corrected fields' names from their JSON column (unknown names are dropped)."""
+    try:
+        names = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [n for n in names if n in EDITABLE_INVOICE_FIELDS] if isinstance(names, list) else []
+
+
+def with_tags(session: Session, documents: list[DocumentRead]) -> list[DocumentRead]:
+    """The documents with their tags, fetched in one query."""
+    if not documents:
+        return documents
+    found: dict[str, list[str]] = {d.id: [] for d in documents}
+    rows = session.exec(
+        select(DocumentTag)
+        .where(col(DocumentTag.document_id).in_(list(found)))
+        .order_by(col(DocumentTag.tag))
+    )
+    for row in rows:
+        found[row.document_id].append(row.tag)
+    return [replace(d, tags=tuple(found[d.id])) for d in documents]
 
 
 def document_status(encrypted: bool, unreadable: bool) -> DocumentStatus:
@@ -142,6 +177,9 @@ class UserRead:
     id: str
     email: str
     created_at: datetime
+    role: Role = Role.OWNER
+    time_zone: str = "UTC"
+    language: str = ""  # empty: the browser's
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,7 +203,14 @@ def session_read(row: WebSession) -> SessionRead:
 
 
 def user_read(row: User) -> UserRead:
-    return UserRead(id=row.id, email=row.email, created_at=row.created_at)
+    return UserRead(
+        id=row.id,
+        email=row.email,
+        created_at=row.created_at,
+        role=Role(row.role),
+        time_zone=row.time_zone,
+        language=row.language,
+    )
 
 
 def rejection_read(row: RejectedMail) -> RejectionRead:

@@ -15,8 +15,10 @@ from storage.accounts import (
     start_session_for,
     users_of_account,
 )
+from vocabulary import Role
 from web.cookies import set_session_cookie
-from web.deps import FormCaller, PageCaller, StoreDep
+from web.deps import EditorForm, FormCaller, PageCaller, StoreDep
+from web.i18n import time_zones
 from web.templating import render
 
 router = APIRouter()
@@ -37,7 +39,7 @@ def inbox_page(request: Request, caller: PageCaller, done: str = "") -> Response
 
 
 @router.post("/inbox/regenerate")
-def regenerate(caller: FormCaller, store: StoreDep, confirm: Annotated[str, Form()] = "") -> Response:
+def regenerate(caller: EditorForm, store: StoreDep, confirm: Annotated[str, Form()] = "") -> Response:
     if confirm != "yes":  # the checkbox says the old address stops working
         return RedirectResponse("/inbox?done=not_confirmed", status_code=303)
     with store.session() as session:
@@ -47,7 +49,7 @@ def regenerate(caller: FormCaller, store: StoreDep, confirm: Annotated[str, Form
 
 @router.post("/inbox/senders")
 def save_allowed_senders(
-    caller: FormCaller, store: StoreDep, senders: Annotated[str, Form()] = ""
+    caller: EditorForm, store: StoreDep, senders: Annotated[str, Form()] = ""
 ) -> Response:
     lines = [line.strip() for line in senders.splitlines() if line.strip()]
     with store.session() as session:
@@ -58,8 +60,10 @@ def save_allowed_senders(
 
 
 @router.get("/account")
-def account_page(request: Request, caller: PageCaller, store: StoreDep, done: str = "") -> Response:
-    return _account_page(request, caller, store, done=done)
+def account_page(
+    request: Request, caller: PageCaller, store: StoreDep, done: str = "", error: str = ""
+) -> Response:
+    return render_account(request, caller, store, done=done, error=error)
 
 
 @router.post("/account/password")
@@ -85,13 +89,16 @@ def change_password(
             set_password(session=session, user_id=user_id, password=new)  # ends every session
             token = start_session_for(session=session, user_id=user_id)
     if error:
-        return _account_page(request, caller, store, error=error, status_code=400)
+        return render_account(request, caller, store, error=error, status_code=400)
     response = RedirectResponse("/account?done=password", status_code=303)
     set_session_cookie(request, response, token)
     return response
 
 
-def _account_page(request, caller, store, *, done="", error="", status_code=200) -> Response:
+def render_account(
+    request, caller, store, *, done="", error="", status_code=200, invited: tuple[str, str] | None = None
+) -> Response:
+    """The team and settings page; `invited` is a new user's e-mail and first password, shown once."""
     with store.session() as session:
         users = users_of_account(session=session, account_id=caller.account.id)
     return render(
@@ -104,4 +111,7 @@ def _account_page(request, caller, store, *, done="", error="", status_code=200)
         done=done,
         error=error,
         min_length=MIN_PASSWORD_LENGTH,
+        invited=invited,
+        roles=[r.value for r in Role],
+        time_zones=time_zones(),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
@@ -16,10 +17,22 @@ from starlette.exceptions import HTTPException
 from storage.db import Store
 from storage.errors import NotFound
 from storage.pagination import BadCursor
-from web import account, auth, downloads, exports, language, mailbody, pages, previews
+from web import (
+    account,
+    auth,
+    downloads,
+    exports,
+    language,
+    mailbody,
+    organise,
+    pages,
+    previews,
+    team,
+    uploads,
+)
 from web.api import legacy, v1
 from web.api.errors import ApiError, is_v1, v1_error, v1_validation_error
-from web.deps import LoginRequired
+from web.deps import LoginRequired, optional_caller
 from web.errors import bad_link, not_found
 from web.i18n import load_catalogues
 from web.templating import make_environment, render
@@ -51,7 +64,21 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
     app.state.catalogues = load_catalogues()
     app.state.thumbnailer = Thumbnailer(store)
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
-    for module in (auth, language, exports, downloads, previews, mailbody, pages, account, legacy, v1):
+    for module in (
+        auth,
+        language,
+        exports,
+        uploads,
+        organise,
+        downloads,
+        previews,
+        mailbody,
+        pages,
+        account,
+        team,
+        legacy,
+        v1,
+    ):
         app.include_router(module.router)
 
     @app.get("/healthz")
@@ -62,7 +89,9 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
-        return RedirectResponse("/login", status_code=303)
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = "/login" if wanted in ("/", "/documents") else f"/login?{urlencode({'next': wanted})}"
+        return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(NotFound)
     async def storage_not_found(request: Request, exc: NotFound) -> Response:
@@ -90,6 +119,7 @@ def create_app(store: Store, settings: WebConfig) -> FastAPI:
         return render(
             request,
             "error.html",
+            caller=optional_caller(request),  # the navigation stays
             status_code=exc.status_code,
             status=exc.status_code,
             detail=exc.detail,

@@ -5,13 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from storage.corrections import account_tags, history
+from storage.db import Store
 from storage.document_search import count_documents, search_documents
-from storage.documents import documents_of_message
+from storage.documents import documents_of_message, get_document, same_number_documents
 from storage.messages import list_messages, part_logs
 from storage.rejections import recent_rejections
-from web.deps import PageCaller, StoreDep
+from vocabulary import InvoiceType
+from web.deps import Caller, PageCaller, StoreDep
 from web.listing import filter_from_query, is_filtered, sort_query, to_query
-from web.lookups import document_of, message_of
+from web.lookups import message_of
 from web.templating import render
 
 router = APIRouter()
@@ -26,7 +29,7 @@ def home() -> Response:
 
 @router.get("/documents")
 def documents_page(
-    request: Request, caller: PageCaller, store: StoreDep, cursor: str | None = None
+    request: Request, caller: PageCaller, store: StoreDep, cursor: str | None = None, done: str = ""
 ) -> Response:
     filters = filter_from_query(request.query_params)
     with store.session() as session:
@@ -36,6 +39,7 @@ def documents_page(
         total = count_documents(
             session=session, account_id=caller.account.id, filters=filters, up_to=COUNT_UP_TO
         )
+        tags = account_tags(session, caller.account.id)
     request.app.state.thumbnailer.prefetch(rows)
     return render(
         request,
@@ -51,13 +55,38 @@ def documents_page(
         sort_query=lambda sort: sort_query(filters, sort),
         next_cursor=next_cursor,
         first_page=cursor is None,
+        tags=tags,
+        done=done,
     )
 
 
 @router.get("/documents/{document_id}")
-def document_page(document_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
-    doc = document_of(store, caller, document_id)
-    return render(request, "document.html", caller=caller, doc=doc)
+def document_page(
+    document_id: str, request: Request, caller: PageCaller, store: StoreDep, done: str = ""
+) -> Response:
+    return render_document(request, caller, store, document_id, done=done)
+
+
+def render_document(
+    request: Request, caller: Caller, store: Store, document_id: str, *, done="", error="", status_code=200
+) -> Response:
+    """The detail page; after a refused edit, with the error and the form open."""
+    with store.session() as session:
+        doc = get_document(session=session, account_id=caller.account.id, document_id=document_id)
+        changes = history(session, doc.id)
+        same_number = same_number_documents(session=session, account_id=caller.account.id, doc=doc)
+    return render(
+        request,
+        "document.html",
+        status_code=status_code,
+        caller=caller,
+        doc=doc,
+        changes=changes,
+        same_number=same_number,
+        done=done,
+        error=error,
+        types=[t.value for t in InvoiceType],
+    )
 
 
 @router.get("/messages")

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from web.api import V1_PREFIX
+from web.api import V1_PREFIX, edits
 from web.api.errors import ApiError
 from web.api.listing import document_page, message_detail, message_page
 from web.api.schemas import DocumentOut, DocumentPage, ErrorOut, MessageDetail, MessagePage
@@ -80,6 +80,9 @@ def list_messages(
 def get_message(message_id: str, caller: ApiCaller, store: StoreDep) -> MessageDetail:
     """One mail with what became of each of its parts."""
     return message_detail(store, caller, message_id)
+
+
+router.include_router(edits.router)
 
 
 @router.get("/openapi.json", include_in_schema=False)
