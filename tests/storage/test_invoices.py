@@ -14,6 +14,7 @@ from storage.accounts import create_account
 from storage.db import Store, open_store
 from storage.invoices import INVOICE_COLUMNS, from_columns, to_columns
 from storage.models import Document, Message, PartLog
+from storage.schema import migrate
 from vocabulary import (
     INVOICE_FIELDS,
     PART_RECORD_FIELDS,
@@ -46,7 +47,9 @@ EVERY_FIELD = InvoiceFields(
 
 @pytest.fixture
 def store(tmp_path: Path) -> Store:
-    return open_store(tmp_path / "data")
+    store = open_store(tmp_path / "data")
+    migrate(store.engine)
+    return store
 
 
 def stored(store: Store, fields: InvoiceFields | None) -> InvoiceFields | None:

@@ -176,3 +176,38 @@ def test_commands_started_together_on_a_fresh_data_dir_both_migrate_it_and_succe
 
     assert all(code == 0 for code, _ in results), results
     assert len(rows(data / "inbox.db")["account"]) == 3
+
+
+def test_invoice_confidence_is_added_to_documents_recorded_before_it(tmp_path: Path) -> None:
+    from alembic import command
+
+    from storage.accounts import create_account
+
+    store = open_store(tmp_path)
+    with store.engine.begin() as connection:
+        command.upgrade(schema._config(connection), "0002_claims")
+    with store.session() as session:
+        account_id = create_account(session=session, name="Acme", email="a@acme.example", password="pw").id
+    with store.engine.begin() as connection:  # rows as the code before the revision wrote them
+        connection.exec_driver_sql(
+            "INSERT INTO message (id, account_id, raw_sha256, raw_size, envelope_from, envelope_to,"
+            " received_at, status, reason, sender, subject, message_id, text_body, html_body, attempts)"
+            " VALUES ('m1', ?, ?, 1, '', '', '2026-01-01 00:00:00', 'processed', '', 's@x', 'old', '',"
+            " '', '', 1)",
+            (account_id, "0" * 64),
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO document (id, account_id, message_id, part_path, sha256, filename,"
+            " content_type, kind, size, encrypted, unreadable, reason, text, sender, subject,"
+            " received_at, invoice_source, invoice_number, total)"
+            " VALUES ('d1', ?, 'm1', '2', ?, 'old.pdf', 'application/pdf', 'pdf', 1, 0, 0, '', '',"
+            " 's@x', 'old', '2026-01-01 00:00:00', 'text', 'OLD-1', '9.50')",
+            (account_id, "1" * 64),
+        )
+
+    assert schema.migrate(store.engine) == ("0002_claims", schema.head())
+
+    with store.session() as session:
+        (doc,), _ = search_documents(session=session, account_id=account_id, filters=DocumentFilter())
+    assert doc.invoice is not None
+    assert (doc.invoice.number, str(doc.invoice.total), doc.invoice.confidence) == ("OLD-1", "9.50", {})
