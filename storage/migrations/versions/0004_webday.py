@@ -1,8 +1,8 @@
 """The web for a working day: corrections, notes, tags, change history, trash, user roles,
 time zones and languages.
 
-Revision ID: 0003_webday
-Revises: 0002_claims
+Revision ID: 0004_webday
+Revises: 0003_invoice_confidence
 """
 
 import sqlalchemy as sa
@@ -10,17 +10,13 @@ from alembic import op
 
 from storage.models import UTCDateTime
 
-revision = "0003_webday"
-down_revision = "0002_claims"
+revision = "0004_webday"
+down_revision = "0003_invoice_confidence"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    # f-vocab's models added invoice_confidence before main had migrations; whichever revision
-    # runs first adds it.
-    if "invoice_confidence" not in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("document")}:
-        op.add_column("document", sa.Column("invoice_confidence", sa.Text(), nullable=True))
     # Users made before roles existed ran the account: they stay owners.
     op.add_column("user", sa.Column("role", sa.String(), nullable=False, server_default="owner"))
     op.add_column("user", sa.Column("time_zone", sa.String(), nullable=False, server_default="UTC"))
