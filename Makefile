@@ -35,7 +35,7 @@ bench: $(STAMP)
 # (committed, so an install needs no build step). Translate new entries in the .po files.
 i18n: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --omit-header -o web/locale/messages.pot .
-	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale --no-location
+	$(BIN)/pybabel update -i web/locale/messages.pot -d web/locale --no-fuzzy-matching  # the .pot has no locations
 	$(BIN)/pybabel compile -d web/locale
 
 # Debian's Chromium for the browser tests (never a downloaded browser build).
