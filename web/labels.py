@@ -3,6 +3,7 @@ name (`einvoice_xml`, `too_large`) reaches a page. Templates call `label(group, 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from web.i18n import N_
@@ -39,6 +40,43 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "role": {"owner": N_("Owner"), "member": N_("Member"), "accountant": N_("Accountant (read-only)")},
 }
+
+
+# Reasons the pipeline records in English, as pages show them; a reason not listed here (an
+# error message from a parser, say) is shown as recorded.
+REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    (re.compile(pattern), text)
+    for pattern, text in (
+        (r"(?P<n>\d+) document\(s\) stored", N_("%(n)s document(s) stored")),
+        (
+            r"(?P<n>\d+) document\(s\) already stored before \(duplicates\)",
+            N_("%(n)s document(s) already stored before (duplicates)"),
+        ),
+        (r"no invoice document found in this mail", N_("no invoice document found in this mail")),
+        (r"same file as document (?P<id>\w+)", N_("same file as document %(id)s")),
+        (r"multipart", N_("multipart")),
+        (r"HTML body", N_("HTML body")),
+        (r"text body", N_("text body")),
+        (r"folder in the archive", N_("folder in the archive")),
+        (r"encrypted archive entry", N_("encrypted archive entry")),
+        (r"archive size budget exhausted", N_("archive size budget exhausted")),
+        (r"office document", N_("office document")),
+        (r"entry larger than its declared size", N_("entry larger than its declared size")),
+    )
+)
+
+
+def reasoner(gettext: Callable[[str], str]) -> Callable[[str], str]:
+    """`reason(text)`: a recorded reason in one language."""
+
+    def reason(text: str) -> str:
+        for pattern, template in REASONS:
+            match = pattern.fullmatch(text)
+            if match:
+                return gettext(template) % match.groupdict() if match.groupdict() else gettext(template)
+        return text
+
+    return reason
 
 
 def labeller(gettext: Callable[[str], str]) -> Callable[[str, object], str]:

@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from web.amounts import signed_total
 from web.i18n import LANGUAGES, Formats, request_language
-from web.labels import labeller
+from web.labels import labeller, reasoner
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -43,6 +43,7 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
         ngettext=catalogue.ngettext,
         here=_here(request),
         label=labeller(catalogue.gettext),
+        reason=reasoner(catalogue.gettext),
         signed_total=signed_total,
         **context,
     )
