@@ -191,7 +191,7 @@ def _correct(document: Document, values: dict[str, Any]) -> list[tuple[str, str,
     for name, value in values.items():
         column = flat_name(name)
         stored = column_value(name, value)
-        if getattr(document, column) == stored and name in corrected:
+        if getattr(document, column) == stored:  # the form sends every field: only changes count
             continue
         changes.append((name, _shown(getattr(document, column)), _shown(stored)))
         setattr(document, column, stored)
