@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -24,6 +25,8 @@ from web.templating import render
 router = APIRouter()
 MIN_PASSWORD_LENGTH = 10
 MAX_ALLOWED_SENDERS = 200
+# An address (billing@supplier.com) or a whole domain (@supplier.com).
+SENDER_ENTRY = re.compile(r"[^@\s]*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
 @router.get("/inbox")
@@ -49,13 +52,40 @@ def regenerate(caller: EditorForm, store: StoreDep, confirm: Annotated[str, Form
 
 @router.post("/inbox/senders")
 def save_allowed_senders(
-    caller: EditorForm, store: StoreDep, senders: Annotated[str, Form()] = ""
+    request: Request, caller: EditorForm, store: StoreDep, senders: Annotated[str, Form()] = ""
 ) -> Response:
     lines = [line.strip() for line in senders.splitlines() if line.strip()]
+    wrong = [line for line in lines if not SENDER_ENTRY.fullmatch(line)]
+    if wrong:  # refused as a whole, so a typo never silently narrows who may send
+        return render(
+            request,
+            "inbox.html",
+            status_code=400,
+            caller=caller,
+            address=request.app.state.settings.inbox_address(caller.account.inbox_local),
+            allowed_senders=senders,
+            done="",
+            wrong_senders=wrong,
+        )
     with store.session() as session:
         set_allowed_senders(
             session=session, account_id=caller.account.id, senders=lines[:MAX_ALLOWED_SENDERS]
         )
+    return RedirectResponse("/inbox?done=senders", status_code=303)
+
+
+@router.post("/inbox/senders/allow")
+def allow_sender(caller: EditorForm, store: StoreDep, sender: Annotated[str, Form()] = "") -> Response:
+    """One click from the mail log's refused senders: the address joins the allowed list."""
+    address = sender.strip().lower()
+    current = [line for line in caller.account.allowed_senders.splitlines() if line.strip()]
+    if SENDER_ENTRY.fullmatch(address) and address not in current:
+        with store.session() as session:
+            set_allowed_senders(
+                session=session,
+                account_id=caller.account.id,
+                senders=[*current, address][:MAX_ALLOWED_SENDERS],
+            )
     return RedirectResponse("/inbox?done=senders", status_code=303)
 
 

@@ -111,12 +111,22 @@ def messages_page(
 
 
 @router.get("/messages/{message_id}")
-def message_page(message_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
+def message_page(
+    message_id: str, request: Request, caller: PageCaller, store: StoreDep, parts: str = ""
+) -> Response:
     message = message_of(store, caller, message_id)
     with store.session() as session:
-        parts = part_logs(session=session, message_id=message.id)
+        logged = part_logs(session=session, message_id=message.id)
         docs = documents_of_message(session=session, account_id=caller.account.id, message_id=message.id)
-    return render(request, "message.html", caller=caller, message=message, parts=parts, documents=docs)
+    return render(
+        request,
+        "message.html",
+        caller=caller,
+        message=message,
+        parts=logged,
+        documents=docs,
+        show_all=parts == "all",  # containers and bodies are technical: hidden unless asked
+    )
 
 
 def _address(request: Request, caller) -> str:

@@ -315,3 +315,32 @@ def test_page_images_are_pngs_for_phones(day):
 
     assert response.status_code == 200 and response.content.startswith(b"\x89PNG")
     assert client.get(f"/documents/{doc['id']}/pages/9.png").status_code == 404
+
+
+def test_allowed_senders_are_validated_and_a_sender_is_allowed_in_one_click(day):
+    _, _, client, _ = day
+    token = csrf(client.get("/inbox").text)
+
+    wrong = client.post(
+        "/inbox/senders", data={"csrf_token": token, "senders": "@supplier.example\nnot an address"}
+    )
+    allowed = client.post(
+        "/inbox/senders/allow", data={"csrf_token": token, "sender": "Billing@Other.example"}
+    )
+
+    assert wrong.status_code == 400 and "not an address" in wrong.text.split('id="wrong-senders"')[1]
+    assert allowed.status_code == 303
+    textarea = client.get("/inbox").text.split('name="senders"')[1].split("</textarea>")[0]
+    assert textarea.split(">", 1)[1].splitlines() == ["billing@other.example"]
+    client.post("/inbox/senders", data={"csrf_token": token, "senders": ""})  # anyone again
+
+
+def test_the_mail_page_hides_technical_parts_unless_asked(day):
+    _, _, client, _ = day
+    doc = by_name(client, "a-1001.pdf")
+
+    short = client.get(f"/messages/{doc['message']}").text
+    full = client.get(f"/messages/{doc['message']}", params={"parts": "all"}).text
+
+    assert "decision-container" not in short and "decision-document" in short and 'id="all-parts"' in short
+    assert "decision-container" in full and "decision-body" in full
