@@ -65,6 +65,27 @@ def search_documents(
     return with_tags(session, [document_read(doc) for doc, _ in rows[:limit]]), next_cursor
 
 
+def previous_page_cursor(
+    *, session: Session, account_id: str, filters: DocumentFilter, first_id: str, limit: int
+) -> str | None:
+    """The cursor that lists the page before the one starting at `first_id`: walking back
+    `limit` rows in the opposite order; None when that page is the first one."""
+    key = DOCUMENT_SORT_KEYS[filters.sort]
+    first_key = session.exec(select(key).where(Document.id == first_id)).first()
+    if first_key is None:
+        return None
+    query = _filtered(select(Document.id, key), session, account_id, filters)
+    before = tuple_(key, Document.id)
+    position = tuple_(first_key, first_id)
+    query = query.where(before > position if filters.descending else before < position)
+    order = (key, Document.id) if filters.descending else (key.desc(), col(Document.id).desc())
+    rows = list(session.exec(query.order_by(*order).limit(limit + 1)))
+    if len(rows) <= limit:
+        return None  # the previous page is the first page
+    row_id, row_key = rows[limit]
+    return _encode_cursor(filters, row_key, row_id)
+
+
 def count_documents(
     *, session: Session, account_id: str, filters: DocumentFilter, up_to: int | None = None
 ) -> int:

@@ -7,7 +7,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from storage.corrections import account_tags, history
 from storage.db import Store
-from storage.document_search import count_documents, search_documents
+from storage.document_search import count_documents, previous_page_cursor, search_documents
 from storage.documents import documents_of_message, get_document, same_number_documents
 from storage.messages import list_messages, part_logs
 from storage.rejections import recent_rejections
@@ -40,6 +40,17 @@ def documents_page(
             session=session, account_id=caller.account.id, filters=filters, up_to=COUNT_UP_TO
         )
         tags = account_tags(session, caller.account.id)
+        previous = (
+            previous_page_cursor(
+                session=session,
+                account_id=caller.account.id,
+                filters=filters,
+                first_id=rows[0].id,
+                limit=PAGE_SIZE,
+            )
+            if cursor and rows
+            else None
+        )
     request.app.state.thumbnailer.prefetch(rows)
     return render(
         request,
@@ -57,6 +68,7 @@ def documents_page(
         first_page=cursor is None,
         tags=tags,
         done=done,
+        previous_cursor=previous,
     )
 
 

@@ -212,3 +212,31 @@ def test_a_cursor_from_another_order_or_forged_is_refused(store, account):
             )
         with pytest.raises(BadCursor):
             search_documents(session=session, account_id=account, filters=DocumentFilter(), cursor="%%%")
+
+
+@pytest.mark.parametrize("sort", ["received", "date", "total", "supplier"])
+def test_previous_page_walks_back_to_the_same_pages(store: Store, account: str, sort: str) -> None:
+    from storage.document_search import previous_page_cursor
+
+    filters = DocumentFilter(sort=sort, descending=sort != "supplier")
+    pages, cursors, cursor = [], [], None
+    with store.session() as session:
+        while True:
+            rows, next_cursor = search_documents(
+                session=session, account_id=account, filters=filters, cursor=cursor, limit=5
+            )
+            pages.append([d.id for d in rows])
+            cursors.append(cursor)
+            if next_cursor is None:
+                break
+            cursor = next_cursor
+        for number in range(len(pages) - 1, 0, -1):
+            back = previous_page_cursor(
+                session=session, account_id=account, filters=filters, first_id=pages[number][0], limit=5
+            )
+            rows, _ = search_documents(
+                session=session, account_id=account, filters=filters, cursor=back, limit=5
+            )
+            assert [d.id for d in rows] == pages[number - 1]
+            assert (back is None) == (number == 1)
+    assert len(pages) == 5
