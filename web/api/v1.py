@@ -37,6 +37,7 @@ def list_documents(
     kind: Annotated[str, Query(description="pdf, einvoice or image")] = "",
     status: Annotated[str, Query(description="unreadable or duplicate")] = "",
     sender: Annotated[str, Query(description="part of the sender's address")] = "",
+    tag: Annotated[str, Query(description="only documents with this tag")] = "",
     from_: Annotated[str, Query(alias="from", description="received on or after (YYYY-MM-DD)")] = "",
     to: Annotated[str, Query(description="received on or before (YYYY-MM-DD)")] = "",
     sort: Annotated[str, Query(description="received, date, total or supplier")] = "received",
