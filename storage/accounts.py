@@ -232,3 +232,8 @@ def _owners(session: Session, account_id: str) -> int:
             session.exec(select(User.id).where(User.account_id == account_id, User.role == Role.OWNER.value))
         )
     )
+
+
+def get_user(*, session: Session, user_id: str) -> UserRead | None:
+    user = session.get(User, user_id)
+    return user_read(user) if user is not None else None

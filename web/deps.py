@@ -8,10 +8,9 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from storage.accounts import get_account, resume_session
+from storage.accounts import get_account, get_user, resume_session
 from storage.db import Store
-from storage.models import User
-from storage.read_models import AccountRead, SessionRead, UserRead, account_read, session_read, user_read
+from storage.read_models import AccountRead, SessionRead, UserRead, account_read, session_read
 from storage.tokens import account_for_token
 from vocabulary import Role
 from web.i18n import N_
@@ -59,11 +58,10 @@ def optional_caller(request: Request) -> Caller | None:
         if row is None:
             return None
         account = get_account(session=session, account_id=row.account_id)
-        user = session.get(User, row.user_id)
         return Caller(
             account=account_read(account),
             session=session_read(row),
-            user=user_read(user) if user is not None else None,
+            user=get_user(session=session, user_id=row.user_id),
         )
 
 

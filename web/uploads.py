@@ -1,5 +1,5 @@
 """Upload from the browser: one file per request, answered in JSON so the page shows each
-file's own error. The file goes through inbox/upload.py, the path API uploads take."""
+file's own error. The file goes through storage/uploads.py, the path API uploads take."""
 
 from __future__ import annotations
 
@@ -8,10 +8,17 @@ import hmac
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from inbox.upload import MAX_UPLOAD_BYTES, Upload, UploadRefused, accept_upload
-from web.deps import PageCaller, StoreDep
+from storage.uploads import MAX_UPLOAD_BYTES, Upload, UploadRefused, accept_upload
+from web.deps import Caller, PageCaller, StoreDep
+from web.i18n import N_, request_language
 
 router = APIRouter()
+# The page shows these to the person uploading, in their language.
+REFUSALS = {
+    "empty": N_("the file is empty"),
+    "too_large": N_("the file is larger than 25 MB"),
+    "type": N_("only PDF, XML (e-invoices), PNG and JPEG files can be uploaded"),
+}
 
 
 @router.post("/documents/upload")
@@ -31,8 +38,13 @@ async def upload_document(
             store, account_id=caller.account.id, inbox_address=address, uploader=caller.who, upload=upload
         )
     except UploadRefused as err:
-        return _error(400, "bad_file", f"{upload.filename}: {err}")
+        gettext = request.app.state.catalogues[request_language(request, _saved_language(caller))].gettext
+        return _error(400, "bad_file", f"{upload.filename}: {gettext(REFUSALS.get(err.code, str(err)))}")
     return JSONResponse({"message": message_id, "filename": upload.filename}, status_code=202)
+
+
+def _saved_language(caller: Caller) -> str:
+    return caller.user.language if caller.user else ""
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:

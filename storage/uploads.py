@@ -3,7 +3,8 @@ stored as a blob and recorded as a received Message, which the worker then reads
 like one that came over SMTP. One path, so uploads get the same parts log, duplicates
 check, reprocessing and reliability as mail.
 
-Issue 11's `POST /api/v1/documents` calls `accept_upload` too.
+Issue 11's `POST /api/v1/documents` calls `accept_upload` too. (Here, not in `inbox/`, because
+`web/` may not import `inbox/`; building a MIME message is not parsing one.)
 """
 
 from __future__ import annotations
@@ -34,7 +35,12 @@ SUFFIX_TYPES = {
 
 
 class UploadRefused(ValueError):
-    """The file cannot be taken; the message says why, for the person who sent it."""
+    """The file cannot be taken; the message says why, `code` names the reason for callers
+    that answer in another language (`empty`, `too_large`, `type`)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,9 +54,9 @@ def accept_upload(store: Store, *, account_id: str, inbox_address: str, uploader
     """Makes the upload durable and queued for reading; returns the new message's id."""
     content_type = _checked_type(upload)
     if not upload.data:
-        raise UploadRefused("the file is empty")
+        raise UploadRefused("empty", "the file is empty")
     if len(upload.data) > MAX_UPLOAD_BYTES:
-        raise UploadRefused(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+        raise UploadRefused("too_large", f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
     raw = _as_mail(upload, content_type, uploader, inbox_address)
     sha256 = store.blobs.put(raw)  # blob first, row second, as for mail
     with store.session() as session:
@@ -72,7 +78,7 @@ def _checked_type(upload: Upload) -> str:
     suffix = "." + upload.filename.rsplit(".", 1)[-1].lower() if "." in upload.filename else ""
     if suffix in SUFFIX_TYPES:
         return SUFFIX_TYPES[suffix]
-    raise UploadRefused("only PDF, XML (e-invoices), PNG and JPEG files can be uploaded")
+    raise UploadRefused("type", "only PDF, XML (e-invoices), PNG and JPEG files can be uploaded")
 
 
 def _as_mail(upload: Upload, content_type: str, uploader: str, inbox_address: str) -> bytes:
