@@ -74,7 +74,7 @@ def previous_page_cursor(
     first_key = session.exec(select(key).where(Document.id == first_id)).first()
     if first_key is None:
         return None
-    query = _filtered(select(Document.id, key), session, account_id, filters)
+    query = _filtered(select(Document, key), session, account_id, filters)
     before = tuple_(key, Document.id)
     position = tuple_(first_key, first_id)
     query = query.where(before > position if filters.descending else before < position)
@@ -82,8 +82,8 @@ def previous_page_cursor(
     rows = list(session.exec(query.order_by(*order).limit(limit + 1)))
     if len(rows) <= limit:
         return None  # the previous page is the first page
-    row_id, row_key = rows[limit]
-    return _encode_cursor(filters, row_key, row_id)
+    row, row_key = rows[limit]
+    return _encode_cursor(filters, row_key, row.id)
 
 
 def count_documents(

@@ -219,14 +219,14 @@ def test_previous_page_walks_back_to_the_same_pages(store: Store, account: str, 
     from storage.document_search import previous_page_cursor
 
     filters = DocumentFilter(sort=sort, descending=sort != "supplier")
-    pages, cursors, cursor = [], [], None
+    pages: list[list[str]] = []
+    cursor = None
     with store.session() as session:
         while True:
             rows, next_cursor = search_documents(
                 session=session, account_id=account, filters=filters, cursor=cursor, limit=5
             )
             pages.append([d.id for d in rows])
-            cursors.append(cursor)
             if next_cursor is None:
                 break
             cursor = next_cursor
