@@ -344,3 +344,33 @@ def test_the_mail_page_hides_technical_parts_unless_asked(day):
 
     assert "decision-container" not in short and "decision-document" in short and 'id="all-parts"' in short
     assert "decision-container" in full and "decision-body" in full
+
+
+def test_two_documents_of_one_supplier_with_one_number_are_flagged(day):
+    _, _, client, _ = day
+    first, second = by_name(client, "a-1001.pdf"), by_name(client, "b-2002.pdf")
+    assert 'id="same-number"' not in client.get(f"/documents/{first['id']}").text
+
+    client.patch(
+        f"/api/v1/documents/{second['id']}", json={"invoice": {"number": "RE-77", "seller": "Müller & Söhne"}}
+    )
+
+    warning = client.get(f"/documents/{first['id']}").text.split('id="same-number"')[1].split("</p>")[0]
+    assert f'href="/documents/{second["id"]}"' in warning and "b-2002.pdf" in warning
+
+
+def test_a_user_picks_a_time_zone_and_a_language(day):
+    _, _, client, _ = day
+    token = csrf(client.get("/account").text)
+
+    saved = client.post(
+        "/account/preferences", data={"csrf_token": token, "time_zone": "Asia/Tokyo", "language": "fr"}
+    )
+    client.cookies.set("inbox_lang", saved.cookies.get("inbox_lang", ""))
+    page = client.get("/documents").text
+    client.post("/account/preferences", data={"csrf_token": token, "time_zone": "UTC", "language": ""})
+    client.cookies.delete("inbox_lang")
+
+    assert saved.status_code == 303 and saved.cookies.get("inbox_lang") == "fr"
+    assert '<html lang="fr">' in page and "Téléverser des factures" in page
+    assert "JST" in page and "UTC" not in page.split("<tbody>")[1]
