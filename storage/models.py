@@ -169,7 +169,7 @@ class Document(SQLModel, table=True):
     # a note, and when it went to the trash (emptied after storage.trash.KEEP_DAYS).
     corrected_fields: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
-    deleted_at: datetime | None = _when(nullable=True, index=True)
+    deleted_at: datetime | None = _when(nullable=True)  # in the trash since then
 
 
 class DocumentTag(SQLModel, table=True):

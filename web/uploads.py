@@ -8,16 +8,16 @@ import hmac
 from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import JSONResponse
 
-from storage.uploads import MAX_UPLOAD_BYTES, Upload, UploadRefused, accept_upload
+from storage.uploads import MAX_UPLOAD_BYTES, UploadRefused, accept_upload
 from web.deps import Caller, PageCaller, StoreDep
 from web.i18n import N_, request_language
 
 router = APIRouter()
 # The page shows these to the person uploading, in their language.
 REFUSALS = {
-    "empty": N_("the file is empty"),
+    "empty_file": N_("the file is empty"),
     "too_large": N_("the file is larger than 25 MB"),
-    "type": N_("only PDF, XML (e-invoices), PNG and JPEG files can be uploaded"),
+    "bad_type": N_("only PDF, XML (e-invoices), PNG and JPEG files can be uploaded"),
 }
 
 
@@ -31,16 +31,15 @@ async def upload_document(
     if not caller.can_edit:
         return _error(403, "forbidden", "your role can read and export, not add documents")
     data = await file.read(MAX_UPLOAD_BYTES + 1)
-    upload = Upload(filename=file.filename or "upload", content_type=file.content_type or "", data=data)
-    address = request.app.state.settings.inbox_address(caller.account.inbox_local)
+    name = file.filename or "upload"
     try:
         message_id = accept_upload(
-            store, account_id=caller.account.id, inbox_address=address, uploader=caller.who, upload=upload
+            store=store, account_id=caller.account.id, filename=name, data=data, max_bytes=MAX_UPLOAD_BYTES
         )
     except UploadRefused as err:
         gettext = request.app.state.catalogues[request_language(request, _saved_language(caller))].gettext
-        return _error(400, "bad_file", f"{upload.filename}: {gettext(REFUSALS.get(err.code, str(err)))}")
-    return JSONResponse({"message": message_id, "filename": upload.filename}, status_code=202)
+        return _error(400, err.code, f"{name}: {gettext(REFUSALS.get(err.code, str(err)))}")
+    return JSONResponse({"message": message_id, "filename": name}, status_code=202)
 
 
 def _saved_language(caller: Caller) -> str:

@@ -23,8 +23,9 @@ def upgrade() -> None:
     op.add_column("user", sa.Column("language", sa.String(), nullable=False, server_default=""))
     op.add_column("document", sa.Column("corrected_fields", sa.Text(), nullable=True))
     op.add_column("document", sa.Column("note", sa.Text(), nullable=False, server_default=""))
-    op.add_column("document", sa.Column("deleted_at", UTCDateTime(), nullable=True))
-    op.create_index("ix_document_deleted_at", "document", ["deleted_at"])
+    # The integrations revision adds the same column (its API's DELETE); whichever runs first does.
+    if "deleted_at" not in {c["name"] for c in sa.inspect(op.get_bind()).get_columns("document")}:
+        op.add_column("document", sa.Column("deleted_at", UTCDateTime(), nullable=True))
     op.create_table(
         "documenttag",
         sa.Column("document_id", sa.String(), sa.ForeignKey("document.id"), primary_key=True),
@@ -48,7 +49,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("documentchange")
     op.drop_table("documenttag")
-    op.drop_index("ix_document_deleted_at", "document")
     for column in ("deleted_at", "note", "corrected_fields"):
         op.drop_column("document", column)
     for column in ("language", "time_zone", "role"):
