@@ -27,10 +27,11 @@ from storage.accounts import (
 from storage.blobs import BlobConfigError
 from storage.claims import new_worker_id
 from storage.db import Store
-from storage.errors import Conflict, NotFound
+from storage.errors import Ambiguous, Conflict, NotFound
 from storage.messages import claim_for_reprocessing, release_own_claims
 from storage.tokens import SCOPES, create_token, list_tokens, revoke_token
 from storage.usage import Plan, set_plan
+from vocabulary import Role
 
 # Every setting is a flag (--max-message-bytes) and reads INBOX_<FIELD> when the flag is not given;
 # --roles belongs to `inbox serve` alone.
@@ -97,6 +98,7 @@ def _parser() -> argparse.ArgumentParser:
     add = command(group("user", "manage users"), "add", _user_add, "add a user to an account")
     add.add_argument("account", help="account id, name or a user's e-mail")
     add.add_argument("email")
+    add.add_argument("--role", choices=[r.value for r in Role], default=Role.OWNER.value)
     add.add_argument("--password-stdin", action="store_true")
     add.add_argument("--json", action="store_true")
 
@@ -260,7 +262,7 @@ def _account_dmarc(args, settings: Settings) -> int:
         with store.session() as session:
             account = find_account(session=session, key=args.account)
             set_refuse_dmarc_failures(session=session, account_id=account.id, refuse=args.refuse == "on")
-    except NotFound as err:
+    except (Ambiguous, NotFound) as err:
         raise CommandError(str(err)) from err
     print(f"{account.id}: mail failing DMARC is {'refused' if args.refuse == 'on' else 'taken'}")
     return 0
@@ -273,8 +275,14 @@ def _user_add(args, settings: Settings) -> int:
     try:
         with store.session() as session:
             account = find_account(session=session, key=args.account)
-            user = add_user(session=session, account_id=account.id, email=args.email, password=password)
-    except (Conflict, NotFound) as err:
+            user = add_user(
+                session=session,
+                account_id=account.id,
+                email=args.email,
+                password=password,
+                role=Role(args.role),
+            )
+    except (Ambiguous, Conflict, NotFound) as err:
         raise CommandError(str(err)) from err
     result = {"id": user.id, "account_id": account.id, "email": user.email}
     if generated:
@@ -291,7 +299,7 @@ def _token_create(args, settings: Settings) -> int:
             token, secret = create_token(
                 session=session, account_id=account.id, name=args.name, scopes=args.scope
             )
-    except NotFound as err:
+    except (Ambiguous, NotFound) as err:
         raise CommandError(str(err)) from err
     if args.json:
         print(json.dumps({"id": token.id, "name": token.name, "scopes": list(token.scopes), "token": secret}))
@@ -306,7 +314,7 @@ def _token_list(args, settings: Settings) -> int:
         with store.session() as session:
             account = find_account(session=session, key=args.account)
             tokens = list_tokens(session=session, account_id=account.id)
-    except NotFound as err:
+    except (Ambiguous, NotFound) as err:
         raise CommandError(str(err)) from err
     rows = [
         {
@@ -359,7 +367,7 @@ def _account_set_plan(args, settings: Settings) -> int:
                     suppliers=args.suppliers,
                 ),
             )
-    except NotFound as err:
+    except (Ambiguous, NotFound) as err:
         raise CommandError(str(err)) from err
     _print({"account": account.id, **{k: v for k, v in dataclasses.asdict(plan).items()}}, False)
     return 0

@@ -35,6 +35,7 @@ from storage.accounts import accounts_for_locals
 from storage.db import Store
 from storage.messages import count_backlog
 from storage.rejections import record_rejection
+from storage.trash import purge_expired
 from storage.usage import documents_over_quota
 from web.app import WebConfig, create_app
 from web.ops import ops_router
@@ -48,6 +49,9 @@ DRAIN_SECONDS = 30  # how long SIGTERM waits for mails in the middle of DATA
 class _EmbeddedUvicorn(uvicorn.Server):
     def capture_signals(self):  # signals belong to the composition root
         return nullcontext()
+
+
+TRASH_PURGE_SECONDS = 3600
 
 
 class PortTaken(Exception):
@@ -126,6 +130,8 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         else None
     )
     dispatcher_task = asyncio.create_task(dispatcher.run()) if dispatcher is not None else None
+    # Emptying the trash is background work too (idempotent, so any number of workers may).
+    purge_task = asyncio.create_task(_empty_trash_hourly(store)) if worker is not None else None
     smtp = await _start_smtp(store, settings, listeners.smtp, worker, metrics) if listeners.smtp else None
     web, web_task = (
         await _start_web(
@@ -153,6 +159,8 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         web.should_exit = True
     if dispatcher is not None:
         dispatcher.stop()
+    if purge_task is not None:
+        purge_task.cancel()
     if worker is not None:
         await worker.stop(timeout=settings.parse_timeout + 10)
     tasks = (worker_task, web_task, dispatcher_task)
@@ -270,6 +278,19 @@ async def _start_web(
     while not web.started and not task.done():
         await asyncio.sleep(0.01)
     return web, task
+
+
+async def _empty_trash_hourly(store: Store) -> None:
+    """Documents in the trash for longer than storage.trash.KEEP_DAYS go for good: at start,
+    then every hour (so a restart does not postpone it)."""
+    while True:
+        try:
+            purged = await asyncio.to_thread(purge_expired, store)
+            if purged:
+                log.info("emptied %d document(s) from the trash", purged)
+        except Exception:  # a failed purge is retried next hour; it must not stop the service
+            log.exception("emptying the trash failed")
+        await asyncio.sleep(TRASH_PURGE_SECONDS)
 
 
 async def _drain(sessions: weakref.WeakSet[InboxSMTP], gate: SessionGate) -> None:

@@ -11,9 +11,10 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
-from storage.errors import Conflict, NotFound
+from storage.errors import Ambiguous, Conflict, NotFound
 from storage.models import Account, User, WebSession, utcnow
 from storage.read_models import UserRead, user_read
+from vocabulary import Role
 
 # Lower-case letters and digits without look-alikes (0/o, 1/l/i): 31 symbols.
 ADDRESS_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
@@ -40,8 +41,15 @@ def create_account(*, session: Session, name: str, email: str, password: str) ->
     return account
 
 
-def add_user(*, session: Session, account_id: str, email: str, password: str) -> User:
-    user = User(account_id=account_id, email=normalise_email(email), password_hash=_hasher.hash(password))
+def add_user(
+    *, session: Session, account_id: str, email: str, password: str, role: Role = Role.OWNER
+) -> User:
+    user = User(
+        account_id=account_id,
+        email=normalise_email(email),
+        password_hash=_hasher.hash(password),
+        role=Role(role).value,
+    )
     try:
         with session.begin_nested():
             session.add(user)
@@ -72,8 +80,15 @@ def get_account(*, session: Session, account_id: str) -> Account:
 
 
 def find_account(*, session: Session, key: str) -> Account:
-    """An account by id, name or one of its users' e-mails (for the command line)."""
-    account = session.get(Account, key) or session.exec(select(Account).where(Account.name == key)).first()
+    """An account by id, name or one of its users' e-mails (for the command line). A name two
+    accounts share is refused, naming their ids, rather than picking one of them."""
+    account = session.get(Account, key)
+    if account is None:
+        named = list(session.exec(select(Account).where(Account.name == key).limit(10)))
+        if len(named) > 1:
+            ids = ", ".join(a.id for a in named)
+            raise Ambiguous(f"{len(named)} accounts are named {key!r} ({ids}): give the account id instead")
+        account = named[0] if named else None
     if account is None:
         user = session.exec(select(User).where(User.email == normalise_email(key))).first()
         account = session.get(Account, user.account_id) if user else None
@@ -184,3 +199,49 @@ def check_password(*, session: Session, user_id: str, password: str) -> bool:
         return _hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def set_role(*, session: Session, account_id: str, user_id: str, role: Role) -> None:
+    """Changes a user's role; the account always keeps an owner."""
+    user = _user_of(session, account_id, user_id)
+    if user.role == Role.OWNER and role != Role.OWNER and _owners(session, account_id) <= 1:
+        raise Conflict("the account needs at least one owner")
+    user.role = Role(role).value
+    session.add(user)
+
+
+def remove_user(*, session: Session, account_id: str, user_id: str) -> None:
+    """Removes a user and ends their sessions; the last owner cannot be removed."""
+    user = _user_of(session, account_id, user_id)
+    if user.role == Role.OWNER and _owners(session, account_id) <= 1:
+        raise Conflict("the account needs at least one owner")
+    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    session.delete(user)
+
+
+def set_preferences(*, session: Session, user_id: str, time_zone: str, language: str) -> None:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("user")
+    user.time_zone, user.language = time_zone, language
+    session.add(user)
+
+
+def _user_of(session: Session, account_id: str, user_id: str) -> User:
+    user = session.get(User, user_id)
+    if user is None or user.account_id != account_id:
+        raise NotFound("user")
+    return user
+
+
+def _owners(session: Session, account_id: str) -> int:
+    return len(
+        list(
+            session.exec(select(User.id).where(User.account_id == account_id, User.role == Role.OWNER.value))
+        )
+    )
+
+
+def get_user(*, session: Session, user_id: str) -> UserRead | None:
+    user = session.get(User, user_id)
+    return user_read(user) if user is not None else None

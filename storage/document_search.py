@@ -15,9 +15,9 @@ from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
 from storage.fulltext import fulltext_for
-from storage.models import DOCUMENT_SORT_KEYS, Document, PartLog
+from storage.models import DOCUMENT_SORT_KEYS, Document, DocumentTag, PartLog
 from storage.pagination import BadCursor, aware
-from storage.read_models import DocumentRead, document_read
+from storage.read_models import DocumentRead, document_read, with_tags
 from vocabulary import Decision, DocumentKind, InvoiceSource
 
 KINDS = ("pdf", "einvoice", "image")  # the list's filter: an e-invoice is any XML-read invoice
@@ -37,6 +37,7 @@ class DocumentFilter:
     flag: str = ""
     received_from: date | None = None
     received_to: date | None = None
+    tag: str = ""
     sort: str = "received"
     descending: bool = True
     since: datetime | None = None  # received strictly after (polling triggers)
@@ -65,7 +66,28 @@ def search_documents(
     if len(rows) > limit:
         last, last_key = rows[limit - 1]
         next_cursor = _encode_cursor(filters, last_key, last.id)
-    return [document_read(doc) for doc, _ in rows[:limit]], next_cursor
+    return with_tags(session, [document_read(doc) for doc, _ in rows[:limit]]), next_cursor
+
+
+def previous_page_cursor(
+    *, session: Session, account_id: str, filters: DocumentFilter, first_id: str, limit: int
+) -> str | None:
+    """The cursor that lists the page before the one starting at `first_id`: walking back
+    `limit` rows in the opposite order; None when that page is the first one."""
+    key = DOCUMENT_SORT_KEYS[filters.sort]
+    first_key = session.exec(select(key).where(Document.id == first_id)).first()
+    if first_key is None:
+        return None
+    query = _filtered(select(Document, key), session, account_id, filters)
+    before = tuple_(key, Document.id)
+    position = tuple_(first_key, first_id)
+    query = query.where(before > position if filters.descending else before < position)
+    order = (key, Document.id) if filters.descending else (key.desc(), col(Document.id).desc())
+    rows = list(session.exec(query.order_by(*order).limit(limit + 1)))
+    if len(rows) <= limit:
+        return None  # the previous page is the first page
+    row, row_key = rows[limit]
+    return _encode_cursor(filters, row_key, row.id)
 
 
 def count_documents(
@@ -100,6 +122,14 @@ def _filtered(query: _Query, session: Session, account_id: str, filters: Documen
         query = query.where(Document.received_at > filters.since)
     if filters.supplier_id:
         query = query.where(Document.supplier_id == filters.supplier_id)
+    if filters.tag:
+        query = query.where(
+            exists().where(
+                col(DocumentTag.document_id) == col(Document.id),
+                col(DocumentTag.account_id) == account_id,
+                col(DocumentTag.tag) == filters.tag,
+            )
+        )
     if filters.query:
         matching = fulltext_for(session.get_bind().dialect.name).matching(filters.query, account_id)
         if matching is not None:

@@ -11,3 +11,7 @@ class NotFound(StorageError):
 
 class Conflict(StorageError):
     """The row would break a uniqueness rule (an e-mail already in use, say)."""
+
+
+class Ambiguous(StorageError):
+    """A name matches several rows; the message says how to name one."""

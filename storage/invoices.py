@@ -26,7 +26,7 @@ def to_columns(fields: InvoiceFields | None) -> dict[str, Any]:
     """Every invoice column with its value; all None when there is no invoice."""
     if fields is None:
         return dict.fromkeys(INVOICE_COLUMNS)
-    return {flat_name(name): _to_column(name, getattr(fields, name)) for name in INVOICE_FIELDS}
+    return {flat_name(name): column_value(name, getattr(fields, name)) for name in INVOICE_FIELDS}
 
 
 def from_columns(document: Document) -> InvoiceFields | None:
@@ -37,7 +37,7 @@ def from_columns(document: Document) -> InvoiceFields | None:
     return InvoiceFields(**values)
 
 
-def _to_column(name: str, value: Any) -> Any:
+def column_value(name: str, value: Any) -> Any:
     if name == "lines":
         return (
             json.dumps([{k: _plain(getattr(line, k)) for k in _LINE_TYPES} for line in value])

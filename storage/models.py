@@ -76,6 +76,9 @@ class User(SQLModel, table=True):
     email: str = Field(unique=True, index=True)  # stored lower-case
     password_hash: str
     created_at: datetime = _when(nullable=False, default=utcnow)
+    role: str = "owner"  # vocabulary.Role: owner, member, accountant (read-only)
+    time_zone: str = "UTC"  # an IANA name; the pages show times in it
+    language: str = ""  # en, fr or de; empty: the browser's
 
 
 class WebSession(SQLModel, table=True):
@@ -153,7 +156,6 @@ class Document(SQLModel, table=True):
     text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     text_source: str | None = None  # where the text came from: pdf, ocr or xml
     supplier_id: str | None = Field(default=None, index=True)  # matched by sender or seller VAT id
-    deleted_at: datetime | None = _when(nullable=True)  # in the trash since then
     # Copied from the message so the list needs no join and sorts on its own index.
     sender: str = ""
     subject: str = ""
@@ -178,6 +180,35 @@ class Document(SQLModel, table=True):
     profile: str | None = None
     invoice_lines: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON list
     invoice_confidence: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # JSON
+    # What people added: corrected invoice fields (JSON list of names, kept over reprocessing),
+    # a note, and when it went to the trash (emptied after storage.trash.KEEP_DAYS).
+    corrected_fields: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    deleted_at: datetime | None = _when(nullable=True)  # in the trash since then
+
+
+class DocumentTag(SQLModel, table=True):
+    """A label on a document; the list filters by it (`?tag=`)."""
+
+    __table_args__ = (Index("ix_documenttag_account_tag", "account_id", "tag"),)
+
+    document_id: str = Field(foreign_key="document.id", primary_key=True)
+    tag: str = Field(primary_key=True)
+    account_id: str = Field(foreign_key="account.id")
+
+
+class DocumentChange(SQLModel, table=True):
+    """One change a person made to a document: who, when, which field, from what to what."""
+
+    __table_args__ = (Index("ix_documentchange_document_at", "document_id", "at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    document_id: str = Field(foreign_key="document.id")
+    user_email: str
+    at: datetime = _when(nullable=False, default=utcnow)
+    field: str  # an invoice field name, "tags", "note", "deleted" or "restored"
+    old: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
+    new: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
 
 
 class SupplierHint(SQLModel, table=True):

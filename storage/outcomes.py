@@ -16,8 +16,17 @@ from storage.errors import NotFound
 from storage.hooks import emit
 from storage.invoices import to_columns
 from storage.models import Document, Message, PartLog, utcnow
+from storage.read_models import corrected_names
 from storage.suppliers import match_supplier
-from vocabulary import Decision, DocumentKind, InvoiceFields, MessageStatus, PartRecord, TextSource
+from vocabulary import (
+    Decision,
+    DocumentKind,
+    InvoiceFields,
+    MessageStatus,
+    PartRecord,
+    TextSource,
+    flat_name,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +185,11 @@ def _upsert_document(
         message.subject,
         message.received_at,
     )
+    # Fields a person corrected stay as they were corrected; the rest follow the new reading.
+    kept = {flat_name(name) for name in corrected_names(document.corrected_fields)}
     for column, value in to_columns(new.invoice).items():
-        setattr(document, column, value)
+        if column not in kept and not (column == "invoice_source" and kept and value is None):
+            setattr(document, column, value)
     document.supplier_id = match_supplier(
         session=session,
         account_id=message.account_id,

@@ -8,18 +8,22 @@ are derived from (web/api/schemas.py).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from sqlmodel import Session, col, select
+
 from storage.invoices import from_columns
-from storage.models import Account, Document, Message, PartLog, RejectedMail, User, WebSession
+from storage.models import Account, Document, DocumentTag, Message, PartLog, RejectedMail, User, WebSession
 from vocabulary import (
+    EDITABLE_INVOICE_FIELDS,
     PART_RECORD_FIELDS,
     DocumentKind,
     DocumentStatus,
     InvoiceFields,
     MessageStatus,
     PartRecord,
+    Role,
     TextSource,
 )
 
@@ -47,6 +51,10 @@ class DocumentRead:
     status: DocumentStatus
     invoice: InvoiceFields | None
     supplier_id: str | None = None  # the supplier matched by sender address or seller VAT id
+    note: str = ""  # what people wrote about it
+    tags: tuple[str, ...] = ()
+    # Invoice fields a person corrected, each {"source": "user"}: reprocessing keeps them.
+    corrections: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +114,33 @@ def document_read(row: Document) -> DocumentRead:
         status=document_status(row.encrypted, row.unreadable),
         invoice=from_columns(row),
         supplier_id=row.supplier_id,
+        note=row.note,
+        corrections={name: {"source": "user"} for name in corrected_names(row.corrected_fields)},
     )
+
+
+def corrected_names(text: str | None) -> list[str]:
+    """The corrected fields' names from their JSON column (unknown names are dropped)."""
+    try:
+        names = json.loads(text or "[]")
+    except ValueError:
+        return []
+    return [n for n in names if n in EDITABLE_INVOICE_FIELDS] if isinstance(names, list) else []
+
+
+def with_tags(session: Session, documents: list[DocumentRead]) -> list[DocumentRead]:
+    """The documents with their tags, fetched in one query."""
+    if not documents:
+        return documents
+    found: dict[str, list[str]] = {d.id: [] for d in documents}
+    rows = session.exec(
+        select(DocumentTag)
+        .where(col(DocumentTag.document_id).in_(list(found)))
+        .order_by(col(DocumentTag.tag))
+    )
+    for row in rows:
+        found[row.document_id].append(row.tag)
+    return [replace(d, tags=tuple(found[d.id])) for d in documents]
 
 
 def document_status(encrypted: bool, unreadable: bool) -> DocumentStatus:
@@ -168,6 +202,9 @@ class UserRead:
     id: str
     email: str
     created_at: datetime
+    role: Role = Role.OWNER
+    time_zone: str = "UTC"
+    language: str = ""  # empty: the browser's
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +228,14 @@ def session_read(row: WebSession) -> SessionRead:
 
 
 def user_read(row: User) -> UserRead:
-    return UserRead(id=row.id, email=row.email, created_at=row.created_at)
+    return UserRead(
+        id=row.id,
+        email=row.email,
+        created_at=row.created_at,
+        role=Role(row.role),
+        time_zone=row.time_zone,
+        language=row.language,
+    )
 
 
 def rejection_read(row: RejectedMail) -> RejectionRead:

@@ -20,6 +20,7 @@ from storage.models import Message, utcnow
 from storage.usage import OverQuota, documents_over_quota
 
 SOURCE = "upload"
+MAX_UPLOAD_BYTES = 25 * 1024 * 1024  # the web page's limit (the API uses INBOX_MAX_MESSAGE_BYTES)
 MAX_FILENAME_CHARS = 200
 
 

@@ -54,6 +54,19 @@ class InvoiceSource(StrEnum):
 
     XML = "xml"
     TEXT = "text"
+    USER = "user"  # nothing was read; a person typed the fields in
+
+
+class Role(StrEnum):
+    """What a user of an account may do."""
+
+    OWNER = "owner"  # everything, and manages the team
+    MEMBER = "member"  # works on documents
+    ACCOUNTANT = "accountant"  # reads and exports, changes nothing
+
+
+# Invoice fields a person may correct (the edit form's inputs and PATCH's "invoice" keys).
+EDITABLE_INVOICE_FIELDS = ("number", "issue_date", "due_date", "total", "currency", "seller", "type")
 
 
 class TextSource(StrEnum):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -15,13 +16,17 @@ from storage.accounts import (
     start_session_for,
     users_of_account,
 )
+from vocabulary import Role
 from web.cookies import set_session_cookie
-from web.deps import FormCaller, PageCaller, StoreDep
+from web.deps import EditorForm, FormCaller, PageCaller, StoreDep
+from web.i18n import time_zones
 from web.templating import render
 
 router = APIRouter()
 MIN_PASSWORD_LENGTH = 10
 MAX_ALLOWED_SENDERS = 200
+# An address (billing@supplier.com) or a whole domain (@supplier.com).
+SENDER_ENTRY = re.compile(r"[^@\s]*@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 
 
 @router.get("/inbox")
@@ -37,7 +42,7 @@ def inbox_page(request: Request, caller: PageCaller, done: str = "") -> Response
 
 
 @router.post("/inbox/regenerate")
-def regenerate(caller: FormCaller, store: StoreDep, confirm: Annotated[str, Form()] = "") -> Response:
+def regenerate(caller: EditorForm, store: StoreDep, confirm: Annotated[str, Form()] = "") -> Response:
     if confirm != "yes":  # the checkbox says the old address stops working
         return RedirectResponse("/inbox?done=not_confirmed", status_code=303)
     with store.session() as session:
@@ -47,9 +52,21 @@ def regenerate(caller: FormCaller, store: StoreDep, confirm: Annotated[str, Form
 
 @router.post("/inbox/senders")
 def save_allowed_senders(
-    caller: FormCaller, store: StoreDep, senders: Annotated[str, Form()] = ""
+    request: Request, caller: EditorForm, store: StoreDep, senders: Annotated[str, Form()] = ""
 ) -> Response:
     lines = [line.strip() for line in senders.splitlines() if line.strip()]
+    wrong = [line for line in lines if not SENDER_ENTRY.fullmatch(line)]
+    if wrong:  # refused as a whole, so a typo never silently narrows who may send
+        return render(
+            request,
+            "inbox.html",
+            status_code=400,
+            caller=caller,
+            address=request.app.state.settings.inbox_address(caller.account.inbox_local),
+            allowed_senders=senders,
+            done="",
+            wrong_senders=wrong,
+        )
     with store.session() as session:
         set_allowed_senders(
             session=session, account_id=caller.account.id, senders=lines[:MAX_ALLOWED_SENDERS]
@@ -57,9 +74,26 @@ def save_allowed_senders(
     return RedirectResponse("/inbox?done=senders", status_code=303)
 
 
+@router.post("/inbox/senders/allow")
+def allow_sender(caller: EditorForm, store: StoreDep, sender: Annotated[str, Form()] = "") -> Response:
+    """One click from the mail log's refused senders: the address joins the allowed list."""
+    address = sender.strip().lower()
+    current = [line for line in caller.account.allowed_senders.splitlines() if line.strip()]
+    if SENDER_ENTRY.fullmatch(address) and address not in current:
+        with store.session() as session:
+            set_allowed_senders(
+                session=session,
+                account_id=caller.account.id,
+                senders=[*current, address][:MAX_ALLOWED_SENDERS],
+            )
+    return RedirectResponse("/inbox?done=senders", status_code=303)
+
+
 @router.get("/account")
-def account_page(request: Request, caller: PageCaller, store: StoreDep, done: str = "") -> Response:
-    return _account_page(request, caller, store, done=done)
+def account_page(
+    request: Request, caller: PageCaller, store: StoreDep, done: str = "", error: str = ""
+) -> Response:
+    return render_account(request, caller, store, done=done, error=error)
 
 
 @router.post("/account/password")
@@ -85,13 +119,16 @@ def change_password(
             set_password(session=session, user_id=user_id, password=new)  # ends every session
             token = start_session_for(session=session, user_id=user_id)
     if error:
-        return _account_page(request, caller, store, error=error, status_code=400)
+        return render_account(request, caller, store, error=error, status_code=400)
     response = RedirectResponse("/account?done=password", status_code=303)
     set_session_cookie(request, response, token)
     return response
 
 
-def _account_page(request, caller, store, *, done="", error="", status_code=200) -> Response:
+def render_account(
+    request, caller, store, *, done="", error="", status_code=200, invited: tuple[str, str] | None = None
+) -> Response:
+    """The team and settings page; `invited` is a new user's e-mail and first password, shown once."""
     with store.session() as session:
         users = users_of_account(session=session, account_id=caller.account.id)
     return render(
@@ -104,4 +141,7 @@ def _account_page(request, caller, store, *, done="", error="", status_code=200)
         done=done,
         error=error,
         min_length=MIN_PASSWORD_LENGTH,
+        invited=invited,
+        roles=[r.value for r in Role],
+        time_zones=time_zones(),
     )

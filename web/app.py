@@ -6,6 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
@@ -17,10 +18,24 @@ from starlette.exceptions import HTTPException
 from storage.db import Store
 from storage.errors import NotFound
 from storage.pagination import BadCursor
-from web import account, apidocs, auth, downloads, exports, integrations, language, mailbody, pages, previews
+from web import (
+    account,
+    apidocs,
+    auth,
+    downloads,
+    exports,
+    integrations,
+    language,
+    mailbody,
+    organise,
+    pages,
+    previews,
+    team,
+    uploads,
+)
 from web.api import legacy, v1
 from web.api.errors import ApiError, is_v1, v1_error, v1_validation_error
-from web.deps import LoginRequired
+from web.deps import LoginRequired, optional_caller
 from web.errors import bad_link, not_found
 from web.i18n import load_catalogues
 from web.ratelimit import RateLimiter
@@ -76,6 +91,8 @@ def create_app(
         auth,
         language,
         exports,
+        uploads,
+        organise,
         downloads,
         previews,
         mailbody,
@@ -83,6 +100,7 @@ def create_app(
         account,
         integrations,
         apidocs,
+        team,
         legacy,
         v1,
     ):
@@ -96,7 +114,9 @@ def create_app(
 
     @app.exception_handler(LoginRequired)
     async def to_login(request: Request, exc: LoginRequired) -> Response:
-        return RedirectResponse("/login", status_code=303)
+        wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        target = "/login" if wanted in ("/", "/documents") else f"/login?{urlencode({'next': wanted})}"
+        return RedirectResponse(target, status_code=303)
 
     @app.exception_handler(NotFound)
     async def storage_not_found(request: Request, exc: NotFound) -> Response:
@@ -124,6 +144,7 @@ def create_app(
         return render(
             request,
             "error.html",
+            caller=optional_caller(request),  # the navigation stays
             status_code=exc.status_code,
             status=exc.status_code,
             detail=exc.detail,

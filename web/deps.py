@@ -8,10 +8,11 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 
-from storage.accounts import get_account, resume_session
+from storage.accounts import get_account, get_user, resume_session
 from storage.db import Store
-from storage.read_models import AccountRead, SessionRead, account_read, session_read
+from storage.read_models import AccountRead, SessionRead, UserRead, account_read, session_read
 from storage.tokens import TokenRead, authenticate_token
+from vocabulary import Role
 from web.i18n import N_
 
 SESSION_COOKIE = "inbox_session"
@@ -22,10 +23,25 @@ class Caller:
     account: AccountRead
     session: SessionRead | None  # None for API token callers, who have no forms
     token: TokenRead | None = None  # the token an integration called with
+    user: UserRead | None = None  # None for API token callers
 
     def may(self, scope: str) -> bool:
         """A signed-in user may do everything; a token only what its scopes say."""
         return self.token is None or scope in self.token.scopes
+
+    @property
+    def can_edit(self) -> bool:
+        """Accountants read and export; everyone else (tokens too) may change documents."""
+        return self.user is None or self.user.role != Role.ACCOUNTANT
+
+    @property
+    def is_owner(self) -> bool:
+        return self.user is not None and self.user.role == Role.OWNER
+
+    @property
+    def who(self) -> str:
+        """Who made a change, as the history shows it."""
+        return self.user.email if self.user else "API"
 
 
 class LoginRequired(Exception):
@@ -36,7 +52,8 @@ def get_store(request: Request) -> Store:
     return request.app.state.store
 
 
-def _caller(request: Request) -> Caller | None:
+def optional_caller(request: Request) -> Caller | None:
+    """The logged-in browser, or None."""
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
@@ -46,11 +63,15 @@ def _caller(request: Request) -> Caller | None:
         if row is None:
             return None
         account = get_account(session=session, account_id=row.account_id)
-        return Caller(account=account_read(account), session=session_read(row))
+        return Caller(
+            account=account_read(account),
+            session=session_read(row),
+            user=get_user(session=session, user_id=row.user_id),
+        )
 
 
 def page_caller(request: Request) -> Caller:
-    caller = _caller(request)
+    caller = optional_caller(request)
     if caller is None:
         raise LoginRequired
     return caller
@@ -58,7 +79,7 @@ def page_caller(request: Request) -> Caller:
 
 def api_caller(request: Request) -> Caller:
     secret = _bearer(request)
-    caller = _token_caller(request, secret) if secret is not None else _caller(request)
+    caller = _token_caller(request, secret) if secret is not None else optional_caller(request)
     if caller is None:
         raise HTTPException(
             status_code=401,
@@ -118,10 +139,40 @@ async def check_csrf(request: Request, caller: Annotated[Caller, Depends(page_ca
     return caller
 
 
+def editor(caller: Caller) -> Caller:
+    """The caller, if they may change documents; accountants get a 403."""
+    if not caller.can_edit:
+        raise HTTPException(
+            status_code=403, detail=N_("Your role can read and export, not change documents.")
+        )
+    return caller
+
+
+def owner(caller: Caller) -> Caller:
+    if not caller.is_owner:
+        raise HTTPException(status_code=403, detail=N_("Only an owner of the account can do this."))
+    return caller
+
+
+def _editing_form(caller: Annotated[Caller, Depends(check_csrf)]) -> Caller:
+    return editor(caller)
+
+
+def _owner_form(caller: Annotated[Caller, Depends(check_csrf)]) -> Caller:
+    return owner(caller)
+
+
+def _editing_api(caller: Annotated[Caller, Depends(api_caller)]) -> Caller:
+    return editor(caller)
+
+
 PageCaller = Annotated[Caller, Depends(page_caller)]
 ApiCaller = Annotated[Caller, Depends(api_caller)]
 PageOrApiCaller = Annotated[Caller, Depends(page_or_api_caller)]
 FormCaller = Annotated[Caller, Depends(check_csrf)]
+EditorForm = Annotated[Caller, Depends(_editing_form)]
+OwnerForm = Annotated[Caller, Depends(_owner_form)]
+ApiEditor = Annotated[Caller, Depends(_editing_api)]
 StoreDep = Annotated[Store, Depends(get_store)]
 DocumentsReader = Annotated[Caller, Depends(scoped("documents:read"))]
 DocumentsWriter = Annotated[Caller, Depends(scoped("documents:write"))]

@@ -7,20 +7,23 @@ import io
 import re
 import zipfile
 from collections.abc import Iterator
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Form, HTTPException, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 
 from storage.db import Store
 from storage.document_search import DocumentFilter, iter_documents
 from storage.documents import get_document
 from storage.read_models import DocumentRead
-from vocabulary import INVOICE_FIELDS, flat_name
+from vocabulary import INVOICE_FIELDS, InvoiceType, flat_name
+from web.datev import bookings_of, datev_file
 from web.deps import FormCaller, PageCaller, StoreDep
 from web.filenames import content_disposition, unique_names
-from web.i18n import N_
+from web.i18n import N_, request_language
 from web.listing import filter_from_query
 
 router = APIRouter()
@@ -33,7 +36,7 @@ CSV_COLUMNS = (
     *(flat_name(name) for name in CSV_INVOICE_FIELDS),
     *("sender", "subject", "filename", "kind", "status", "id"),
 )
-PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
+PLAIN_NUMBER = re.compile(r"-?\d+([.,]\d+)?")
 
 
 @router.post("/documents/zip")
@@ -96,8 +99,9 @@ def _zip_stream(store: Store, docs: list[DocumentRead]) -> Iterator[bytes]:
 @router.get("/documents.csv")
 def export_csv(request: Request, caller: PageCaller, store: StoreDep) -> StreamingResponse:
     filters = filter_from_query(request.query_params)
+    lang = request_language(request, caller.user.language if caller.user else "")
     return StreamingResponse(
-        _csv_stream(store, caller.account.id, filters),
+        _csv_stream(store, caller.account.id, filters, CsvStyle.for_language(lang)),
         media_type="text/csv; charset=utf-8",
         headers={
             "Content-Disposition": content_disposition("attachment", "documents.csv"),
@@ -106,28 +110,72 @@ def export_csv(request: Request, caller: PageCaller, store: StoreDep) -> Streami
     )
 
 
-def _csv_stream(store: Store, account_id: str, filters: DocumentFilter) -> Iterator[str]:
+@dataclass(frozen=True, slots=True)
+class CsvStyle:
+    """What spreadsheets in a language expect: French and German ones split on `;` and read
+    a decimal comma (a `,` there would split every amount in two)."""
+
+    delimiter: str = ","
+    decimal: str = "."
+
+    @classmethod
+    def for_language(cls, lang: str) -> CsvStyle:
+        return cls(delimiter=";", decimal=",") if lang in ("fr", "de") else cls()
+
+
+@router.get("/documents.datev.csv")
+def export_datev(request: Request, caller: PageCaller, store: StoreDep) -> Response:
+    """The list (its filter, or the selected ids) as a DATEV Buchungsstapel."""
+    filters = filter_from_query(request.query_params)
+    chosen = set(request.query_params.getlist("id"))
+    with store.session() as session:
+        docs = [
+            doc
+            for doc in iter_documents(session=session, account_id=caller.account.id, filters=filters)
+            if not chosen or doc.id in chosen
+        ]
+    return Response(
+        datev_file(bookings_of(docs), created=datetime.now(UTC)),
+        media_type="text/csv; charset=windows-1252",
+        headers={
+            "Content-Disposition": content_disposition("attachment", "EXTF_Buchungsstapel.csv"),
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+def _csv_stream(store: Store, account_id: str, filters: DocumentFilter, style: CsvStyle) -> Iterator[str]:
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=style.delimiter)
     writer.writerow(CSV_COLUMNS)
     yield "\ufeff" + buffer.getvalue()  # the BOM makes spreadsheet programs read UTF-8
     with store.session() as session:
         for doc in iter_documents(session=session, account_id=account_id, filters=filters):
             buffer.seek(0)
             buffer.truncate()
-            writer.writerow([_cell(value) for value in _csv_row(doc)])
+            writer.writerow([_cell(value) for value in _csv_row(doc, style)])
             yield buffer.getvalue()
 
 
-def _csv_row(doc: DocumentRead) -> list[str]:
-    invoice = [getattr(doc.invoice, name) if doc.invoice else None for name in CSV_INVOICE_FIELDS]
+def _csv_row(doc: DocumentRead, style: CsvStyle) -> list[str]:
+    invoice = [_invoice_value(doc, name) for name in CSV_INVOICE_FIELDS]
     mail = [doc.sender, doc.subject, doc.filename, doc.kind, doc.status, doc.id]
-    return [_text(value) for value in (doc.received_at, *invoice, *mail)]
+    return [_text(value, style) for value in (doc.received_at, *invoice, *mail)]
 
 
-def _text(value: object) -> str:
+def _invoice_value(doc: DocumentRead, name: str) -> object:
+    """A field's value; a credit note's amounts negative, as they reduce what is owed."""
+    value = getattr(doc.invoice, name) if doc.invoice else None
+    if isinstance(value, Decimal) and doc.invoice and doc.invoice.type == InvoiceType.CREDIT_NOTE:
+        return -abs(value)
+    return value
+
+
+def _text(value: object, style: CsvStyle) -> str:
     if value is None:
         return ""
+    if isinstance(value, Decimal):
+        return str(value).replace(".", style.decimal)
     return value.isoformat() if isinstance(value, date | datetime) else str(value)
 
 

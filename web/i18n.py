@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from babel import Locale, negotiate_locale
 from babel.dates import format_date, format_time
@@ -27,11 +28,12 @@ def load_catalogues() -> dict[str, NullTranslations]:
     return {lang: Translations.load(str(LOCALE_DIR), [lang], domain="messages") for lang in LANGUAGES}
 
 
-def request_language(request: Request) -> str:
-    """The language the user picked (cookie), else the browser's preference, else English."""
-    chosen = request.cookies.get(LANGUAGE_COOKIE, "")
-    if chosen in LANGUAGES:
-        return chosen
+def request_language(request: Request, saved: str = "") -> str:
+    """The language picked with the switch (cookie), else the user's saved one, else the
+    browser's preference, else English."""
+    for chosen in (request.cookies.get(LANGUAGE_COOKIE, ""), saved):
+        if chosen in LANGUAGES:
+            return chosen
     wanted = [
         item.split(";")[0].strip().replace("_", "-")
         for item in request.headers.get("accept-language", "").split(",")
@@ -41,10 +43,11 @@ def request_language(request: Request) -> str:
 
 
 class Formats:
-    """Dates and amounts for one language. Times are shown in UTC, and say so."""
+    """Dates and amounts for one language; times in the user's time zone, which they name."""
 
-    def __init__(self, lang: str) -> None:
+    def __init__(self, lang: str, time_zone: str = "UTC") -> None:
         self.locale = Locale.parse(lang)
+        self.zone = zone_of(time_zone)
 
     def day(self, value: date | None) -> str:
         return format_date(value, "medium", locale=self.locale) if value else ""
@@ -52,8 +55,9 @@ class Formats:
     def moment(self, value: datetime | None) -> str:
         if value is None:
             return ""
-        day = format_date(value.astimezone(UTC), "medium", locale=self.locale)
-        return f"{day} {format_time(value, 'short', tzinfo=UTC, locale=self.locale)} UTC"
+        local = value.astimezone(self.zone)
+        day = format_date(local, "medium", locale=self.locale)
+        return f"{day} {format_time(local, 'short', tzinfo=self.zone, locale=self.locale)} {local.tzname()}"
 
     def number(self, value: int) -> str:
         return format_decimal(value, locale=self.locale)
@@ -69,3 +73,16 @@ class Formats:
         if currency and len(currency) == 3 and currency.isalpha():
             return format_currency(value, currency.upper(), locale=self.locale)
         return format_decimal(value, locale=self.locale)
+
+
+def zone_of(name: str) -> tzinfo:
+    """The named IANA time zone; UTC for a name this system does not know."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+def time_zones() -> list[str]:
+    """The names a user can pick, those of the system's time zone database."""
+    return sorted(available_timezones() - {"localtime", "Factory"})

@@ -18,13 +18,13 @@ ONE_YEAR = 365 * 24 * 3600
 
 @router.get("/language")
 def switch_language(request: Request, lang: str = "", next: str = "/") -> RedirectResponse:  # noqa: A002
-    target = next if _is_local_path(next) else "/"
+    target = next if is_local_path(next) else "/"
     response = RedirectResponse(target, status_code=303)
     if lang in LANGUAGES:
         set_cookie(request, response, LANGUAGE_COOKIE, lang, max_age=ONE_YEAR)
     return response
 
 
-def _is_local_path(target: str) -> bool:
+def is_local_path(target: str) -> bool:
     """Only paths of this site: "/x", never "//host" or "/\\host" (open redirects)."""
     return target.startswith("/") and not target.startswith(("//", "/\\")) and "\n" not in target

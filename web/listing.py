@@ -84,6 +84,7 @@ def _parse(params: QueryParams, *, strict: bool) -> DocumentFilter:
         flag=one_of(flag_name, FLAGS),
         received_from=day("from"),
         received_to=day("to"),
+        tag=params.get("tag", "").strip()[:MAX_QUERY_CHARS],
         sort=sort,
         descending=FIRST_DIRECTION_DESCENDING[sort] if not direction else direction == "desc",
         since=moment("since"),
@@ -102,6 +103,7 @@ def to_query(filters: DocumentFilter, **changes) -> str:
         "from": filters.received_from.isoformat() if filters.received_from else "",
         "to": filters.received_to.isoformat() if filters.received_to else "",
         "supplier_id": filters.supplier_id,
+        "tag": filters.tag,
     }
     if (filters.sort, filters.descending) != ("received", True):
         pairs["sort"] = filters.sort

@@ -5,13 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from storage.document_search import count_documents, search_documents
-from storage.documents import documents_of_message
+from storage.corrections import account_tags, history
+from storage.db import Store
+from storage.document_search import count_documents, previous_page_cursor, search_documents
+from storage.documents import documents_of_message, get_document, same_number_documents
 from storage.messages import list_messages, part_logs, requeue
 from storage.rejections import recent_rejections
-from web.deps import FormCaller, PageCaller, StoreDep
+from vocabulary import InvoiceType
+from web.deps import Caller, EditorForm, PageCaller, StoreDep
 from web.listing import filter_from_query, is_filtered, sort_query, to_query
-from web.lookups import document_of, message_of
+from web.lookups import message_of
 from web.templating import render
 
 router = APIRouter()
@@ -26,7 +29,7 @@ def home() -> Response:
 
 @router.get("/documents")
 def documents_page(
-    request: Request, caller: PageCaller, store: StoreDep, cursor: str | None = None
+    request: Request, caller: PageCaller, store: StoreDep, cursor: str | None = None, done: str = ""
 ) -> Response:
     filters = filter_from_query(request.query_params)
     with store.session() as session:
@@ -35,6 +38,18 @@ def documents_page(
         )
         total = count_documents(
             session=session, account_id=caller.account.id, filters=filters, up_to=COUNT_UP_TO
+        )
+        tags = account_tags(session, caller.account.id)
+        previous = (
+            previous_page_cursor(
+                session=session,
+                account_id=caller.account.id,
+                filters=filters,
+                first_id=rows[0].id,
+                limit=PAGE_SIZE,
+            )
+            if cursor and rows
+            else None
         )
     request.app.state.thumbnailer.prefetch(rows)
     return render(
@@ -51,13 +66,39 @@ def documents_page(
         sort_query=lambda sort: sort_query(filters, sort),
         next_cursor=next_cursor,
         first_page=cursor is None,
+        tags=tags,
+        done=done,
+        previous_cursor=previous,
     )
 
 
 @router.get("/documents/{document_id}")
-def document_page(document_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
-    doc = document_of(store, caller, document_id)
-    return render(request, "document.html", caller=caller, doc=doc)
+def document_page(
+    document_id: str, request: Request, caller: PageCaller, store: StoreDep, done: str = ""
+) -> Response:
+    return render_document(request, caller, store, document_id, done=done)
+
+
+def render_document(
+    request: Request, caller: Caller, store: Store, document_id: str, *, done="", error="", status_code=200
+) -> Response:
+    """The detail page; after a refused edit, with the error and the form open."""
+    with store.session() as session:
+        doc = get_document(session=session, account_id=caller.account.id, document_id=document_id)
+        changes = history(session, doc.id)
+        same_number = same_number_documents(session=session, account_id=caller.account.id, doc=doc)
+    return render(
+        request,
+        "document.html",
+        status_code=status_code,
+        caller=caller,
+        doc=doc,
+        changes=changes,
+        same_number=same_number,
+        done=done,
+        error=error,
+        types=[t.value for t in InvoiceType],
+    )
 
 
 @router.get("/messages")
@@ -82,17 +123,28 @@ def messages_page(
 
 
 @router.get("/messages/{message_id}")
-def message_page(message_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
+def message_page(
+    message_id: str, request: Request, caller: PageCaller, store: StoreDep, parts: str = ""
+) -> Response:
     message = message_of(store, caller, message_id)
     with store.session() as session:
-        parts = part_logs(session=session, message_id=message.id)
+        logged = part_logs(session=session, message_id=message.id)
         docs = documents_of_message(session=session, account_id=caller.account.id, message_id=message.id)
-    return render(request, "message.html", caller=caller, message=message, parts=parts, documents=docs)
+    return render(
+        request,
+        "message.html",
+        caller=caller,
+        message=message,
+        parts=logged,
+        documents=docs,
+        show_all=parts == "all",  # containers and bodies are technical: hidden unless asked
+    )
 
 
 @router.post("/messages/{message_id}/reprocess")
-def reprocess_message(message_id: str, caller: FormCaller, store: StoreDep) -> Response:
-    """A failed mail (one that gave up, too) is processed again by the next free worker."""
+def reprocess_message(message_id: str, caller: EditorForm, store: StoreDep) -> Response:
+    """A failed mail (one that gave up, too) is processed again by the next free worker
+    (it changes documents: not for accountants)."""
     with store.session() as session:
         requeue(session=session, account_id=caller.account.id, message_id=message_id)
     return RedirectResponse(f"/messages/{message_id}", status_code=303)

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from web.deps import PageCaller, StoreDep
 from web.downloads import blob_response
 from web.filenames import content_disposition
+from web.i18n import N_
 from web.lookups import document_of
+from web.thumbnails import RENDERABLE_KINDS, render_page
 
 router = APIRouter()
 THUMBNAIL_WAIT_SECONDS = 3.0
+PAGE_WIDTH = 900  # sharp on a 390 px phone at 2x
 # Shown inline as themselves; anything else (XML included) is shown as plain text.
 INLINE_TYPES = ("application/pdf", "image/png", "image/jpeg", "image/gif", "image/webp")
 # The preview is its own sandboxed origin: no scripts, no forms, nothing fetched from elsewhere.
@@ -33,6 +36,20 @@ def thumbnail(document_id: str, request: Request, caller: PageCaller, store: Sto
     if png is None:  # not rendered yet, or not renderable: ask again next time
         return Response(PLACEHOLDER, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
     # Keyed by content, so the browser may keep it; private because it shows the document.
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
+
+
+@router.get("/documents/{document_id}/pages/{number}.png")
+def page_image(
+    document_id: str, number: int, request: Request, caller: PageCaller, store: StoreDep
+) -> Response:
+    """One page as an image, rendered by the thumbnails' bounded child, larger (phones)."""
+    doc = document_of(store, caller, document_id)
+    if doc.kind not in RENDERABLE_KINDS or number < 1 or number > max(doc.pages or 1, 1):
+        raise HTTPException(status_code=404, detail=N_("This page does not exist."))
+    png = render_page(store, doc, number - 1, PAGE_WIDTH)
+    if png is None:
+        raise HTTPException(status_code=404, detail=N_("This page could not be shown."))
     return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=86400"})
 
 

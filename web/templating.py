@@ -9,7 +9,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from web.amounts import signed_total
 from web.i18n import LANGUAGES, Formats, request_language
+from web.labels import labeller, reasoner
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -28,17 +30,21 @@ def make_environment() -> Environment:
 
 def render(request: Request, template: str, *, status_code: int = 200, **context) -> HTMLResponse:
     env: Environment = request.app.state.templates
-    lang = request_language(request)
+    user = getattr(context.get("caller"), "user", None)
+    lang = request_language(request, user.language if user else "")
     catalogue = request.app.state.catalogues[lang]
     html = env.get_template(template).render(
         request=request,
         lang=lang,
         languages=LANGUAGES,
-        fmt=Formats(lang),
+        fmt=Formats(lang, user.time_zone if user else "UTC"),
         _=catalogue.gettext,
         gettext=catalogue.gettext,
         ngettext=catalogue.ngettext,
         here=_here(request),
+        label=labeller(catalogue.gettext),
+        reason=reasoner(catalogue.gettext),
+        signed_total=signed_total,
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)

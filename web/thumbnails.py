@@ -73,20 +73,8 @@ class Thumbnailer:
             data = self.store.blobs.read(sha256)
         except BlobNotFound:
             return self._save(sha256, None, "the file is missing from the blob store")
-        try:
-            child = subprocess.run(
-                [sys.executable, "-m", "web.render_thumbnail", kind],
-                input=data,
-                capture_output=True,
-                timeout=self.timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            return self._save(sha256, None, f"rendering took longer than {self.timeout:g} s")
-        if child.returncode != 0 or not child.stdout:
-            reason = child.stderr.decode(errors="replace").strip()[-300:] or "renderer failed"
-            return self._save(sha256, None, reason)
-        return self._save(sha256, child.stdout, "")
+        png, reason = run_renderer(data, [kind], self.timeout)
+        return self._save(sha256, png, reason)
 
     def _save(self, sha256: str, png: bytes | None, reason: str) -> bytes | None:
         png_sha256 = self.store.blobs.put(png) if png else None
@@ -95,3 +83,32 @@ class Thumbnailer:
         if reason:
             log.info("no thumbnail for %s: %s", sha256, reason)
         return png
+
+
+def run_renderer(data: bytes, args: list[str], timeout: float) -> tuple[bytes | None, str]:
+    """The PNG from a bounded child (web/render_thumbnail.py), or None and why not."""
+    try:
+        child = subprocess.run(
+            [sys.executable, "-m", "web.render_thumbnail", *args],
+            input=data,
+            capture_output=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None, f"rendering took longer than {timeout:g} s"
+    if child.returncode != 0 or not child.stdout:
+        return None, child.stderr.decode(errors="replace").strip()[-300:] or "renderer failed"
+    return child.stdout, ""
+
+
+def render_page(store: Store, doc: DocumentRead, page_index: int, width: int) -> bytes | None:
+    """One page, larger than a thumbnail; not cached in storage (the browser keeps it)."""
+    try:
+        data = store.blobs.read(doc.sha256)
+    except BlobNotFound:
+        return None
+    png, reason = run_renderer(data, [doc.kind, str(page_index), str(width)], timeout=15.0)
+    if png is None:
+        log.info("no page %d image for %s: %s", page_index + 1, doc.sha256, reason)
+    return png

@@ -62,7 +62,7 @@ def test_the_openapi_document_has_typed_document_and_message_schemas(inbox):
     )
     assert {"type": "string", "format": "date"} in invoice["issue_date"]["anyOf"]
     assert invoice["confidence"]["additionalProperties"] == {"type": "number"}
-    assert set(schemas["InvoiceSource"]["enum"]) == {"xml", "text"}
+    assert set(schemas["InvoiceSource"]["enum"]) == {"xml", "text", "user"}  # user: typed in by hand
     message = schemas["Message"]["properties"]
     assert message["status"] == {"$ref": "#/components/schemas/MessageStatus"}
     assert set(schemas["MessageStatus"]["enum"]) == {"received", "processed", "no_documents", "failed"}

@@ -298,3 +298,31 @@ def test_the_full_text_match_itself_walks_only_the_accounts_own_entries(store: S
             (match_expression("zebra", mine),),
         )
         assert [row[0] for row in matched] == [own]
+
+
+@pytest.mark.parametrize("sort", ["received", "date", "total", "supplier"])
+def test_previous_page_walks_back_to_the_same_pages(store: Store, account: str, sort: str) -> None:
+    from storage.document_search import previous_page_cursor
+
+    filters = DocumentFilter(sort=sort, descending=sort != "supplier")
+    pages: list[list[str]] = []
+    cursor = None
+    with store.session() as session:
+        while True:
+            rows, next_cursor = search_documents(
+                session=session, account_id=account, filters=filters, cursor=cursor, limit=5
+            )
+            pages.append([d.id for d in rows])
+            if next_cursor is None:
+                break
+            cursor = next_cursor
+        for number in range(len(pages) - 1, 0, -1):
+            back = previous_page_cursor(
+                session=session, account_id=account, filters=filters, first_id=pages[number][0], limit=5
+            )
+            rows, _ = search_documents(
+                session=session, account_id=account, filters=filters, cursor=back, limit=5
+            )
+            assert [d.id for d in rows] == pages[number - 1]
+            assert (back is None) == (number == 1)
+    assert len(pages) == 5

@@ -15,7 +15,7 @@ from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
 from storage.documents import delete_document as trash_document
-from web.api import V1_PREFIX, connection, hooks, suppliers, uploads
+from web.api import V1_PREFIX, connection, edits, hooks, suppliers, uploads
 from web.api.errors import ApiError
 from web.api.listing import document_page, message_detail, message_page
 from web.api.schemas import DocumentOut, DocumentPage, ErrorOut, MessageDetail, MessagePage
@@ -40,6 +40,7 @@ def list_documents(
     kind: Annotated[str, Query(description="pdf, einvoice or image")] = "",
     status: Annotated[str, Query(description="unreadable or duplicate")] = "",
     sender: Annotated[str, Query(description="part of the sender's address")] = "",
+    tag: Annotated[str, Query(description="only documents with this tag")] = "",
     from_: Annotated[str, Query(alias="from", description="received on or after (YYYY-MM-DD)")] = "",
     to: Annotated[str, Query(description="received on or before (YYYY-MM-DD)")] = "",
     sort: Annotated[str, Query(description="received, date, total or supplier")] = "received",
@@ -97,6 +98,9 @@ def list_messages(
 def get_message(message_id: str, caller: DocumentsReader, store: StoreDep) -> MessageDetail:
     """One mail with what became of each of its parts."""
     return message_detail(store, caller, message_id)
+
+
+router.include_router(edits.router)
 
 
 @router.get("/openapi.json", include_in_schema=False)
