@@ -81,7 +81,7 @@ class PostgresFullText:
             "WHERE extname = 'unaccent'"
         ).scalar_one()
         is_new = connection.exec_driver_sql("SELECT to_regclass('document_fts') IS NULL").scalar_one()
-        columns = ", ".join(SEARCHED_COLUMNS)
+        names = ", ".join(SEARCHED_COLUMNS)
         connection.exec_driver_sql(
             _INSTALL.format(
                 unaccent=schema,
@@ -90,11 +90,11 @@ class PostgresFullText:
                 params=", ".join(f"{c} text" for c in SEARCHED_COLUMNS),
                 vector=" || ".join(_COLUMN_WORDS.format(c=c, brk=COLUMN_BREAK) for c in SEARCHED_COLUMNS),
                 new=", ".join(f"NEW.{c}" for c in SEARCHED_COLUMNS),
-                columns=columns,
+                columns=names,
             )
         )
         if is_new:  # a database that had documents before the index
-            connection.exec_driver_sql(_BACKFILL.format(columns=columns))
+            connection.exec_driver_sql(_BACKFILL.format(columns=names))
 
     def reinstall(self, connection: Connection, columns: tuple[str, ...] = SEARCHED_COLUMNS) -> None:
         """Nothing to rebuild: the functions and trigger are replaced as they are installed."""
