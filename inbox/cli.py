@@ -33,9 +33,9 @@ from storage.tokens import SCOPES, create_token, list_tokens, revoke_token
 from storage.usage import Plan, set_plan
 from vocabulary import Role
 
-# Every setting is a flag (--max-message-bytes) and reads INBOX_<FIELD> when the flag is not given;
-# --roles belongs to `inbox serve` alone.
-SETTING_FLAGS = {"--" + f.name.replace("_", "-"): f.name for f in fields(Settings) if f.name != "roles"}
+# Every setting is a flag (--max-message-bytes) and reads INBOX_<FIELD> when the flag is not given.
+SETTING_FLAGS = {"--" + f.name.replace("_", "-"): f.name for f in fields(Settings)}
+FLAG_HELP = {"roles": "comma-separated roles of `inbox serve`: smtp, worker, web (default all)"}
 
 
 class CommandError(Exception):
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         settings = Settings.from_env(
-            **{field: getattr(args, field, None) for field in (*SETTING_FLAGS.values(), "roles")}
+            **{field: getattr(args, field, None) for field in SETTING_FLAGS.values()}
         )
         configure_logging(settings.log_format)
         return args.run(args, settings) or 0
@@ -62,7 +62,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     settings = argparse.ArgumentParser(add_help=False)
     for flag, field in SETTING_FLAGS.items():
-        settings.add_argument(flag, dest=field, default=None, help=f"(env INBOX_{field.upper()})")
+        env = f"(env INBOX_{field.upper()})"
+        settings.add_argument(
+            flag, dest=field, default=None, help=f"{FLAG_HELP[field]} {env}" if field in FLAG_HELP else env
+        )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     def command(group, name: str, run, help: str) -> argparse.ArgumentParser:
@@ -73,12 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     def group(name: str, help: str):
         return commands.add_parser(name, help=help).add_subparsers(required=True, metavar="ACTION")
 
-    serve = command(commands, "serve", _serve, "run SMTP, the worker and the web (or some of them)")
-    serve.add_argument(
-        "--roles",
-        default=None,
-        help="comma-separated roles of this process: smtp, worker, web (env INBOX_ROLES; default all)",
-    )
+    command(commands, "serve", _serve, "run SMTP, the worker and the web (or some of them)")
     command(commands, "migrate", _migrate, "bring the database schema up to date")
 
     accounts = group("account", "manage accounts")
