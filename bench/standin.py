@@ -19,7 +19,6 @@ from aiosmtpd.smtp import SMTP
 
 from inbox.spool import SpoolingSMTP
 from storage.blobs import BlobStore, open_blob_store
-from storage.blobs.files import fsync_dir
 
 
 class StockHandler:
@@ -40,7 +39,11 @@ class StockHandler:
             out.flush()
             os.fsync(out.fileno())
         os.replace(self.temporary / name, self.final / name)
-        fsync_dir(self.final)
+        directory = os.open(self.final, os.O_RDONLY)  # the rename is durable once this is fsync'd
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
 
 class SpoolHandler:
