@@ -21,15 +21,6 @@ from inbox.spool import SpoolingSMTP
 from storage.blobs import BlobStore, open_blob_store
 
 
-def _fsync_dir(directory: Path) -> None:
-    """The rename is durable once its directory is: the stock peer shares no code with ours."""
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class StockHandler:
     def __init__(self, directory: Path) -> None:
         self.temporary = directory / "tmp"
@@ -48,7 +39,11 @@ class StockHandler:
             out.flush()
             os.fsync(out.fileno())
         os.replace(self.temporary / name, self.final / name)
-        _fsync_dir(self.final)
+        directory = os.open(self.final, os.O_RDONLY)  # the rename is durable once this is fsync'd
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
 
 
 class SpoolHandler:
