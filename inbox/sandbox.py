@@ -349,7 +349,9 @@ def _unsent(err: Exception) -> ExtractionFailed:
     """The mail could not be handed to a child: gone for good, unreadable for now, or the
     child died taking it (the mail's doing, like any death in the middle of it)."""
     if isinstance(err, BlobNotFound):
-        return ExtractionFailed(f"the raw mail is missing from the blob store: {err}"[:500])
+        return ExtractionFailed(
+            f"the raw mail is missing from the blob store: {type(err).__name__}: {err}"[:500]
+        )
     reason = f"could not hand the mail to extraction: {type(err).__name__}: {err}"[:500]
     transient = isinstance(err, OSError) and not isinstance(err, ConnectionError)
     return ExtractionFailed(reason, transient)
