@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import email.policy
 import smtplib
+from urllib.parse import urlencode
 
 import pytest
 
@@ -98,7 +99,9 @@ def test_pages_need_a_login(service: Service, path: str):
     response = service.client().get(path)
 
     assert response.status_code == 303
-    assert response.headers["location"] == "/login"
+    # ...and after logging in, back to the page that was asked for
+    expected = "/login" if path == "/documents" else "/login?" + urlencode({"next": path})
+    assert response.headers["location"] == expected
 
 
 def test_api_without_login_is_401(service: Service):
