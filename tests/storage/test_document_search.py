@@ -154,7 +154,7 @@ def _filtered_page_query(session, account_id: str, sort: str) -> str:
         search_documents(session=session, account_id=account_id, filters=DocumentFilter(sort=sort), limit=5)
     finally:
         event.remove(bind, "before_cursor_execute", capture)
-    compiled = captured[-1]
+    compiled = captured[0]  # the page itself; its tags are fetched after it
     return str(compiled.statement.compile(dialect=bind.dialect, compile_kwargs={"literal_binds": True}))
 
 
