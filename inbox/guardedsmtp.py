@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from aiosmtpd.smtp import syntax
 
@@ -76,9 +76,11 @@ class GuardedSMTP(SpoolingSMTP):
 
     def _close_with(self, reply: str) -> None:
         """Send a last reply and close; no await, so it works from callbacks too."""
-        if isinstance(self.transport, asyncio.WriteTransport) and not self.transport.is_closing():
-            self.transport.write(reply.encode() + b"\r\n")
-            self.transport.close()
+        # Not isinstance(asyncio.WriteTransport): uvloop's transports don't derive from it.
+        transport = cast(asyncio.WriteTransport, self.transport)
+        if transport is not None and not transport.is_closing():
+            transport.write(reply.encode() + b"\r\n")
+            transport.close()
             self._on_reply(reply[:3])
 
     def _timeout_cb(self) -> None:

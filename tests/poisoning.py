@@ -36,14 +36,21 @@ def run_load(port: int, inbox_address: str, *, seconds: float, poisoners: int = 
     poisons = bad_senders(inbox_address)
 
     def client(envelopes: list[tuple[bytes, list[bytes]]], codes: Counter[int]) -> None:
-        with Wire(port) as wire:
-            n = 0
-            while time.monotonic() < stop:
-                sender, recipients = envelopes[n % len(envelopes)]
-                code, _ = wire.mail(sender, recipients, NORMAL_MAIL)
+        n = 0
+        while time.monotonic() < stop:
+            try:
+                with Wire(port) as wire:
+                    while time.monotonic() < stop:
+                        sender, recipients = envelopes[n % len(envelopes)]
+                        code, _ = wire.mail(sender, recipients, NORMAL_MAIL)
+                        with lock:
+                            codes[code] += 1
+                        n += 1
+                        if code == 421:  # a session's error budget is spent: a client reconnects
+                            break
+            except ConnectionError:  # closed under us (after a 421): counted, then a new session
                 with lock:
-                    codes[code] += 1
-                n += 1
+                    codes[0] += 1
 
     normal_envelope = [(b"billing@supplier.example", [inbox_address.encode()])]
     threads = [threading.Thread(target=client, args=(poisons, bad_codes)) for _ in range(poisoners)]

@@ -42,6 +42,8 @@ class Wire:
         """One transaction; the first refusal ends it (after RSET) and is returned."""
         for line in [b"MAIL FROM:<" + sender + b">", *(b"RCPT TO:<" + r + b">" for r in recipients)]:
             code, text = self.command(line)
+            if code == 421:  # the server is closing the session: nothing more can be said
+                return code, text
             if code >= 300:
                 self.command(b"RSET")
                 return code, text
