@@ -10,6 +10,7 @@ import smtplib
 import sqlite3
 import time
 
+from tests.backends import Backend
 from tests.builders import make_mail, make_pdf, make_slow_pdf
 from tests.e2e.test_worker_process import alive, worker_pid
 from tests.service import Service, wait_for
@@ -17,9 +18,20 @@ from tests.service import Service, wait_for
 CRASHES = 4
 
 
-def claimed(service: Service) -> bool:
-    with sqlite3.connect(service.data_dir / "inbox.db") as db:
-        return db.execute("SELECT count(*) FROM message WHERE claimed_until IS NOT NULL").fetchone()[0] > 0
+CLAIMED = "SELECT count(*) FROM message WHERE claimed_until IS NOT NULL"
+
+
+def claimed(service: Service, backend: Backend | None = None) -> bool:
+    """Whether a worker holds a mail now, read from the database the service uses."""
+    if backend is None or backend.database_url is None:
+        with sqlite3.connect(service.data_dir / "inbox.db") as db:
+            return db.execute(CLAIMED).fetchone()[0] > 0
+    store = backend.open_store()
+    try:
+        with store.engine.connect() as connection:
+            return connection.exec_driver_sql(CLAIMED).scalar_one() > 0
+    finally:
+        store.engine.dispose()
 
 
 def kill_everything(service: Service) -> None:
@@ -66,7 +78,7 @@ def test_a_mail_in_hand_during_repeated_service_crashes_is_processed_in_the_end(
     assert len(message["document_ids"]) == 2
 
 
-def test_a_mail_whose_worker_keeps_dying_gives_up_visibly(service: Service):
+def test_a_mail_whose_worker_keeps_dying_gives_up_visibly(service: Service, backend: Backend):
     account = service.create_account("Acme", "owner@acme.example")
     mail = make_mail(
         to=account.inbox_address, attachments=[("long.pdf", make_slow_pdf(pages=8), "application/pdf")]
@@ -75,7 +87,7 @@ def test_a_mail_whose_worker_keeps_dying_gives_up_visibly(service: Service):
         smtp.sendmail("s@x.example", [account.inbox_address], mail.as_bytes(policy=email.policy.SMTP))
 
     for _ in range(3):  # the supervisor sees each death: these are charged to the mail
-        wait_for(lambda: claimed(service), interval=0.05)
+        wait_for(lambda: claimed(service, backend), interval=0.05)
         worker = wait_for(lambda: worker_pid(service))
         os.kill(worker, signal.SIGKILL)
         wait_for(lambda: not alive(worker), interval=0.01)  # noqa: B023

@@ -5,8 +5,10 @@ from __future__ import annotations
 import json
 import smtplib
 
+import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.backends import Backend
 from tests.builders import make_mail, make_pdf
 from tests.service import Service, wait_for
 
@@ -49,7 +51,9 @@ def test_metrics_count_replies_mails_and_processing_across_processes(service: Se
     assert figures[("inbox_backlog_messages", ())] == 0
 
 
-def test_readyz_answers_503_naming_what_is_not_ready(service: Service):
+def test_readyz_answers_503_naming_what_is_not_ready(service: Service, backend: Backend):
+    if backend.blob_url:
+        pytest.skip("breaks the file store by moving its spool directory; this backend stores on S3")
     client = service.client()
     ready = client.get("/readyz")
     assert (ready.status_code, ready.json()) == (
