@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, text
 
 from storage.blobs import BlobStore, open_blob_store
 from storage.db import Store, open_store
@@ -53,6 +53,16 @@ class Backend:
     database_url: str | None = None
     blob_url: str | None = None
     env: dict[str, str] = field(default_factory=dict)
+
+    def execute(self, *statements: str, **params: object) -> None:
+        """Run SQL on this test's database, whichever engine (faults set up by hand)."""
+        store = self.open_store()
+        try:
+            with store.engine.begin() as connection:
+                for statement in statements:
+                    connection.execute(text(statement), params)
+        finally:
+            store.engine.dispose()
 
     def open_store(self) -> Store:
         """The store a process with this backend's settings opens (the caller disposes it)."""

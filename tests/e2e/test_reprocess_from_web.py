@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import email.policy
 import smtplib
-import sqlite3
 
+from tests.backends import Backend
 from tests.builders import make_mail, make_pdf
 from tests.service import Service, wait_for
 
@@ -15,7 +15,7 @@ def csrf(html: str) -> str:
     return html.split('name="csrf_token" value="')[1].split('"')[0]
 
 
-def test_a_mail_that_gave_up_is_processed_again_from_its_page(service: Service):
+def test_a_mail_that_gave_up_is_processed_again_from_its_page(service: Service, backend: Backend):
     alice = service.create_account("Alice", "alice@a.example")
     bob = service.create_account("Bob", "bob@b.example")
     mail = make_mail(to=alice.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")])
@@ -26,14 +26,13 @@ def test_a_mail_that_gave_up_is_processed_again_from_its_page(service: Service):
         lambda: [m for m in client.get("/api/messages").json()["items"] if m["document_ids"]]
     )
     # What a crash loop leaves behind: failed, nothing kept.
-    with sqlite3.connect(service.data_dir / "inbox.db") as db:
-        db.execute("DELETE FROM partlog WHERE message_id = ?", (message["id"],))
-        db.execute("DELETE FROM document WHERE message_id = ?", (message["id"],))
-        db.execute(
-            "UPDATE message SET status = 'failed', reason = 'gave up after 3 attempts', attempts = 4 "
-            "WHERE id = ?",
-            (message["id"],),
-        )
+    backend.execute(
+        "DELETE FROM partlog WHERE message_id = :id",
+        "DELETE FROM document WHERE message_id = :id",
+        "UPDATE message SET status = 'failed', reason = 'gave up after 3 attempts', attempts = 4 "
+        "WHERE id = :id",
+        id=message["id"],
+    )
     page = client.get(f"/messages/{message['id']}").text
     assert "gave up after 3 attempts" in page and "Process again" in page
 

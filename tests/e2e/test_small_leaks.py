@@ -5,9 +5,9 @@ from __future__ import annotations
 import email.policy
 import io
 import smtplib
-import sqlite3
 import zipfile
 
+from tests.backends import Backend
 from tests.builders import make_mail, make_pdf
 from tests.service import Account, Service, inbox_cli, wait_for
 
@@ -93,7 +93,7 @@ def test_windows_device_names_do_not_reach_zip_downloads(service: Service):
     assert [n for n in names if n.split(".")[0].strip().lower() in DEVICES] == []
 
 
-def test_an_inactive_accounts_token_and_session_stop_working(service: Service):
+def test_an_inactive_accounts_token_and_session_stop_working(service: Service, backend: Backend):
     account = service.create_account("Acme", "owner@acme.example")
     created = inbox_cli(service.data_dir, "token", "create", account.id)
     assert created.returncode == 0, created.stderr
@@ -104,8 +104,7 @@ def test_an_inactive_accounts_token_and_session_stop_working(service: Service):
     assert api.get("/api/documents").status_code == 200
     assert browser.get("/documents").status_code == 200
 
-    with sqlite3.connect(service.data_dir / "inbox.db") as db:
-        db.execute("UPDATE account SET active = 0 WHERE id = ?", (account.id,))
+    backend.execute("UPDATE account SET active = false WHERE id = :id", id=account.id)
 
     assert api.get("/api/documents").status_code == 401
     assert browser.get("/api/documents").status_code == 401
