@@ -142,7 +142,10 @@ def _serve(args, settings: Settings) -> int:
     import uvloop
 
     from inbox.serve import PortTaken, bind_listeners, serve
+    from inbox.tls import Certificates
 
+    if settings.tls_cert and settings.tls_key:
+        Certificates(settings.tls_cert, settings.tls_key)  # unreadable ones name their setting, exit 2
     try:
         listeners = bind_listeners(settings)  # first: a taken port must not leave anything behind
     except PortTaken as err:
