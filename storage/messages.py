@@ -63,19 +63,20 @@ def claim_next(
     """
     ready = col(Message.status) == MessageStatus.RECEIVED
     if account_share is not None:
-        ready = and_(ready, col(Message.account_id).not_in(_accounts_at_share(account_share)))
+        ready = and_(ready, col(Message.account_id).not_in(_accounts_at_share(account_share, worker)))
     claimed = claims.claim(
         session, Message, ready=ready, order_by=col(Message.received_at), worker=worker, lease=lease
     )
     return None if claimed is None else session.get(Message, claimed)
 
 
-def _accounts_at_share(share: int):
-    """Accounts with `share` mails or more in a worker's hands. A deferred mail (no holder)
-    holds no slot; an expired lease still counts, which errs on the side of waiting."""
+def _accounts_at_share(share: int, worker: str):
+    """Accounts with `share` mails or more in this worker's hands. The share is of this
+    worker's slots: other nodes' claims do not count, so neither does a dead node's claim,
+    whose mail is free for anyone once its lease ends (counting it blocked the account)."""
     return (
         select(Message.account_id)
-        .where(col(Message.claimed_by).is_not(None), Message.status == MessageStatus.RECEIVED)
+        .where(col(Message.claimed_by) == worker, Message.status == MessageStatus.RECEIVED)
         .group_by(col(Message.account_id))
         .having(func.count() >= share)
     )

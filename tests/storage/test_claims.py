@@ -165,6 +165,20 @@ def test_an_expired_lease_is_taken_over_by_anyone(store: Store) -> None:
     assert holder(store, message_id) == "new:2:x"
 
 
+def test_an_account_share_counts_only_the_claiming_workers_own_slots(store: Store) -> None:
+    """A share of one: this worker holds at most one of the account's mails at a time, while
+    another node's claims, live or left behind by a node that died, never block it (the dead
+    node's expired claim is taken over instead)."""
+    first, second, third = receive(store, 3)
+    assert claim_id(store, "other-node:2:live") == first  # live, on another node
+    assert claim_id(store, "dead-node:1:old", timedelta(seconds=-1)) == second  # its lease ran out
+
+    taken = pipeline.claim(store, "this-node:3:x", LEASE, 1)
+    assert taken is not None and taken.id == second  # the dead node's mail
+    assert pipeline.claim(store, "this-node:3:x", LEASE, 1) is None  # its share is used up
+    assert claim_id(store, "other-node:4:y") == third
+
+
 def test_shutdown_releases_its_own_claims_only(store: Store) -> None:
     mine, theirs = receive(store, 2)
     assert claim_id(store, "me:1:x") == mine
