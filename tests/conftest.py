@@ -84,8 +84,9 @@ def _open_backend(
         "INBOX_S3_ENDPOINT_URL": s3.endpoint,
         **S3_CREDENTIALS,
     }
-    for key, value in env.items() if monkeypatch else ():  # in-process stores read them too
-        monkeypatch.setenv(key, value)
+    if monkeypatch is not None:  # in-process stores read the same settings as a child process
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
     yield Backend(name=name, data_dir=data_dir, database_url=database_url, blob_url=blob_url, env=env)
     postgres.drop_database(database)
 
