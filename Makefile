@@ -16,9 +16,10 @@ run: $(STAMP)
 	$(BIN)/inbox serve
 
 # The storage, pipeline and end-to-end suites also run on PostgreSQL + S3 (a private cluster and
-# moto's S3 server, started by the tests themselves); here they must, not skip.
+# moto's S3 server, started by the tests themselves); here they must, not skip. Two workers, a
+# module to each at a time: most tests wait on real processes and sockets, not on the CPU.
 test: $(STAMP) browser ocr postgresql
-	INBOX_TEST_REQUIRE_BACKENDS=1 $(BIN)/pytest
+	INBOX_TEST_REQUIRE_BACKENDS=1 $(BIN)/pytest -n 2 --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check inbox storage web vocabulary tests bench
