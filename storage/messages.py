@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage import claims
-from storage.errors import Conflict, NotFound
+from storage.errors import ClaimLost, Conflict, NotFound
 from storage.hooks import emit
 from storage.models import Message, PartLog, utcnow
 from storage.pagination import decode_cursor, encode_cursor
@@ -103,10 +103,19 @@ def release_orphaned_claims(*, session: Session) -> int:
     return claims.release_orphans(session, Message)
 
 
-def mark_failed(*, session: Session, message_id: str, reason: str) -> None:
+def held_message(session: Session, message_id: str, worker: str) -> Message:
+    """The mail `worker` claimed, locked for this transaction; ClaimLost when the claim has
+    passed to another worker (this one stalled past its lease) or the mail is gone."""
+    if not claims.hold(session, Message, row_id=message_id, worker=worker):
+        raise ClaimLost(f"message {message_id} is no longer claimed by {worker}")
     message = session.get(Message, message_id)
     if message is None:
         raise NotFound("message")
+    return message
+
+
+def mark_failed(*, session: Session, message_id: str, worker: str, reason: str) -> None:
+    message = held_message(session, message_id, worker)
     message.status = MessageStatus.FAILED
     message.reason = reason[:1000]
     message.claimed_by = message.claimed_until = None
@@ -116,13 +125,11 @@ def mark_failed(*, session: Session, message_id: str, reason: str) -> None:
 
 
 def defer(
-    *, session: Session, message_id: str, reason: str, delay: Callable[[timedelta], timedelta]
+    *, session: Session, message_id: str, worker: str, reason: str, delay: Callable[[timedelta], timedelta]
 ) -> datetime:
     """Leave a mail `received` but out of reach until `delay(its age)` has passed: the lease of
     no worker, so no claim takes it earlier and no worker's release frees it. Returns when."""
-    message = session.get(Message, message_id)
-    if message is None:
-        raise NotFound("message")
+    message = held_message(session, message_id, worker)
     now = utcnow()
     message.claimed_by = None  # no worker's: it holds no slot and no release frees it early
     message.claimed_until = retry_at = now + delay(now - message.received_at)
