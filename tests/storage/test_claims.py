@@ -15,10 +15,10 @@ from datetime import timedelta
 import pytest
 
 from inbox import pipeline
+from inbox.sandbox import ExtractionFailed
 from storage.accounts import create_account
 from storage.claims import new_worker_id
 from storage.db import Store
-from inbox.sandbox import ExtractionFailed
 from storage.errors import ClaimLost, Conflict
 from storage.messages import claim_for_reprocessing, record_received
 from storage.models import Message
@@ -210,7 +210,9 @@ def status_of(store: Store, message_id: str) -> tuple[str, str, str | None]:
 
 
 def nothing_found() -> Outcome:
-    return Outcome(sender="s@x.example", subject="s", message_id="<m@x>", text_body="", html_body="", parts=[])
+    return Outcome(
+        sender="s@x.example", subject="s", message_id="<m@x>", text_body="", html_body="", parts=[]
+    )
 
 
 def test_a_worker_stalled_past_its_lease_drops_its_result_and_the_new_holders_stands(store: Store) -> None:
@@ -240,7 +242,10 @@ def test_a_worker_past_its_lease_that_nobody_took_over_still_records(store: Stor
     assert pipeline.record(store, first, "slow-node:1:x", ExtractionFailed("unreadable")) == "failed"
     (second,) = receive(store, 1)
     assert claim_id(store, "slow-node:1:x", timedelta(seconds=-1)) == second
-    assert pipeline.record(store, second, "slow-node:1:x", ExtractionFailed("busy", transient=True)) == "received"
+    assert (
+        pipeline.record(store, second, "slow-node:1:x", ExtractionFailed("busy", transient=True))
+        == "received"
+    )
 
     assert status_of(store, first) == ("failed", "unreadable", None)
     assert status_of(store, second)[1:] == ("will try again: busy", None)
