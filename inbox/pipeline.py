@@ -34,6 +34,10 @@ log = logging.getLogger("inbox.pipeline")
 MAX_CRASHES = 3  # a mail that keeps killing its worker is failed, not retried forever
 MAX_BODY_CHARS = 500_000
 RETRY_MIN, RETRY_MAX = timedelta(seconds=5), timedelta(hours=1)
+# Outages (blob store, disk, database) are not the mail's fault for as long as a sending MTA
+# keeps a mail in its queue (Postfix's maximal_queue_lifetime); after that the mail fails
+# visibly, its raw bytes kept for a reprocess.
+RETRY_FOR = timedelta(days=5)
 _Value = TypeVar("_Value", PartRecord, InvoiceFields, InvoiceLine)
 
 
@@ -120,9 +124,13 @@ def _record(store: Store, message_id: str, worker: str, result: Extracted | Extr
             result = ExtractionFailed(f"could not record the result: {type(err).__name__}: {err}"[:500])
     if result.transient:
         return _defer(store, message_id, worker, result.reason)
+    return _fail(store, message_id, worker, result.reason)
+
+
+def _fail(store: Store, message_id: str, worker: str, reason: str) -> str:
     with store.session() as session:
-        mark_failed(session=session, message_id=message_id, worker=worker, reason=result.reason)
-    log.warning("failed id=%s: %s", message_id, result.reason, extra=about(message_id))
+        mark_failed(session=session, message_id=message_id, worker=worker, reason=reason)
+    log.warning("failed id=%s: %s", message_id, reason, extra=about(message_id))
     return MessageStatus.FAILED
 
 
@@ -131,13 +139,18 @@ def _defer(store: Store, message_id: str, worker: str, reason: str) -> str:
         retry_at = defer(
             session=session, message_id=message_id, worker=worker, reason=reason, delay=retry_delay
         )
+    if retry_at is None:
+        return _fail(store, message_id, worker, f"gave up after {RETRY_FOR.days} days of retries: {reason}")
     log.warning("deferred id=%s until %s: %s", message_id, retry_at.isoformat(timespec="seconds"), reason)
     return "received"
 
 
-def retry_delay(age: timedelta) -> timedelta:
+def retry_delay(age: timedelta) -> timedelta | None:
     """Backoff without a counter: a mail waits a quarter of its age before its next try, at
-    least 5 s and at most an hour (first tries within seconds, a day-long outage hourly)."""
+    least 5 s and at most an hour (first tries within seconds, a day-long outage hourly);
+    None once it has waited RETRY_FOR."""
+    if age >= RETRY_FOR:
+        return None
     return min(max(age / 4, RETRY_MIN), RETRY_MAX)
 
 

@@ -125,14 +125,23 @@ def mark_failed(*, session: Session, message_id: str, worker: str, reason: str) 
 
 
 def defer(
-    *, session: Session, message_id: str, worker: str, reason: str, delay: Callable[[timedelta], timedelta]
-) -> datetime:
+    *,
+    session: Session,
+    message_id: str,
+    worker: str,
+    reason: str,
+    delay: Callable[[timedelta], timedelta | None],
+) -> datetime | None:
     """Leave a mail `received` but out of reach until `delay(its age)` has passed: the lease of
-    no worker, so no claim takes it earlier and no worker's release frees it. Returns when."""
+    no worker, so no claim takes it earlier and no worker's release frees it. Returns when;
+    None, changing nothing, when `delay` says the mail has waited long enough."""
     message = held_message(session, message_id, worker)
     now = utcnow()
+    wait = delay(now - message.received_at)
+    if wait is None:
+        return None
     message.claimed_by = None  # no worker's: it holds no slot and no release frees it early
-    message.claimed_until = retry_at = now + delay(now - message.received_at)
+    message.claimed_until = retry_at = now + wait
     message.reason = f"will try again: {reason}"[:1000]
     session.add(message)
     return retry_at

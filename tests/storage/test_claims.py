@@ -249,3 +249,23 @@ def test_a_worker_past_its_lease_that_nobody_took_over_still_records(store: Stor
 
     assert status_of(store, first) == ("failed", "unreadable", None)
     assert status_of(store, second)[1:] == ("will try again: busy", None)
+
+
+def test_an_outage_is_not_the_mails_fault_until_it_outlasts_a_senders_queue(store: Store) -> None:
+    recent, old = receive(store, 2)
+    with store.session() as session:
+        message = session.get(Message, old)
+        assert message is not None
+        message.received_at -= pipeline.RETRY_FOR
+    outage = ExtractionFailed("blob store unavailable", transient=True)
+    for message_id in (old, recent):
+        assert claim_id(store, "w:1:x") == message_id  # the oldest first
+
+        pipeline.record(store, message_id, "w:1:x", outage)
+
+    assert status_of(store, recent) == ("received", "will try again: blob store unavailable", None)
+    assert status_of(store, old) == (
+        "failed",
+        "gave up after 5 days of retries: blob store unavailable",
+        None,
+    )
