@@ -188,11 +188,31 @@ def _own_message(session: Session, account_id: str, message_id: str) -> Message:
     return message
 
 
+@dataclass(frozen=True, slots=True)
+class RawMail:
+    sha256: str  # the mail's bytes as received, in the blob store
+    received_at: datetime
+
+
+def raw_mail(*, session: Session, account_id: str, message_id: str) -> RawMail:
+    """Where the account's mail is kept as it was received (NotFound for another account's)."""
+    message = _own_message(session, account_id, message_id)
+    return RawMail(sha256=message.raw_sha256, received_at=message.received_at)
+
+
 def list_messages(
-    *, session: Session, account_id: str, cursor: str | None = None, limit: int = 50
+    *,
+    session: Session,
+    account_id: str,
+    cursor: str | None = None,
+    limit: int = 50,
+    status: MessageStatus | None = None,
 ) -> tuple[list[MessageRead], str | None]:
-    """Newest first, each with the ids of the documents it produced."""
+    """Newest first (only those in `status`, when given), each with the ids of the documents
+    it produced."""
     query = select(Message).where(Message.account_id == account_id)
+    if status is not None:
+        query = query.where(col(Message.status) == status)
     if cursor:
         when, last_id = decode_cursor(cursor)
         query = query.where(
