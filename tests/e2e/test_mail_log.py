@@ -14,7 +14,10 @@ def subjects(page: str) -> list[str]:
     return re.findall(r'<td class="subject">([^<]*)</td>', page)
 
 
-def test_a_mail_downloads_as_received_under_a_name_of_our_own_and_only_for_its_account(service: Service):
+def test_a_mail_downloads_as_received_under_a_name_of_our_own_and_only_for_its_account(
+    shared_service: Service,
+):
+    service = shared_service
     owner = service.create_account("Acme", "a@acme.example")
     other = service.create_account("Other", "o@other.example")
     mail = make_mail(
@@ -41,8 +44,9 @@ def test_a_mail_downloads_as_received_under_a_name_of_our_own_and_only_for_its_a
     assert client.get("/messages/no-such-mail/raw").status_code == 404
 
 
-def test_the_mail_log_filters_by_status(service: Service):
-    account = service.create_account("Acme", "a@acme.example")
+def test_the_mail_log_filters_by_status(shared_service: Service):
+    service = shared_service
+    account = service.create_account("Filter", "f@filter.example")
     pdf = make_pdf(["INVOICE", "Invoice No. ST-1"])
     assert (
         send(
