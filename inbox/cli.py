@@ -391,7 +391,7 @@ def _reprocess(args, settings: Settings) -> int:
     except (NotFound, Conflict) as err:
         raise CommandError(str(err)) from err
 
-    async def run() -> str:
+    async def run() -> str | None:
         pool = ExtractionPool(
             blobs=store.blobs,
             size=1,
@@ -405,7 +405,8 @@ def _reprocess(args, settings: Settings) -> int:
             with store.session() as session:  # only if processing ended without recording
                 release_own_claims(session=session, worker=worker)
 
-    print(f"{message.id}: {asyncio.run(run())}")
+    status = asyncio.run(run())
+    print(f"{message.id}: {status or 'taken over by another worker meanwhile; this result was dropped'}")
     return 0
 
 

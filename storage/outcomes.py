@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from storage.errors import NotFound
 from storage.hooks import emit
 from storage.invoices import to_columns
+from storage.messages import held_message
 from storage.models import Document, Message, PartLog, utcnow
 from storage.read_models import corrected_names
 from storage.suppliers import match_supplier
@@ -60,10 +60,10 @@ class Outcome:
     unread: tuple[str, ...] = ()  # parts cut short by processing's time or memory bound
 
 
-def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Message:
-    message = session.get(Message, message_id)
-    if message is None:
-        raise NotFound(f"no message {message_id}")
+def record_outcome(*, session: Session, message_id: str, worker: str, outcome: Outcome) -> Message:
+    """Record what `worker` found, if the mail is still its claim (else ClaimLost: another
+    worker took it over and its result stands)."""
+    message = held_message(session, message_id, worker)
     message.sender, message.subject, message.message_id = (
         outcome.sender,
         outcome.subject,

@@ -379,3 +379,19 @@ def test_an_event_survives_a_kill_and_reaches_a_target_that_was_down(tmp_path):
         if service.process and service.process.poll() is None:
             service.stop()
     assert json.loads(got[0].body)["data"]["filename"] == "KILL-1.pdf"
+
+
+def test_deleting_through_the_api_is_in_the_history_like_the_webs_and_restorable(served: Service):
+    account = new_account(served, "Deleter")
+    client = api(served, account)
+    document = upload(client, "d.pdf", make_pdf(["INVOICE D-1"])).json()["documents"][0]
+
+    assert client.delete(f"/api/v1/documents/{document['id']}").status_code == 204
+    assert client.delete(f"/api/v1/documents/{document['id']}").status_code == 404  # in the trash already
+    web = served.client(account)
+    assert document["id"] in web.get("/trash").text
+    assert client.post(f"/api/v1/documents/{document['id']}/restore").status_code == 200
+
+    page = web.get(f"/documents/{document['id']}").text
+    history = page[page.index('id="history"') :]
+    assert "API:" in history and "moved to the trash" in history and "restored from the trash" in history
