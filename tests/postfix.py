@@ -41,7 +41,7 @@ smtp_dns_support_level = disabled
 # --- as in docs/deploy.md ---
 relay_domains = {domain}
 transport_maps = inline:{{ {domain}=smtp:[127.0.0.1]:{inbox_port} }}
-smtpd_recipient_restrictions = reject_unauth_destination, reject_unverified_recipient
+smtpd_recipient_restrictions = permit_mynetworks, reject_unauth_destination, reject_unverified_recipient
 unverified_recipient_reject_code = 550
 smtpd_forbid_bare_newline = normalize
 message_size_limit = 26214400
