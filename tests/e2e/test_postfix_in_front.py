@@ -15,16 +15,21 @@ from tests.builders import make_mail, make_pdf
 from tests.postfix import PrivatePostfix, unavailable
 from tests.service import Service, wait_for
 
+# What is tested is the SMTP conversation between Postfix and us, above the store.
+pytestmark = pytest.mark.store_agnostic
+
 # The client stands for a server on the internet: not Postfix's own address, so not in mynetworks.
 INTERNET = "127.0.0.2"
 
 
-@pytest.fixture
-def postfix(service: Service) -> Iterator[PrivatePostfix]:
+@pytest.fixture(scope="module")
+def postfix(shared_service: Service) -> Iterator[PrivatePostfix]:
+    """One private Postfix relaying to one `inbox serve` for the module; each test makes its
+    own account."""
     reason = unavailable()
     if reason:
         pytest.skip(reason)
-    mta = PrivatePostfix(domain="inbox.localhost", inbox_port=service.smtp_port).start()
+    mta = PrivatePostfix(domain="inbox.localhost", inbox_port=shared_service.smtp_port).start()
     yield mta
     mta.stop()
 
@@ -36,8 +41,10 @@ def connect(postfix: PrivatePostfix) -> smtplib.SMTP:
     return client
 
 
-def test_mail_sent_to_postfix_ends_as_a_document(service: Service, backend: Backend, postfix: PrivatePostfix):
-    account = service.create_account("Acme", "owner@acme.example")
+def test_mail_sent_to_postfix_ends_as_a_document(
+    shared_service: Service, shared_backend: Backend, postfix: PrivatePostfix
+):
+    account = shared_service.create_account("Acme", "owner@acme.example")
     pdf = make_pdf(["Invoice PFX-1", "Total 42.00 EUR"])
     mail = make_mail(
         to=account.inbox_address,
@@ -49,7 +56,7 @@ def test_mail_sent_to_postfix_ends_as_a_document(service: Service, backend: Back
     assert refused == {}
 
     def document() -> Document | None:
-        store = backend.open_store()
+        store = shared_backend.open_store()
         try:
             with store.session() as session:
                 return session.exec(select(Document).where(Document.subject == "Invoice via Postfix")).first()
@@ -58,13 +65,10 @@ def test_mail_sent_to_postfix_ends_as_a_document(service: Service, backend: Back
 
     found = wait_for(document, timeout=60)
     assert found.account_id == account.id and found.filename == "pfx.pdf"
-    assert backend.open_blob_store().read(found.sha256) == pdf
+    assert shared_backend.open_blob_store().read(found.sha256) == pdf
 
 
-def test_unknown_address_is_refused_at_rcpt_by_postfix_without_a_bounce(
-    service: Service, postfix: PrivatePostfix
-):
-    service.create_account("Acme", "owner@acme.example")
+def test_unknown_address_is_refused_at_rcpt_by_postfix_without_a_bounce(postfix: PrivatePostfix):
     with connect(postfix) as client:
         client.mail("someone@forged-sender.example")
         code, reply = client.rcpt("no-such-inbox@inbox.localhost")
