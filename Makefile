@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench browser ocr postgresql i18n clean
+.PHONY: run test lint fmt bench browser ocr postgresql postfix i18n clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,7 +18,7 @@ run: $(STAMP)
 # The storage, pipeline and end-to-end suites also run on PostgreSQL + S3 (a private cluster and
 # moto's S3 server, started by the tests themselves); here they must, not skip. Two workers, a
 # module to each at a time: most tests wait on real processes and sockets, not on the CPU.
-test: $(STAMP) browser ocr postgresql
+test: $(STAMP) browser ocr postgresql postfix
 	INBOX_TEST_REQUIRE_BACKENDS=1 $(BIN)/pytest -n 2 --dist loadscope
 
 lint: $(STAMP)
@@ -67,6 +67,15 @@ postgresql:
 	  echo "create_main_cluster = false" > /etc/postgresql-common/createcluster.d/inbox-tests.conf; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
 	  || echo "warning: could not install postgresql; the PostgreSQL runs will fail"; }
+
+# Debian's Postfix for the test that puts it in front as the MX. "No configuration": the system's
+# own instance gets no main.cf and is not started; the test runs a private one (postfix -c DIR).
+postfix:
+	@test -x /usr/sbin/postfix || { \
+	  echo "installing postfix with apt-get"; \
+	  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null) \
+	  || echo "warning: could not install postfix; the Postfix test will be skipped"; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

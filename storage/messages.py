@@ -152,8 +152,13 @@ def claim_for_reprocessing(*, session: Session, message_id: str, worker: str, le
 
     A mail another worker holds a live claim on is refused: it is being processed right now.
     """
-    if session.get(Message, message_id) is None:
+    found = session.get(Message, message_id)
+    if found is None:
         raise NotFound(f"no message {message_id}")
+    if found.raw_removed_at is not None:
+        raise Conflict(
+            f"message {message_id} cannot be processed again: its raw mail was removed by retention"
+        )
     claimed = claims.claim(
         session,
         Message,

@@ -130,6 +130,8 @@ class Message(SQLModel, table=True):
     claimed_by: str | None = None  # the worker holding the claim: "host:pid:random"
     claimed_until: datetime | None = _when(nullable=True)
     processed_at: datetime | None = _when(nullable=True)
+    # Set when INBOX_RAW_RETENTION_DAYS removed the raw mail: the row and its documents stay.
+    raw_removed_at: datetime | None = _when(nullable=True)
 
 
 class Document(SQLModel, table=True):
