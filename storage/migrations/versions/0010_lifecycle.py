@@ -1,7 +1,7 @@
 """Data lifecycle: when a message's raw mail was removed by INBOX_RAW_RETENTION_DAYS.
 
-Revision ID: 0009_lifecycle
-Revises: 0008_webday
+Revision ID: 0010_lifecycle
+Revises: 0009_pgfts_account
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from storage.models import UTCDateTime
 
-revision = "0009_lifecycle"
-down_revision = "0008_webday"
+revision = "0010_lifecycle"
+down_revision = "0009_pgfts_account"
 branch_labels = None
 depends_on = None
 
