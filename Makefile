@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench browser ocr postgresql i18n clean
+.PHONY: run test lint fmt bench browser ocr postgresql zapier i18n clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,7 +17,7 @@ run: $(STAMP)
 
 # The storage, pipeline and end-to-end suites also run on PostgreSQL + S3 (a private cluster and
 # moto's S3 server, started by the tests themselves); here they must, not skip.
-test: $(STAMP) browser ocr postgresql
+test: $(STAMP) browser ocr postgresql zapier
 	INBOX_TEST_REQUIRE_BACKENDS=1 $(BIN)/pytest
 
 lint: $(STAMP)
@@ -67,5 +67,16 @@ postgresql:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
 	  || echo "warning: could not install postgresql; the PostgreSQL runs will fail"; }
 
+# The Zapier app's npm packages (zapier-platform-core, pinned by its lockfile) for its test;
+# Debian's Node.js if there is none. Again whenever the lockfile changes.
+ZAPIER := integrations/zapier
+zapier:
+	@test $(ZAPIER)/node_modules/.package-lock.json -nt $(ZAPIER)/package-lock.json || { \
+	  command -v npm >/dev/null 2>&1 || { echo "installing nodejs and npm with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }; \
+	  echo "installing the Zapier app's npm packages"; \
+	  (cd $(ZAPIER) && npm ci --no-audit --no-fund --loglevel=error) \
+	  || echo "warning: could not install the Zapier app's npm packages; its test will fail"; }
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache $(ZAPIER)/node_modules
