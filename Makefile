@@ -33,6 +33,7 @@ bench: $(STAMP) ocr
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.ocr
+	$(BIN)/python -m bench.hooks
 
 # Translations: collect the strings, merge them into the fr/de catalogues, compile the .mo files
 # (committed, so an install needs no build step). Translate new entries in the .po files.
