@@ -1,7 +1,7 @@
 """The Zapier app in integrations/zapier, run by its own node test (zapier-platform-core's app
 tester: the code path Zapier runs) against `inbox serve` on loopback: connection test, REST
-hook subscribe → a mailed invoice → the trigger's item, unsubscribe, upload and supplier
-actions, search, polling. `make test` installs the app's npm packages (`make zapier`)."""
+hook subscribe → a mailed invoice (and a mail that fails) → the trigger's item, unsubscribe,
+upload and supplier actions, search, polling. `make test` installs the app's npm packages (`make zapier`)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import make_mail, make_pdf
+from tests.builders import make_mail, make_pdf, make_slow_pdf
 from tests.e2e.test_integrations import HOOK_ENV
 from tests.service import Service, inbox_cli
 
@@ -45,7 +45,8 @@ def invoice_pdf(number: str) -> bytes:
 
 def test_the_zapier_app_connects_triggers_and_acts_against_a_live_server(tmp_path):
     node = node_or_skip()
-    service = Service(data_dir=tmp_path / "data", env=HOOK_ENV).start()
+    # A mail whose only PDF takes longer than its budget fails: the Failed Mail trigger's event.
+    service = Service(data_dir=tmp_path / "data", env=HOOK_ENV | {"INBOX_PARSE_TIMEOUT": "4"}).start()
     try:
         account = service.create_account("Northwind Buyer", "owner@buyer.example")
         made = inbox_cli(service.data_dir, "token", "create", account.email, "--name", "Zapier", "--json")
@@ -57,6 +58,13 @@ def test_the_zapier_app_connects_triggers_and_acts_against_a_live_server(tmp_pat
             attachments=[("NW-2026-042.pdf", invoice_pdf("NW-2026-042"), "application/pdf")],
         )
         (tmp_path / "mail.eml").write_bytes(mail.as_bytes(policy=email.policy.SMTP))
+        failing = make_mail(
+            to=account.inbox_address,
+            sender="Northwind Billing <billing@northwind.example>",
+            subject="Invoice NW-2026-043",
+            attachments=[("slow.pdf", make_slow_pdf(pages=20), "application/pdf")],
+        )
+        (tmp_path / "failing.eml").write_bytes(failing.as_bytes(policy=email.policy.SMTP))
         (tmp_path / "upload.pdf").write_bytes(invoice_pdf("NW-2026-050"))
 
         run = subprocess.run(
@@ -74,6 +82,7 @@ def test_the_zapier_app_connects_triggers_and_acts_against_a_live_server(tmp_pat
                 "INBOX_ADDRESS": account.inbox_address,
                 "INBOX_SMTP_PORT": str(service.smtp_port),
                 "INBOX_TEST_MAIL": str(tmp_path / "mail.eml"),
+                "INBOX_TEST_FAILING_MAIL": str(tmp_path / "failing.eml"),
                 "INBOX_TEST_PDF": str(tmp_path / "upload.pdf"),
             },
         )

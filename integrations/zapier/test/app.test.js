@@ -156,17 +156,35 @@ describe('against a live server', { skip: !live && 'INBOX_BASE_URL is not set' }
     await appTester(trigger.performUnsubscribe, { authData, subscribeData }); // already gone: fine
   });
 
-  it('subscribes and unsubscribes Failed Mail, and ignores another event\'s body', async () => {
+  it('subscribes Failed Mail, gets a mail that could not be read as the API\'s message, unsubscribes', async () => {
     const trigger = App.triggers.failed_mail.operation;
     const subscribeData = await appTester(trigger.performSubscribe, { authData, targetUrl: `${receiver.url}/f` });
     assert.equal(subscribeData.event, 'message.failed');
-    const items = await appTester(trigger.perform, {
+    const ignored = await appTester(trigger.perform, {
       authData,
       subscribeData,
       cleanedRequest: { type: 'document.created', timestamp: '2026-11-30T00:00:00Z', data: samples.document },
     });
-    assert.deepEqual(items, []);
-    assert.deepEqual(await appTester(trigger.performList, { authData }), []); // nothing failed here
+    assert.deepEqual(ignored, []); // another event's body
+
+    await sendMail({
+      host: '127.0.0.1',
+      port: Number(env.INBOX_SMTP_PORT),
+      from: 'billing@northwind.example',
+      to: env.INBOX_ADDRESS,
+      message: fs.readFileSync(env.INBOX_TEST_FAILING_MAIL),
+    });
+    const delivery = await receiver.next(2, 60000); // the first was the New Document one
+    const [message] = await appTester(trigger.perform, {
+      authData,
+      subscribeData,
+      cleanedRequest: JSON.parse(delivery.body),
+    });
+    assert.equal(message.status, 'failed');
+    assert.deepEqual(message, (await api('/messages')).body.items.find((m) => m.id === message.id));
+    assert.deepEqual(keysOf(message), keysOf(samples.message));
+    assert.deepEqual(await appTester(trigger.performList, { authData }), [message]);
+
     await appTester(trigger.performUnsubscribe, { authData, subscribeData });
     assert.deepEqual((await api('/hooks')).body.items, []);
   });
