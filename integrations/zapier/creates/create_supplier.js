@@ -18,7 +18,7 @@ module.exports = {
   display: {
     label: 'Create or Update Supplier',
     description:
-      'Adds a supplier, or updates the one with the same VAT ID (else one of the same e-mails); its invoices get matched to it.',
+      'Creates a supplier, or updates the one with the same VAT ID (else one of the same e-mails); its invoices get matched to it.',
   },
   operation: {
     inputFields: [

@@ -59,7 +59,7 @@ module.exports = {
   display: {
     label: 'Upload Document',
     description:
-      'Sends a PDF, e-invoice or image to the inbox, where it is read like a mailed invoice (counts toward your plan).',
+      'Creates a document from a PDF, e-invoice or image, read like a mailed invoice (counts toward your plan).',
   },
   operation: {
     inputFields: [

@@ -21,7 +21,7 @@ module.exports = {
   display: {
     label: 'New Document (Polling)',
     description:
-      'Checks for new documents every few minutes. Use it when your server cannot send webhooks to Zapier; otherwise use New Document.',
+      'Triggers when a new document arrives, checking every few minutes. For servers that cannot send webhooks to Zapier; otherwise use New Document.',
   },
   operation: {
     type: 'polling',
