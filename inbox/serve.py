@@ -108,14 +108,6 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         loop.add_signal_handler(signum, stopping.set)
     metrics = Metrics(backlog=partial(_backlog, store))
 
-    worker = (
-        WorkerProcess(settings, on_processed=metrics.processed, on_crash=partial(charge_crash, store))
-        if "worker" in settings.role_set
-        else None
-    )
-    if worker is not None:
-        worker.start()
-    worker_task = asyncio.create_task(worker.supervise()) if worker is not None else None
     # Webhook deliveries are background work: they go with the worker role. Deliveries are
     # claimed, so any number of processes may run them; each also polls for new events.
     dispatcher = (
@@ -130,6 +122,20 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         if "worker" in settings.role_set
         else None
     )
+
+    def processed(status: str, seconds: float) -> None:
+        metrics.processed(status, seconds)
+        if dispatcher is not None:  # the mail's events go out now, not at the dispatcher's next poll
+            dispatcher.wake()
+
+    worker = (
+        WorkerProcess(settings, on_processed=processed, on_crash=partial(charge_crash, store))
+        if "worker" in settings.role_set
+        else None
+    )
+    if worker is not None:
+        worker.start()
+    worker_task = asyncio.create_task(worker.supervise()) if worker is not None else None
     dispatcher_task = asyncio.create_task(dispatcher.run()) if dispatcher is not None else None
     # Emptying the trash is background work too (idempotent, so any number of workers may).
     purge_task = (

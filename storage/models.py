@@ -301,6 +301,14 @@ class LoginFailure(SQLModel, table=True):
     at: datetime = _when(nullable=False, default=utcnow)
 
 
+class ApiRate(SQLModel, table=True):
+    """A token's requests in one minute: the API rate limit, shared by every web process."""
+
+    token_id: str = Field(primary_key=True)
+    minute: int = Field(primary_key=True)  # Unix time // 60
+    count: int = 0
+
+
 class Thumbnail(SQLModel, table=True):
     """First-page image of a PDF, keyed by the PDF's sha256: a pure function of its bytes."""
 

@@ -105,7 +105,10 @@ def record_outcome(*, session: Session, message_id: str, worker: str, outcome: O
     for path, stale in existing.items():
         if path not in kept:
             session.delete(stale)
+    was_failed = message.status == MessageStatus.FAILED
     message.status, message.reason = _status(documents, duplicates, outcome.unread)
+    if message.status == MessageStatus.FAILED and not was_failed:  # a reprocess tells nobody twice
+        emit(session=session, account_id=message.account_id, type="message.failed", subject_id=message.id)
     message.claimed_by = message.claimed_until = None
     message.processed_at = utcnow()
     session.add(message)

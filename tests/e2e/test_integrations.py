@@ -12,6 +12,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from inbox import replies
+from tests.backends import Backend
 from tests.builders import make_mail, make_pdf
 from tests.e2e.test_core import send
 from tests.receivers import Receiver, fails_first
@@ -351,6 +352,30 @@ def test_each_token_is_rate_limited_with_retry_after(tmp_path):
         assert other.get("/api/v1/me").status_code == 200  # per token
     finally:
         service.stop()
+
+
+def test_two_web_processes_share_one_rate_limit(backend: Backend, tmp_path):
+    env = backend.env | {"INBOX_API_RATE_PER_MINUTE": "4"}
+    if backend.name == "sqlite":  # one data dir shared by both, as one machine would
+        env["INBOX_DATA_DIR"] = str(backend.data_dir)
+    else:
+        assert inbox_cli(tmp_path / "admin", "migrate", env=env).returncode == 0
+    data = backend.data_dir if backend.name == "sqlite" else None
+    first = Service(data or tmp_path / "one", env=env, roles="web").start()
+    second = Service(data or tmp_path / "two", env=env, roles="web").start()
+    try:
+        secret = token(first, new_account(first, "Shared"))["token"]
+        clients = [first.client(), second.client()]
+        for client in clients:
+            client.headers["Authorization"] = f"Bearer {secret}"
+
+        answers = [clients[n % 2].get("/api/v1/me").status_code for n in range(6)]
+
+        assert answers == [200, 200, 200, 200, 429, 429]  # in memory each process let 4 through
+        assert 0 < int(clients[0].get("/api/v1/me").headers["Retry-After"]) <= 60
+    finally:
+        second.stop()
+        first.stop()
 
 
 def test_an_event_survives_a_kill_and_reaches_a_target_that_was_down(tmp_path):
