@@ -69,7 +69,6 @@ postgresql:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
 	  || echo "warning: could not install postgresql; the PostgreSQL runs will fail"; }
 
-<<<<<<< HEAD
 # Debian's Postfix for the test that puts it in front as the MX. "No configuration": the system's
 # own instance gets no main.cf and is not started; the test runs a private one (postfix -c DIR).
 postfix:
@@ -78,7 +77,7 @@ postfix:
 	  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null) \
 	  || echo "warning: could not install postfix; the Postfix test will be skipped"; }
-=======
+
 # The Zapier app's npm packages (zapier-platform-core, pinned by its lockfile) for its test;
 # Debian's Node.js if there is none. Again whenever the lockfile changes.
 ZAPIER := integrations/zapier
@@ -89,7 +88,6 @@ zapier:
 	  echo "installing the Zapier app's npm packages"; \
 	  (cd $(ZAPIER) && npm ci --no-audit --no-fund --loglevel=error) \
 	  || echo "warning: could not install the Zapier app's npm packages; its test will fail"; }
->>>>>>> zapier
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache $(ZAPIER)/node_modules

@@ -1,14 +1,14 @@
 """The per-token API rate limit counted in the database, so several web processes share it.
 
-Revision ID: 0009_ratelimit
-Revises: 0008_webday
+Revision ID: 0011_ratelimit
+Revises: 0010_lifecycle
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_ratelimit"
-down_revision = "0008_webday"
+revision = "0011_ratelimit"
+down_revision = "0010_lifecycle"
 branch_labels = None
 depends_on = None
 
