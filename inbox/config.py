@@ -59,6 +59,8 @@ class Settings:
     log_format: str = "text"  # or "json": one object a line, with the message id of a mail
     dns_servers: str = ""  # host[:port],... for SPF, DKIM and DMARC; empty: the system's resolver
     dns_timeout: float = 5.0  # seconds per DNS query; a timeout is temperror
+    # Days the raw mail of a processed message is kept; None: for ever (the documents stay).
+    raw_retention_days: int | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -111,6 +113,11 @@ class Settings:
             raise ConfigError(
                 f"INBOX_CLAIM_LEASE: {self.claim_lease} s must be longer than INBOX_PARSE_TIMEOUT "
                 f"({self.parse_timeout} s), or a mail still in hand could be taken by another worker"
+            )
+        if self.raw_retention_days is not None and self.raw_retention_days < 1:
+            raise ConfigError(
+                f"INBOX_RAW_RETENTION_DAYS: must be at least 1 day (unset: keep raw mails), "
+                f"got {self.raw_retention_days}"
             )
         if self.api_rate_per_minute < 1:
             raise ConfigError(

@@ -130,6 +130,8 @@ class Message(SQLModel, table=True):
     claimed_by: str | None = None  # the worker holding the claim: "host:pid:random"
     claimed_until: datetime | None = _when(nullable=True)
     processed_at: datetime | None = _when(nullable=True)
+    # Set when INBOX_RAW_RETENTION_DAYS removed the raw mail: the row and its documents stay.
+    raw_removed_at: datetime | None = _when(nullable=True)
 
 
 class Document(SQLModel, table=True):
@@ -311,6 +313,14 @@ class LoginFailure(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     key: str  # "ip:<address>" or "email:<sha256 of the lower-case address>"
     at: datetime = _when(nullable=False, default=utcnow)
+
+
+class ApiRate(SQLModel, table=True):
+    """A token's requests in one minute: the API rate limit, shared by every web process."""
+
+    token_id: str = Field(primary_key=True)
+    minute: int = Field(primary_key=True)  # Unix time // 60
+    count: int = 0
 
 
 class Thumbnail(SQLModel, table=True):

@@ -1,7 +1,7 @@
 """Corrections that teach: a request per corrected field, for the worker to learn from.
 
-Revision ID: 0009_teach
-Revises: 0008_webday
+Revision ID: 0012_teach
+Revises: 0011_ratelimit
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from storage.models import UTCDateTime
 
-revision = "0009_teach"
-down_revision = "0008_webday"
+revision = "0012_teach"
+down_revision = "0011_ratelimit"
 branch_labels = None
 depends_on = None
 
