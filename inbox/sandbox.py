@@ -11,6 +11,9 @@ account's blobs, and on S3 it would need the keys), and the same children serve 
 The price is copying a mail and its documents through a pipe: measured 0.18 s (median) for
 25 MiB down and 18 MiB back on a busy 2-core machine, next to seconds of parsing at that size.
 
+The same children learn from corrections (`learn`): one document in, where its supplier prints
+the corrected field out, under the same bounds, since the document is as untrusted as the mail.
+
 A mail is read part by part (MIME node by node) and the child reports each one as it goes,
 so a part that is too slow, too large or crashes its child costs only itself: it gets its
 own decision, the parts read before it are kept, and a fresh child reads the ones after it.
@@ -24,13 +27,17 @@ import multiprocessing
 import os
 import resource
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from multiprocessing.connection import Connection
 from typing import Any
 
 from inbox.extract import OpenedMail, decide_node, open_mail, placeholder
-from inbox.extract.hints import Hint
+from inbox.extract.hints import Hint, learn
 from inbox.extract.mime import Node
 from inbox.extract.model import Decision, MailExtraction, Part
+from inbox.extract.ocr import OcrAllowance
+from inbox.extract.reading import layout_of
 from storage.blobs import BlobNotFound, BlobStore
 
 HintBook = dict[str, tuple[Hint, ...]]  # sender address -> what its corrections taught
@@ -76,6 +83,18 @@ class Finished:
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Learn:
+    """Instead of a mail: find this corrected value on the document that follows."""
+
+    field: str
+    value: str | date | Decimal
+
+
+class LearningFailed(Exception):
+    """The document could not be read within the bounds, or its reading failed."""
+
+
 def _receive_mail(conn: Connection) -> bytes:
     """Chunks until an empty one (see `ExtractionPool._send_mail`)."""
     chunks = []
@@ -91,13 +110,24 @@ def _child(conn: Connection, memory_bytes: int) -> None:
     os.nice(EXTRACTION_NICENESS)
     while True:
         try:
-            skip: frozenset[str]
-            hint_book: HintBook
-            skip, hint_book = conn.recv()
+            request: tuple[frozenset[str], HintBook] | Learn = conn.recv()
             raw = _receive_mail(conn)
         except EOFError:
             return
-        _read_mail(conn, raw, skip, hint_book)
+        if isinstance(request, Learn):
+            _learn(conn, raw, request)
+        else:
+            _read_mail(conn, raw, *request)
+
+
+def _learn(conn: Connection, document: bytes, request: Learn) -> None:
+    try:
+        layout = layout_of(document, OcrAllowance())
+        conn.send(learn(layout, request.field, request.value) if layout is not None else None)
+    except MemoryError:
+        conn.send(ExtractionFailed("reading the document needed more memory than it is allowed"))
+    except Exception as err:  # a bug or an unforeseen input: report it, keep serving
+        conn.send(ExtractionFailed(f"could not read the document: {type(err).__name__}: {err}"[:500]))
 
 
 def _read_mail(conn: Connection, raw: bytes, skip: frozenset[str], hint_book: HintBook) -> None:
@@ -306,19 +336,47 @@ class ExtractionPool:
                 return progress.result() if isinstance(event, Finished) else event
             progress.on(event, stored if isinstance(event, Decided) else {})
 
+    async def learn(self, document_sha256: str, field: str, value: str | date | Decimal) -> Hint | None:
+        """Where the document prints the corrected `value` of `field` (None: not printed
+        there), read in a child within the extraction's time and memory bounds; LearningFailed
+        when it could not be read (a child that ran over is replaced)."""
+        slot = await self._idle.get()
+        try:
+            await asyncio.to_thread(self._send, slot.conn, document_sha256, Learn(field, value))
+            answer = await asyncio.wait_for(self._receive(slot.conn), self._timeout)
+        except TimeoutError:
+            self._replace(slot)
+            raise LearningFailed(f"reading the document took longer than {self._timeout:g} s") from None
+        except (EOFError, ConnectionError):
+            self._replace(slot)
+            raise LearningFailed("the reading process died (memory bound or crash)") from None
+        except BaseException:
+            self._replace(slot)
+            raise
+        self._idle.put_nowait(slot)
+        if isinstance(answer, ExtractionFailed):
+            raise LearningFailed(answer.reason)
+        if answer is not None and not isinstance(answer, Hint):
+            raise LearningFailed(f"unexpected answer from the reading process: {type(answer).__name__}")
+        return answer
+
     def _send_mail(
         self, conn: Connection, raw_sha256: str, skip: frozenset[str], hint_book: HintBook
     ) -> None:
         """The nodes already decided and the hints, then the raw mail streamed down the pipe:
         the parent never holds it whole."""
-        conn.send((skip, hint_book))
-        for chunk in self._blobs.stream(raw_sha256, PIPE_CHUNK):
+        self._send(conn, raw_sha256, (skip, hint_book))
+
+    def _send(self, conn: Connection, sha256: str, request: object) -> None:
+        conn.send(request)
+        for chunk in self._blobs.stream(sha256, PIPE_CHUNK):
             conn.send_bytes(chunk)
         conn.send_bytes(b"")
 
     @staticmethod
-    async def _receive(conn: Connection) -> Opened | Started | Decided | Finished | ExtractionFailed:
-        """Wait for the child without a thread, then read its (possibly large) answer in one."""
+    async def _receive(conn: Connection) -> Any:
+        """One event of a mail's reading, or a learning's answer."""
+        # Wait for the child without a thread, then read its (possibly large) answer in one.
         loop = asyncio.get_running_loop()
         ready = loop.create_future()
 
@@ -331,8 +389,7 @@ class ExtractionPool:
             await ready
         finally:
             loop.remove_reader(conn.fileno())
-        event: Opened | Started | Decided | Finished | ExtractionFailed = await asyncio.to_thread(conn.recv)
-        return event
+        return await asyncio.to_thread(conn.recv)
 
     def _replace(self, slot: _Slot) -> None:
         slot.kill()

@@ -1,4 +1,5 @@
-"""The processing loop: keeps claiming received mails and runs them through the pipeline."""
+"""The processing loop: keeps claiming received mails and runs them through the pipeline, and
+corrections to learn from (inbox/teach.py), one at a time beside the mails."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import time
 from collections.abc import Callable
 from datetime import timedelta
 
-from inbox import pipeline
+from inbox import pipeline, teach
 from inbox.logformat import about
 from inbox.sandbox import ExtractionPool
 from storage.claims import new_worker_id
@@ -42,6 +43,7 @@ class Worker:
         self._lease = lease
         self._wake = asyncio.Event()
         self._stopping = False
+        self._stopped = asyncio.Event()
 
     def wake(self) -> None:
         self._wake.set()
@@ -54,13 +56,14 @@ class Worker:
         except Exception:  # they come free when their lease ends
             log.exception("could not release the claims of dead workers")
         try:
-            await asyncio.gather(*(self._loop() for _ in range(self._concurrency)))
+            await asyncio.gather(*(self._loop() for _ in range(self._concurrency)), self._teach_loop())
         finally:  # only our own claims: another worker's live claim is never ours to end
             await asyncio.to_thread(pipeline.release_own, self._store, self.id)
 
     def stop(self) -> None:
         self._stopping = True
         self._wake.set()
+        self._stopped.set()
 
     async def _loop(self) -> None:
         while not self._stopping:
@@ -83,6 +86,26 @@ class Worker:
                 log.exception(
                     "processing id=%s crashed; it will be retried", message.id, extra=about(message.id)
                 )
+
+    async def _teach_loop(self) -> None:
+        """Corrections are rare and small: one at a time, polled (the web that records them
+        may be another process); a lesson's lease outlasts the pool's time bound."""
+        while not self._stopping:
+            try:
+                lesson = await asyncio.to_thread(teach.claim, self._store, self.id, self._lease)
+            except Exception:
+                log.exception("could not claim a correction to learn from; retrying")
+                lesson = None
+            if lesson is None:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopped.wait(), IDLE_POLL_SECONDS)
+                continue
+            try:
+                hint = await teach.teach(self._store, self._pool, lesson)
+            except Exception:  # the store failed: the lease ends and another try comes
+                log.exception("could not finish learning from document %s", lesson.document_id)
+                continue
+            log.info("correction of %s on %s taught: %s", lesson.field, lesson.document_id, hint)
 
     async def _idle(self) -> None:
         self._wake.clear()

@@ -17,6 +17,7 @@ from storage.errors import NotFound
 from storage.invoices import column_value
 from storage.models import Document, DocumentChange, DocumentTag, utcnow
 from storage.read_models import corrected_names
+from storage.teaching import ask_to_learn
 from vocabulary import EDITABLE_INVOICE_FIELDS, InvoiceSource, InvoiceType, flat_name
 
 MAX_TAGS = 20
@@ -107,7 +108,10 @@ def apply_edit(*, session: Session, account_id: str, document_id: str, user_emai
     document = _live(session, account_id, document_id)
     changes: list[tuple[str, str, str]] = []
     if edit.invoice:
-        changes += _correct(document, {k: parse_invoice_value(k, v) for k, v in edit.invoice.items()})
+        corrected = _correct(document, {k: parse_invoice_value(k, v) for k, v in edit.invoice.items()})
+        for name, _, value in corrected:  # the worker learns where the supplier prints it
+            ask_to_learn(session, document, name, value)
+        changes += corrected
     if edit.tags is not None:
         old, new = tags_of(session, document.id), clean_tags(edit.tags)
         if old != new:

@@ -228,6 +228,20 @@ class SupplierHint(SQLModel, table=True):
     learnt_at: datetime = _when(nullable=False, default=utcnow)
 
 
+class TeachRequest(SQLModel, table=True):
+    """A corrected field waiting for the worker to learn where its supplier prints it
+    (inbox/teach.py): written with the correction, claimed like a mail, deleted once tried."""
+
+    id: str = Field(default_factory=new_id, primary_key=True)
+    account_id: str = Field(foreign_key="account.id")
+    document_id: str = Field(foreign_key="document.id")
+    field: str  # number, issue_date or total
+    value: str  # as stored on the document (ISO date, decimal text)
+    created_at: datetime = _when(nullable=False, default=utcnow)
+    claimed_by: str | None = None
+    claimed_until: datetime | None = _when(nullable=True)
+
+
 class PartLog(SQLModel, table=True):
     """One row per MIME part of a mail: a vocabulary.PartRecord, plus where it belongs."""
 

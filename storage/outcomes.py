@@ -18,6 +18,7 @@ from storage.messages import held_message
 from storage.models import Document, Message, PartLog, utcnow
 from storage.read_models import corrected_names
 from storage.suppliers import match_supplier
+from storage.teaching import forget_requests
 from vocabulary import (
     Decision,
     DocumentKind,
@@ -104,6 +105,7 @@ def record_outcome(*, session: Session, message_id: str, worker: str, outcome: O
         )
     for path, stale in existing.items():
         if path not in kept:
+            forget_requests(session, stale.id)
             session.delete(stale)
     was_failed = message.status == MessageStatus.FAILED
     message.status, message.reason = _status(documents, duplicates, outcome.unread)

@@ -11,6 +11,7 @@ from storage.db import Store
 from storage.errors import NotFound
 from storage.models import Document, DocumentChange, DocumentTag, Thumbnail, utcnow
 from storage.read_models import DocumentRead, document_read
+from storage.teaching import forget_requests
 
 KEEP_DAYS = 30
 
@@ -58,6 +59,7 @@ def purge_expired(store: Store, now: datetime | None = None) -> int:
         for document in expired:
             session.exec(delete(DocumentTag).where(col(DocumentTag.document_id) == document.id))
             session.exec(delete(DocumentChange).where(col(DocumentChange.document_id) == document.id))
+            forget_requests(session, document.id)
             session.delete(document)
         session.flush()
         unused: list[str] = []

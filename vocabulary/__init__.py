@@ -67,6 +67,8 @@ class Role(StrEnum):
 
 # Invoice fields a person may correct (the edit form's inputs and PATCH's "invoice" keys).
 EDITABLE_INVOICE_FIELDS = ("number", "issue_date", "due_date", "total", "currency", "seller", "type")
+# Of those, the ones read by position: a correction of one teaches where its supplier prints it.
+TAUGHT_INVOICE_FIELDS = ("number", "issue_date", "total")
 
 
 class TextSource(StrEnum):

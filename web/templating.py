@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from web.amounts import signed_total
+from web.confidence import unsure_fields
 from web.i18n import LANGUAGES, Formats, request_language
 from web.labels import labeller, reasoner
 
@@ -45,6 +46,7 @@ def render(request: Request, template: str, *, status_code: int = 200, **context
         label=labeller(catalogue.gettext),
         reason=reasoner(catalogue.gettext),
         signed_total=signed_total,
+        unsure_fields=unsure_fields,
         **context,
     )
     response = HTMLResponse(html, status_code=status_code)

@@ -17,8 +17,9 @@ from email.utils import parseaddr
 
 from inbox.extract.layout import Cell, Layout
 from inbox.extract.text_values import amounts, day_first, leading_date, leading_number, parse_date
+from vocabulary import TAUGHT_INVOICE_FIELDS
 
-FIELDS = ("number", "issue_date", "total")
+FIELDS = TAUGHT_INVOICE_FIELDS
 MAX_LABEL_CHARS = 60
 
 
