@@ -90,15 +90,13 @@ class DigestSender:
                 result.sent += 1
             else:
                 result.empty += 1
-        if due:
-            log.info(
-                "daily digest round: %d sent, %d with nothing to report, %d failed, "
-                "%d taken by another process",
-                result.sent,
-                result.empty,
-                result.failed,
-                result.taken,
-            )
+        log.info(
+            "daily digest round: %d sent, %d with nothing to report, %d failed, %d taken by another process",
+            result.sent,
+            result.empty,
+            result.failed,
+            result.taken,
+        )
         return result
 
     def _send(self, content: DigestContent) -> bool:
