@@ -60,7 +60,7 @@ def retry_after(rule: Rule, others: list[datetime], now: datetime) -> int:
     if over < 0:
         return 0
     if rule.backoff:
-        delay = min(MAX_BACKOFF, timedelta(seconds=2**over))
+        delay = min(MAX_BACKOFF, timedelta(seconds=2 ** min(over, 30)))  # 2**30 s is past any cap
         ready = others[-1] + delay
     else:
         ready = others[over] + rule.window  # when enough of them have left the window
