@@ -4,10 +4,13 @@ without a relay the page says it is off; `inbox user passwd` is the way back in 
 from __future__ import annotations
 
 import re
+import ssl
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
+import trustme
 
 from tests.backends import Backend
 from tests.mailsink import MailSink
@@ -145,3 +148,27 @@ def test_without_a_relay_the_page_says_reset_by_mail_is_off_and_the_command_work
     assert elsewhere.get("/documents").status_code == 303  # its sessions ended
     login(service.client(), account.email, NEW_PASSWORD)
     assert unknown.returncode == 2 and "no user with e-mail 'nobody@acme.example'" in unknown.stderr
+
+
+def test_the_relay_is_reached_over_starttls_with_its_password(backend: Backend, tmp_path: Path):
+    ca = trustme.CA()
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(context)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    sink = MailSink(tls_context=context, login=("relay-user", "relay s3cret")).start()
+    env = {
+        **backend.env,
+        "INBOX_RELAY_URL": f"smtp://relay-user:relay%20s3cret@127.0.0.1:{sink.port}",
+        "SSL_CERT_FILE": str(tmp_path / "ca.pem"),  # the relay's certificate is checked
+    }
+    service = Service(data_dir=backend.data_dir, env=env).start()
+    try:
+        account = service.create_account("Acme", "owner@acme.example")
+        ask_for_link(service.client(), account.email)
+        wait_for(lambda: sink.to(account.email))
+    finally:
+        service.stop()
+        sink.stop()
+
+    assert sink.sessions == [(True, True)]
+    assert "s3cret" not in service.log()
