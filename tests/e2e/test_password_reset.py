@@ -17,6 +17,15 @@ from tests.mailsink import MailSink
 from tests.service import Service, inbox_cli, login, wait_for
 
 LINK = re.compile(r"(http://\S+/password/reset\?token=(\S+))")
+
+
+def link_in(mail) -> tuple[str, str]:
+    """The reset link in a mail, and its token."""
+    found = LINK.search(mail.get_content())
+    assert found is not None, mail.get_content()
+    return found.group(1), found.group(2)
+
+
 NEW_PASSWORD = "a brand new passphrase"
 
 
@@ -50,7 +59,7 @@ def test_a_link_by_mail_sets_a_new_password_once_and_ends_the_other_sessions(
         known = ask_for_link(visitor, "Owner@Acme.example")
         unknown = ask_for_link(visitor, "nobody@acme.example")
         [mail] = wait_for(lambda: sink.to(account.email))
-        link, token = LINK.search(mail.get_content()).groups()
+        link, token = link_in(mail)
         path = link.removeprefix("http://inbox.test:8000")
         form = visitor.get(path)
         short = visitor.post("/password/reset", data={"token": token, "new": "short", "repeat": "short"})
@@ -91,7 +100,7 @@ def test_a_link_expires(backend: Backend, sink: MailSink):
         visitor = service.client()
         ask_for_link(visitor, account.email)
         [mail] = wait_for(lambda: sink.to(account.email))
-        token = LINK.search(mail.get_content()).group(2)
+        _, token = link_in(mail)
         backend.execute("UPDATE passwordreset SET expires_at = created_at")  # an hour later
         expired = visitor.post(
             "/password/reset", data={"token": token, "new": NEW_PASSWORD, "repeat": NEW_PASSWORD}

@@ -54,7 +54,9 @@ def test_one_holder_at_a_time_until_released_or_expired(store: Store, account_id
         release_digest(session=session, account_id=account_id, day=DAY, holder="a")
     assert claim(store, account_id, "b") is True  # the relay was down: next round retries
     with store.session() as session:
-        session.get(DigestRun, (account_id, DAY)).claimed_until = utcnow() - timedelta(seconds=1)
+        run = session.get(DigestRun, (account_id, DAY))
+        assert run is not None
+        run.claimed_until = utcnow() - timedelta(seconds=1)
     assert claim(store, account_id, "c") is True  # "b" died holding it
     with store.session() as session:
         finish_digest(session=session, account_id=account_id, day=DAY, holder="b")  # too late: not its own
