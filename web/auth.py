@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
+from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -44,10 +45,23 @@ DEVICE_COOKIE = "inbox_device"  # a browser that logged in before: see web/login
 
 @router.get("/login")
 def login_page(request: Request, next: str = "/documents", done: str = "") -> Response:  # noqa: A002
+    return with_form_token(
+        request, lambda token: render(request, "login.html", csrf_token=token, next=_local(next), done=done)
+    )
+
+
+def with_form_token(request: Request, page: Callable[[str], Response]) -> Response:
+    """A page with a form for visitors without a session: its double-submit CSRF token, in
+    the page and in a cookie (kept while it lasts, so several tabs agree)."""
     token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-    response = render(request, "login.html", csrf_token=token, error=None, next=_local(next), done=done)
+    response = page(token)
     set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
     return response
+
+
+def form_token_matches(request: Request, csrf_token: str) -> bool:
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    return bool(expected) and hmac.compare_digest(expected, csrf_token)
 
 
 @router.post("/login")
@@ -61,7 +75,7 @@ def login(
 ) -> Response:
     next = _local(next)  # noqa: A001
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, csrf_token):
+    if not form_token_matches(request, csrf_token):
         return render(
             request, "login.html", status_code=403, csrf_token=expected, error="form_expired", next=next
         )

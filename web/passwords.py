@@ -7,9 +7,7 @@ reset by mail is off and names the command an administrator runs instead.
 
 from __future__ import annotations
 
-import hmac
 import logging
-import secrets
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -20,9 +18,8 @@ from storage.accounts import normalise_email
 from storage.logins import start_attempt
 from storage.resets import RESET_LIFETIME, create_reset, reset_is_valid, use_reset
 from web.account import MIN_PASSWORD_LENGTH
-from web.auth import LOGIN_CSRF_COOKIE, too_many, wait_for_limits
+from web.auth import LOGIN_CSRF_COOKIE, form_token_matches, too_many, wait_for_limits, with_form_token
 from web.clientip import client_address
-from web.cookies import set_cookie
 from web.deps import StoreDep
 from web.i18n import request_language
 from web.loginlimits import reset_keys
@@ -36,10 +33,7 @@ ADMIN_COMMAND = "inbox user passwd EMAIL"
 
 @router.get("/password/forgot")
 def forgot_page(request: Request) -> Response:
-    token = request.cookies.get(LOGIN_CSRF_COOKIE) or secrets.token_urlsafe(24)
-    response = _forgot(request, csrf_token=token)
-    set_cookie(request, response, LOGIN_CSRF_COOKIE, token, max_age=3600)
-    return response
+    return with_form_token(request, lambda token: _forgot(request, csrf_token=token))
 
 
 @router.post("/password/forgot")
@@ -51,7 +45,7 @@ def ask_for_link(
     csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
-    if not expected or not hmac.compare_digest(expected, csrf_token):
+    if not form_token_matches(request, csrf_token):
         return _forgot(request, status_code=403, csrf_token=expected, error="form_expired")
     send = request.app.state.send_mail
     if send is None:

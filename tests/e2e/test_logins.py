@@ -51,11 +51,19 @@ def test_concurrent_wrong_passwords_get_no_more_than_the_limit_through(service: 
     codes = sorted(r.status_code for r in answers)
     assert len(codes) == GUESSES
     assert set(codes) <= {401, 429}
-    assert 1 <= codes.count(401) <= LIMIT, codes  # before: all 24 were checked
+    assert codes.count(401) <= LIMIT, codes  # before: all 24 were checked
     refused = [r for r in answers if r.status_code == 429]
     assert all(int(r.headers["Retry-After"]) >= 1 for r in refused)
     assert "Too many attempts" in refused[0].text
-    later = attempt(clients[0], account.email, "not the password", accept="application/json")
+    # A crowd may let fewer through (each counts all the others in flight), never more; the
+    # refused ones were taken back, so one at a time the rest of the 10 go.
+    checked = codes.count(401)
+    for _ in range(LIMIT + 1):
+        later = attempt(clients[0], account.email, "wrong", accept="application/json")
+        if later.status_code != 401:
+            break
+        checked += 1
+    assert checked == LIMIT
     assert later.status_code == 429
     assert later.json()["error"] == "too_many_attempts"
     assert later.json()["retry_after"] == int(later.headers["Retry-After"]) > 60
@@ -78,7 +86,8 @@ def test_an_attackers_guesses_do_not_lock_the_owner_out(service: Service):
     assert on_laptop.status_code == 303  # a known browser is never held back by others' guesses
     # A new place waits at most a moment (a delay, not a lock; gone already on a slow machine).
     assert first_try.status_code == 303 or int(first_try.headers["Retry-After"]) <= 2
-    wait_for(lambda: attempt(elsewhere, account.email, account.password).status_code == 303, timeout=10)
+    if first_try.status_code == 429:
+        wait_for(lambda: attempt(elsewhere, account.email, account.password).status_code == 303, timeout=10)
     assert attempt(attacker, account.email, account.password).status_code == 429  # the guesser stays out
     other_user = service.create_account("Other", "someone@other.example")
     assert attempt(browser(service, "127.0.0.5"), other_user.email, other_user.password).status_code == 303
@@ -106,7 +115,8 @@ def test_forwarded_for_counts_only_from_a_trusted_proxy(backend: Backend):
         owner, first = _owner_after_guesses(proxied, account)
         assert first.status_code in (303, 429)  # at most the account's short delay
         assert first.status_code == 303 or int(first.headers["Retry-After"]) <= 2
-        wait_for(lambda: attempt(owner, account.email, account.password).status_code == 303, timeout=5)
+        if first.status_code == 429:
+            wait_for(lambda: attempt(owner, account.email, account.password).status_code == 303, timeout=10)
     finally:
         proxied.stop()
 

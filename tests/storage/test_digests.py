@@ -3,7 +3,6 @@ expired one too, a sent digest is no longer due; the next digest starts where th
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 
 import pytest
@@ -20,18 +19,8 @@ from storage.digests import (
 )
 from storage.models import DigestRun, utcnow
 from storage.rejections import record_rejection
-from storage.schema import migrate
-from tests.backends import Backend
 
 DAY = date(2026, 11, 30)
-
-
-@pytest.fixture
-def store(backend: Backend) -> Iterator[Store]:
-    store = backend.open_store()
-    migrate(store.engine)
-    yield store
-    store.engine.dispose()
 
 
 @pytest.fixture
