@@ -172,6 +172,10 @@ class Service:
         data = json.loads(result.stdout)
         return Account(id=data["id"], email=email, password=password, inbox_address=data["inbox_address"])
 
+    def cli(self, *args: str) -> subprocess.CompletedProcess:
+        """`inbox ARGS` against this service's data, with its settings."""
+        return inbox_cli(self.data_dir, *args, env=self.env, cwd=self.cwd)
+
     def client(self, account: Account | None = None) -> httpx.Client:
         """An HTTP client, logged in as `account` when given."""
         client = httpx.Client(base_url=self.web_url, timeout=30, follow_redirects=False)

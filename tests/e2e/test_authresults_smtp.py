@@ -11,6 +11,9 @@ from tests.authmail import mail, signed, zone
 from tests.dnsserver import dns_server, refusing_dns_server
 from tests.service import Account, Service, inbox_cli
 
+# SPF, DKIM and DMARC at the SMTP layer: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
+
 
 def start_guarded(data_dir, dns_port: int) -> tuple[Service, Account]:
     """A service asking the DNS server at `dns_port`, and an inbox taking mail from one supplier."""

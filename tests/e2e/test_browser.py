@@ -22,6 +22,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.store_agnostic,  # pages in a browser: what the store holds is tested over HTTP
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
 ]
 

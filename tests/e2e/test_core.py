@@ -15,6 +15,12 @@ from tests.builders import make_mail, make_pdf
 from tests.service import Service, wait_for
 
 
+@pytest.fixture
+def service(shared_service: Service) -> Service:
+    """One running service for the module; each test makes accounts of its own."""
+    return shared_service
+
+
 def send(
     service: Service,
     mail,
@@ -33,7 +39,7 @@ def documents(client) -> list[dict]:
 
 
 def test_a_mailed_pdf_becomes_a_document_listed_viewed_and_downloaded(service: Service):
-    account = service.create_account("Müller GmbH", "anna@mueller.example")
+    account = service.create_account("Müller GmbH", "anna.t1@mueller.example")
     pdf = make_pdf(pages=3)
     mail = make_mail(
         to=account.inbox_address,
@@ -64,7 +70,7 @@ def test_a_mailed_pdf_becomes_a_document_listed_viewed_and_downloaded(service: S
 
 
 def test_recipient_matching_ignores_case_and_a_plus_tag(service: Service):
-    account = service.create_account("Acme", "a@acme.example")
+    account = service.create_account("Acme", "a.t2@acme.example")
     local, domain = account.inbox_address.split("@")
     mail = make_mail(
         to=f"{local.upper()}+invoices@{domain.upper()}",
@@ -89,7 +95,7 @@ def test_unknown_recipient_is_refused_with_550_5_1_1(service: Service):
 
 
 def test_other_domain_is_refused_even_with_a_valid_local_part(service: Service):
-    account = service.create_account("Acme", "a@acme.example")
+    account = service.create_account("Acme", "a.t4@acme.example")
     local = account.inbox_address.split("@")[0]
 
     with pytest.raises(smtplib.SMTPRecipientsRefused) as refused:
@@ -99,7 +105,7 @@ def test_other_domain_is_refused_even_with_a_valid_local_part(service: Service):
 
 
 def test_mixed_valid_and_invalid_recipients_deliver_to_the_valid_one(service: Service):
-    account = service.create_account("Acme", "a@acme.example")
+    account = service.create_account("Acme", "a.t5@acme.example")
     mail = make_mail(to=account.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")])
 
     refused = send(service, mail, rcpts=[account.inbox_address, "ghost@inbox.localhost"])
@@ -109,7 +115,7 @@ def test_mixed_valid_and_invalid_recipients_deliver_to_the_valid_one(service: Se
 
 
 def test_too_many_recipients_get_452_4_5_3(service: Service):
-    account = service.create_account("Acme", "a@acme.example")
+    account = service.create_account("Acme", "a.t6@acme.example")
     local, domain = account.inbox_address.split("@")
     with smtplib.SMTP("127.0.0.1", service.smtp_port) as client:
         client.ehlo()
@@ -143,7 +149,7 @@ def test_size_is_advertised_and_an_announced_oversize_is_refused_at_mail_from(tm
 def test_an_oversize_message_is_refused_while_receiving_and_nothing_is_stored(tmp_path):
     service = Service(tmp_path / "data", env={"INBOX_MAX_MESSAGE_BYTES": "100000"}).start()
     try:
-        account = service.create_account("Acme", "a@acme.example")
+        account = service.create_account("Acme", "a.t9@acme.example")
         mail = make_mail(
             to=account.inbox_address,
             attachments=[("big.pdf", make_pdf(["x" * 80] * 40, pages=90), "application/pdf")],
@@ -162,27 +168,31 @@ def test_an_oversize_message_is_refused_while_receiving_and_nothing_is_stored(tm
         service.stop()
 
 
-def test_a_mail_to_two_accounts_is_one_blob_and_one_message_each(service: Service, backend: Backend):
-    first = service.create_account("First", "one@first.example")
-    second = service.create_account("Second", "two@second.example")
-    mail = make_mail(to=first.inbox_address, attachments=[("shared.pdf", make_pdf(), "application/pdf")])
+def test_a_mail_to_two_accounts_is_one_blob_and_one_message_each(backend: Backend):
+    service = Service(data_dir=backend.data_dir, env=dict(backend.env)).start()  # counts every blob
+    try:
+        first = service.create_account("First", "one@first.example")
+        second = service.create_account("Second", "two@second.example")
+        mail = make_mail(to=first.inbox_address, attachments=[("shared.pdf", make_pdf(), "application/pdf")])
 
-    send(
-        service,
-        mail,
-        rcpts=[first.inbox_address, second.inbox_address, first.inbox_address.upper()],
-    )
+        send(
+            service,
+            mail,
+            rcpts=[first.inbox_address, second.inbox_address, first.inbox_address.upper()],
+        )
 
-    docs_first = wait_for(lambda: documents(service.client(first)))
-    docs_second = wait_for(lambda: documents(service.client(second)))
-    assert len(docs_first) == len(docs_second) == 1
-    assert docs_first[0]["id"] != docs_second[0]["id"]
-    assert len(service.client(first).get("/api/messages").json()["items"]) == 1
-    assert len(backend.stored_blobs()) == 2  # the raw mail once, the PDF once
+        docs_first = wait_for(lambda: documents(service.client(first)))
+        docs_second = wait_for(lambda: documents(service.client(second)))
+        assert len(docs_first) == len(docs_second) == 1
+        assert docs_first[0]["id"] != docs_second[0]["id"]
+        assert len(service.client(first).get("/api/messages").json()["items"]) == 1
+        assert len(backend.stored_blobs()) == 2  # the raw mail once, the PDF once
+    finally:
+        service.stop()
 
 
 def test_mail_without_attachment_is_no_documents(service: Service):
-    account = service.create_account("Acme", "a@acme.example")
+    account = service.create_account("Acme", "a.t11@acme.example")
     send(service, make_mail(to=account.inbox_address, text="just saying hello"))
 
     client = service.client(account)
@@ -195,7 +205,7 @@ def test_mail_without_attachment_is_no_documents(service: Service):
 
 
 def test_broken_pdf_is_stored_and_flagged_unreadable(service: Service):
-    account = service.create_account("Acme", "a@acme.example")
+    account = service.create_account("Acme", "a.t12@acme.example")
     send(
         service,
         make_mail(
@@ -210,7 +220,7 @@ def test_broken_pdf_is_stored_and_flagged_unreadable(service: Service):
 
 
 def test_garbage_bytes_as_a_mail_are_recorded_without_crash(service: Service):
-    account = service.create_account("Acme", "a@acme.example")
+    account = service.create_account("Acme", "a.t13@acme.example")
     garbage = bytes(range(256)).replace(b"\r", b"").replace(b"\n", b"") * 3 + b"\r\n"
     with smtplib.SMTP("127.0.0.1", service.smtp_port) as smtp:
         smtp.sendmail("x@y.example", [account.inbox_address], garbage[:900] + b"\r\n\r\n" + garbage[:900])
@@ -224,9 +234,7 @@ def test_garbage_bytes_as_a_mail_are_recorded_without_crash(service: Service):
 
 
 def test_reprocess_is_idempotent(service: Service):
-    from tests.service import inbox_cli
-
-    account = service.create_account("Acme", "a@acme.example")
+    account = service.create_account("Acme", "a.t14@acme.example")
     send(
         service,
         make_mail(to=account.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")]),
@@ -235,17 +243,17 @@ def test_reprocess_is_idempotent(service: Service):
     (first,) = wait_for(lambda: documents(client))
     message_id = client.get("/api/messages").json()["items"][0]["id"]
 
-    result = inbox_cli(service.data_dir, "reprocess", message_id)
+    result = service.cli("reprocess", message_id)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == f"{message_id}: processed"
     assert [d["id"] for d in documents(client)] == [first["id"]]
-    assert inbox_cli(service.data_dir, "reprocess", "nope").returncode == 2
+    assert service.cli("reprocess", "nope").returncode == 2
 
 
 @pytest.mark.skipif(shutil.which("swaks") is None, reason="swaks is not installed")
 def test_swaks_as_in_the_readme_delivers_an_invoice(service: Service, tmp_path):
-    account = service.create_account("Acme", "a@acme.example")
+    account = service.create_account("Acme", "a.t16@acme.example")
     invoice = tmp_path / "invoice.pdf"
     invoice.write_bytes(make_pdf())
 
@@ -273,13 +281,9 @@ def test_swaks_as_in_the_readme_delivers_an_invoice(service: Service, tmp_path):
 
 
 def test_send_test_command_as_in_the_readme(service: Service):
-    from tests.service import inbox_cli
+    account = service.create_account("Acme", "a.t17@acme.example")
 
-    account = service.create_account("Acme", "a@acme.example")
-
-    result = inbox_cli(
-        service.data_dir, "send-test", "--to", account.inbox_address, "--smtp-port", str(service.smtp_port)
-    )
+    result = service.cli("send-test", "--to", account.inbox_address, "--smtp-port", str(service.smtp_port))
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("250 2.0.0 Ok: queued as")

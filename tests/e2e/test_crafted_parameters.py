@@ -13,6 +13,9 @@ import pytest
 from tests.builders import make_mail, make_pdf
 from tests.service import Service, wait_for
 
+# SMTP command parsing: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
+
 
 def b64(raw: str) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

@@ -5,8 +5,13 @@ from __future__ import annotations
 import email.policy
 import smtplib
 
+import pytest
+
 from tests.builders import make_mail
 from tests.service import Service, wait_for
+
+# E-invoice reading: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
 
 
 def test_facturx_pdf_mailed_as_octet_stream_shows_its_invoice_fields(service: Service, corpus):

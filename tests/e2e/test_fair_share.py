@@ -6,8 +6,13 @@ import email.policy
 import smtplib
 import time
 
+import pytest
+
 from tests.builders import make_mail, make_pdf, make_slow_pdf
 from tests.service import Service, wait_for
+
+# The worker's slots: the store is not what is tested here (the claim query is, in tests/storage).
+pytestmark = pytest.mark.store_agnostic
 
 BUDGET_SECONDS = 10
 

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from tests.e2e.test_integrations import new_account
 from tests.service import Service
+
+# The Integrations and Suppliers pages: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
 
 
 def found(pattern: str, text: str) -> str:

@@ -12,8 +12,10 @@ from tests.builders import make_mail, make_pdf
 from tests.service import Service, wait_for
 
 
-@pytest.fixture
-def two_accounts(service: Service):
+@pytest.fixture(scope="module")
+def two_accounts(shared_service: Service):
+    """Alice with one mailed invoice, Bob with nothing; shared by the module's read-only checks."""
+    service = shared_service
     alice = service.create_account("Alice SARL", "alice@alice.example")
     bob = service.create_account("Bob AG", "bob@bob.example")
     mail = make_mail(
@@ -95,8 +97,8 @@ def test_bobs_search_and_export_see_nothing_of_alice(two_accounts):
         "/messages/x/body",
     ],
 )
-def test_pages_need_a_login(service: Service, path: str):
-    response = service.client().get(path)
+def test_pages_need_a_login(shared_service: Service, path: str):
+    response = shared_service.client().get(path)
 
     assert response.status_code == 303
     # ...and after logging in, back to the page that was asked for
@@ -104,37 +106,41 @@ def test_pages_need_a_login(service: Service, path: str):
     assert response.headers["location"] == expected
 
 
-def test_api_without_login_is_401(service: Service):
-    assert service.client().get("/api/documents").status_code == 401
-    response = service.client().get("/api/v1/documents")
+def test_api_without_login_is_401(shared_service: Service):
+    assert shared_service.client().get("/api/documents").status_code == 401
+    response = shared_service.client().get("/api/v1/documents")
     assert response.status_code == 401 and response.json()["error"]["code"] == "unauthorized"
 
 
-def test_wrong_password_and_unknown_user_get_the_same_answer(service: Service):
-    service.create_account("Acme", "a@acme.example", password="right password")
-    client = service.client()
+def test_wrong_password_and_unknown_user_get_the_same_answer(shared_service: Service):
+    shared_service.create_account("Wrong Ltd", "a@wrong.example", password="right password")
+    client = shared_service.client()
     client.get("/login")
     token = client.cookies.get("inbox_login_csrf")
 
-    wrong = client.post("/login", data={"email": "a@acme.example", "password": "nope", "csrf_token": token})
-    unknown = client.post("/login", data={"email": "x@acme.example", "password": "nope", "csrf_token": token})
+    def log_in(email: str):
+        return client.post("/login", data={"email": email, "password": "nope", "csrf_token": token})
+
+    wrong, unknown = log_in("a@wrong.example"), log_in("x@wrong.example")
 
     assert wrong.status_code == unknown.status_code == 401
     assert "Wrong e-mail or password" in wrong.text and "Wrong e-mail or password" in unknown.text
 
 
-def test_login_without_csrf_token_is_refused(service: Service):
-    service.create_account("Acme", "a@acme.example", password="right password")
+def test_login_without_csrf_token_is_refused(shared_service: Service):
+    shared_service.create_account("Csrf Ltd", "a@csrf.example", password="right password")
 
-    response = service.client().post("/login", data={"email": "a@acme.example", "password": "right password"})
+    response = shared_service.client().post(
+        "/login", data={"email": "a@csrf.example", "password": "right password"}
+    )
 
     assert response.status_code == 403
     assert "inbox_session" not in response.cookies
 
 
-def test_session_cookie_is_httponly_and_samesite_lax(service: Service):
-    account = service.create_account("Acme", "a@acme.example")
-    client = service.client()
+def test_session_cookie_is_httponly_and_samesite_lax(shared_service: Service):
+    account = shared_service.create_account("Cookie Ltd", "a@cookie.example")
+    client = shared_service.client()
     client.get("/login")
     response = client.post(
         "/login",
@@ -151,9 +157,9 @@ def test_session_cookie_is_httponly_and_samesite_lax(service: Service):
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie
 
 
-def test_logout_ends_the_session(service: Service):
-    account = service.create_account("Acme", "a@acme.example")
-    client = service.client(account)
+def test_logout_ends_the_session(shared_service: Service):
+    account = shared_service.create_account("Logout Ltd", "a@logout.example")
+    client = shared_service.client(account)
     page = client.get("/documents")
     csrf = page.text.split('name="csrf_token" value="')[1].split('"')[0]
 
@@ -162,13 +168,16 @@ def test_logout_ends_the_session(service: Service):
     assert client.get("/documents").status_code == 303
 
 
-def test_a_bearer_token_reads_its_own_account_only(two_accounts, service: Service):
-    from tests.service import inbox_cli
+def test_a_bearer_token_reads_its_own_account_only(two_accounts, shared_service: Service):
 
     bob_client, alice_doc = two_accounts
-    token = inbox_cli(service.data_dir, "token", "create", "alice@alice.example").stdout.strip()
-    bob_token = inbox_cli(service.data_dir, "token", "create", "Bob AG").stdout.strip()
-    api = service.client()
+
+    def token_of(account: str) -> str:
+        created = shared_service.cli("token", "create", account)
+        return created.stdout.strip()
+
+    token, bob_token = token_of("alice@alice.example"), token_of("Bob AG")
+    api = shared_service.client()
 
     mine = api.get("/api/documents", headers={"Authorization": f"Bearer {token}"})
     theirs = api.get(f"/api/documents/{alice_doc['id']}", headers={"Authorization": f"Bearer {bob_token}"})

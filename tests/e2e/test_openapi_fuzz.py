@@ -15,6 +15,9 @@ from tests.builders import make_pdf
 from tests.e2e.test_integrations import HOOK_ENV, api, new_account
 from tests.service import Service
 
+# Request validation of the API: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
+
 EXAMPLES_PER_OPERATION = 8
 
 

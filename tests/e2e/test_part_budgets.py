@@ -11,6 +11,9 @@ import pytest
 from tests.builders import make_mail, make_pdf, make_slow_pdf
 from tests.service import Service, wait_for
 
+# Extraction budgets in the sandboxed children: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
+
 BUDGET_SECONDS = 4
 
 

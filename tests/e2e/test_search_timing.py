@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.service import Service
+
+# Search timing in the web process: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
 
 
 def test_no_server_timing_unless_asked_for(service: Service):

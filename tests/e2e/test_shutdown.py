@@ -5,9 +5,14 @@ from __future__ import annotations
 import signal
 import time
 
+import pytest
+
 from inbox import replies
 from tests.service import Service
 from tests.smtpclients import command, connect, read_line, read_to_end
+
+# Signal handling of the serve process: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
 
 
 def test_sigterm_finishes_the_mail_in_data_turns_idle_clients_away_and_exits_0(tmp_path):

@@ -7,9 +7,17 @@ import io
 import smtplib
 import zipfile
 
+import pytest
+
 from tests.backends import Backend
 from tests.builders import make_mail, make_pdf
-from tests.service import Account, Service, inbox_cli, wait_for
+from tests.service import Account, Service, wait_for
+
+
+@pytest.fixture
+def service(shared_service: Service) -> Service:
+    """One running service for the module; each test makes accounts of its own."""
+    return shared_service
 
 
 def send(service: Service, recipients: list[str], attachments) -> str:
@@ -33,8 +41,8 @@ def processed(service: Service, account: Account) -> list[dict]:
 
 
 def test_queued_as_names_the_transaction_not_an_accounts_message(service: Service):
-    alice = service.create_account("Alice", "alice@a.example")
-    bob = service.create_account("Bob", "bob@b.example")
+    alice = service.create_account("Alice", "alice.t1@a.example")
+    bob = service.create_account("Bob", "bob.t1@b.example")
 
     reply = send(
         service, [alice.inbox_address, bob.inbox_address], [("a.pdf", make_pdf(), "application/pdf")]
@@ -48,7 +56,7 @@ def test_queued_as_names_the_transaction_not_an_accounts_message(service: Servic
 
 
 def test_html_quoting_a_pdf_header_is_not_stored_as_a_pdf(service: Service):
-    account = service.create_account("Acme", "owner@acme.example")
+    account = service.create_account("Acme", "owner.t2@acme.example")
     html = b"<!DOCTYPE html><html><body><p>Start of a PDF: %PDF-1.7</p></body></html>"
 
     send(service, [account.inbox_address], [("invoice.pdf", html, "application/pdf")])
@@ -63,7 +71,7 @@ def test_html_quoting_a_pdf_header_is_not_stored_as_a_pdf(service: Service):
 
 
 def test_a_pdf_after_a_binary_prefix_is_still_a_pdf(service: Service):
-    account = service.create_account("Acme", "owner@acme.example")
+    account = service.create_account("Acme", "owner.t3@acme.example")
     macbinary = bytes([0, 7]) + b"invoice.pdf" + bytes(115)  # a 128-byte MacBinary header
 
     send(service, [account.inbox_address], [("invoice.pdf", macbinary + make_pdf(), "application/pdf")])
@@ -77,7 +85,7 @@ DEVICES = {"con", "prn", "aux", "nul", *(f"com{n}" for n in range(10)), *(f"lpt{
 
 
 def test_windows_device_names_do_not_reach_zip_downloads(service: Service):
-    account = service.create_account("Acme", "owner@acme.example")
+    account = service.create_account("Acme", "owner.t4@acme.example")
     pdfs = [(name, make_pdf([f"Invoice {n}"]), "application/pdf") for n, name in enumerate(RESERVED)]
     send(service, [account.inbox_address], pdfs)
     [message] = processed(service, account)
@@ -93,9 +101,9 @@ def test_windows_device_names_do_not_reach_zip_downloads(service: Service):
     assert [n for n in names if n.split(".")[0].strip().lower() in DEVICES] == []
 
 
-def test_an_inactive_accounts_token_and_session_stop_working(service: Service, backend: Backend):
-    account = service.create_account("Acme", "owner@acme.example")
-    created = inbox_cli(service.data_dir, "token", "create", account.id)
+def test_an_inactive_accounts_token_and_session_stop_working(service: Service, shared_backend: Backend):
+    account = service.create_account("Acme", "owner.t5@acme.example")
+    created = service.cli("token", "create", account.id)
     assert created.returncode == 0, created.stderr
     token = created.stdout.strip().splitlines()[-1]
     api = service.client()
@@ -104,7 +112,7 @@ def test_an_inactive_accounts_token_and_session_stop_working(service: Service, b
     assert api.get("/api/documents").status_code == 200
     assert browser.get("/documents").status_code == 200
 
-    backend.execute("UPDATE account SET active = false WHERE id = :id", id=account.id)
+    shared_backend.execute("UPDATE account SET active = false WHERE id = :id", id=account.id)
 
     assert api.get("/api/documents").status_code == 401
     assert browser.get("/api/documents").status_code == 401

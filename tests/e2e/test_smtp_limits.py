@@ -18,6 +18,9 @@ from tests.service import Service
 from tests.smtpclients import command, drip, idle_crowd, read_line, read_to_end
 from tests.smtpclients import connect as connect_from
 
+# SMTP session limits and deadlines, before anything is stored: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
+
 
 def reply_of(constant: str) -> bytes:
     return constant.encode()

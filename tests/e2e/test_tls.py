@@ -16,6 +16,9 @@ from inbox import replies
 from tests.builders import make_mail, make_pdf
 from tests.service import Service, inbox_cli, wait_for
 
+# STARTTLS and certificates: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
+
 
 def issue(ca: trustme.CA, directory: Path) -> dict[str, str]:
     """A server certificate for loopback, written where INBOX_TLS_CERT/KEY point."""

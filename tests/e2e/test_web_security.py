@@ -10,6 +10,9 @@ from tests.builders import make_mail, make_pdf
 from tests.service import Service, login, wait_for
 from tests.web.samples import send
 
+# Logins, CSRF and escaping in the web layer: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
+
 XSS = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
 
 

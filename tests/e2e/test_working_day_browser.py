@@ -19,6 +19,7 @@ SHOTS = ROOT / "artifacts" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.store_agnostic,  # pages in a browser: what the store holds is tested over HTTP
     pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed"),
 ]
 WIDEST = "Math.max(document.documentElement.scrollWidth, document.body.scrollWidth)"
