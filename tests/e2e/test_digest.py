@@ -15,6 +15,9 @@ from tests.e2e.test_core import send
 from tests.mailsink import MailSink
 from tests.service import Service, inbox_cli, wait_for
 
+# The relay, languages and two processes; the claims on both stores are in tests/storage/test_digests.py.
+pytestmark = pytest.mark.store_agnostic
+
 ROUND = "daily digest round:"
 
 

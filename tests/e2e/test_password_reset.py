@@ -16,6 +16,9 @@ from tests.backends import Backend
 from tests.mailsink import MailSink
 from tests.service import Service, inbox_cli, login, wait_for
 
+# Pages, mail and the relay; the link's single use on both stores is in tests/storage/test_resets.py.
+pytestmark = pytest.mark.store_agnostic
+
 LINK = re.compile(r"(http://\S+/password/reset\?token=(\S+))")
 
 
