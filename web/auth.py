@@ -107,7 +107,8 @@ def login(
         take_back(session=session, attempt_ids=mine)
         forget_failures(session=session, keys=[keys[k] for k in ("ipaccount", "device") if k in keys])
         token, _ = start_session(session=session, user=user)
-        new_device = None if device else remember_device(session=session, user_id=user.id)
+        known_cookie = device is not None and device == device_hash(request.cookies.get(DEVICE_COOKIE, ""))
+        new_device = None if known_cookie else remember_device(session=session, user_id=user.id)
     response = RedirectResponse(next, status_code=303)  # back to the page that was asked for
     set_session_cookie(request, response, token)
     if new_device:
