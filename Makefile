@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint fmt bench browser ocr postgresql i18n clean
+.PHONY: run test lint fmt bench browser ocr postgresql postfix zapier i18n clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,9 +16,10 @@ run: $(STAMP)
 	$(BIN)/inbox serve
 
 # The storage, pipeline and end-to-end suites also run on PostgreSQL + S3 (a private cluster and
-# moto's S3 server, started by the tests themselves); here they must, not skip.
-test: $(STAMP) browser ocr postgresql
-	INBOX_TEST_REQUIRE_BACKENDS=1 $(BIN)/pytest
+# moto's S3 server, started by the tests themselves); here they must, not skip. Two workers, a
+# module to each at a time: most tests wait on real processes and sockets, not on the CPU.
+test: $(STAMP) browser ocr postgresql postfix zapier
+	INBOX_TEST_REQUIRE_BACKENDS=1 $(BIN)/pytest -n 2 --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check inbox storage web vocabulary tests bench
@@ -33,6 +34,7 @@ bench: $(STAMP) ocr
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.web
 	$(BIN)/python -m bench.ocr
+	$(BIN)/python -m bench.hooks
 
 # Translations: collect the strings, merge them into the fr/de catalogues, compile the .mo files
 # (committed, so an install needs no build step). Translate new entries in the .po files.
@@ -67,5 +69,25 @@ postgresql:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null) \
 	  || echo "warning: could not install postgresql; the PostgreSQL runs will fail"; }
 
+# Debian's Postfix for the test that puts it in front as the MX. "No configuration": the system's
+# own instance gets no main.cf and is not started; the test runs a private one (postfix -c DIR).
+postfix:
+	@test -x /usr/sbin/postfix || { \
+	  echo "installing postfix with apt-get"; \
+	  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postfix >/dev/null) \
+	  || echo "warning: could not install postfix; the Postfix test will be skipped"; }
+
+# The Zapier app's npm packages (zapier-platform-core, pinned by its lockfile) for its test;
+# Debian's Node.js if there is none. Again whenever the lockfile changes.
+ZAPIER := integrations/zapier
+zapier:
+	@test $(ZAPIER)/node_modules/.package-lock.json -nt $(ZAPIER)/package-lock.json || { \
+	  command -v npm >/dev/null 2>&1 || { echo "installing nodejs and npm with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; }; \
+	  echo "installing the Zapier app's npm packages"; \
+	  (cd $(ZAPIER) && npm ci --no-audit --no-fund --loglevel=error) \
+	  || echo "warning: could not install the Zapier app's npm packages; its test will fail"; }
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache $(ZAPIER)/node_modules

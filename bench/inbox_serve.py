@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -25,7 +26,8 @@ class Web:
 
 
 @contextmanager
-def inbox_serve(work: Path) -> Iterator[tuple[targets.Target, Web]]:
+def inbox_serve(work: Path, env: dict[str, str] | None = None) -> Iterator[tuple[targets.Target, Web]]:
+    """`env`: settings for the server (INBOX_...), over the bench's own environment."""
     data_dir = work / "data"
     smtp_port, web_port = targets.free_port(), targets.free_port()
     common = ["--data-dir", str(data_dir), "--host", targets.HOST]
@@ -37,7 +39,9 @@ def inbox_serve(work: Path) -> Iterator[tuple[targets.Target, Web]]:
     work.mkdir(parents=True, exist_ok=True)
     with (
         (work / "serve.log").open("wb") as log,
-        targets.running("inbox serve", argv, smtp_port, stdout=log, stderr=log) as target,
+        targets.running(
+            "inbox serve", argv, smtp_port, stdout=log, stderr=log, env={**os.environ, **(env or {})}
+        ) as target,
     ):
         target.recipient = account["inbox_address"]
         base_url = f"http://{targets.HOST}:{web_port}"

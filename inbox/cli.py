@@ -93,6 +93,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     dmarc.add_argument("account", help="account id, name or a user's e-mail")
     dmarc.add_argument("refuse", choices=["on", "off"])
+    export = command(
+        accounts, "export", _account_export, "write the account's mails, documents and metadata to a ZIP"
+    )
+    export.add_argument("account", help="account id, name or a user's e-mail")
+    export.add_argument("--output", required=True, type=Path, help="the ZIP file to write")
+    remove = command(
+        accounts, "delete", _account_delete, "delete the account, its data and the files only it used"
+    )
+    remove.add_argument("account", help="account id, name or a user's e-mail")
+    remove.add_argument("--yes", action="store_true", help="confirm: there is no undo")
 
     users = group("user", "manage users")
     add = command(users, "add", _user_add, "add a user to an account")
@@ -275,6 +285,50 @@ def _account_dmarc(args, settings: Settings) -> int:
     return 0
 
 
+def _account_export(args, settings: Settings) -> int:
+    from storage.account_export import export_account
+
+    if not args.output.parent.is_dir():
+        raise CommandError(f"--output {args.output}: directory {args.output.parent} does not exist")
+    store = _open_store(settings)
+    partial = args.output.with_name(args.output.name + ".partial")  # never a half ZIP under the name
+    try:
+        with store.session() as session:
+            account = find_account(session=session, key=args.account)
+        with partial.open("wb") as out:
+            counts = export_account(store, account.id, out)
+        partial.replace(args.output)
+    except (Ambiguous, NotFound) as err:
+        raise CommandError(str(err)) from err
+    finally:
+        partial.unlink(missing_ok=True)
+        store.engine.dispose()
+    summary = ", ".join(f"{n} {what}" for what, n in counts.items())
+    print(f"{account.id}: exported {summary} to {args.output}")
+    return 0
+
+
+def _account_delete(args, settings: Settings) -> int:
+    from storage.account_removal import delete_account
+
+    store = _open_store(settings)
+    try:
+        with store.session() as session:
+            account = find_account(session=session, key=args.account)
+        if not args.yes:
+            raise CommandError(
+                f"deleting account {account.id} ({account.name}) removes all its mails and documents "
+                "for good; add --yes to confirm"
+            )
+        rows, blobs = delete_account(store, account.id)
+    except (Ambiguous, NotFound) as err:
+        raise CommandError(str(err)) from err
+    finally:
+        store.engine.dispose()
+    print(f"deleted account {account.id} ({account.name}): {rows} rows, {blobs} files")
+    return 0
+
+
 def _user_add(args, settings: Settings) -> int:
 
     password, generated = _read_password(args)
@@ -412,7 +466,7 @@ def _reprocess(args, settings: Settings) -> int:
     except (NotFound, Conflict) as err:
         raise CommandError(str(err)) from err
 
-    async def run() -> str:
+    async def run() -> str | None:
         pool = ExtractionPool(
             blobs=store.blobs,
             size=1,
@@ -426,7 +480,8 @@ def _reprocess(args, settings: Settings) -> int:
             with store.session() as session:  # only if processing ended without recording
                 release_own_claims(session=session, worker=worker)
 
-    print(f"{message.id}: {asyncio.run(run())}")
+    status = asyncio.run(run())
+    print(f"{message.id}: {status or 'taken over by another worker meanwhile; this result was dropped'}")
     return 0
 
 

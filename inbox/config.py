@@ -66,6 +66,8 @@ class Settings:
     relay_url: str = ""  # smtp://[user:password@]host:port; empty: no outgoing mail
     relay_from: str = ""  # the From of outgoing mail; empty: invoice-inbox@MAIL_DOMAIN
     public_url: str = ""  # the web's address in mailed links; empty: http://HOST:WEB_PORT
+    # Days the raw mail of a processed message is kept; None: for ever (the documents stay).
+    raw_retention_days: int | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -118,6 +120,11 @@ class Settings:
             raise ConfigError(
                 f"INBOX_CLAIM_LEASE: {self.claim_lease} s must be longer than INBOX_PARSE_TIMEOUT "
                 f"({self.parse_timeout} s), or a mail still in hand could be taken by another worker"
+            )
+        if self.raw_retention_days is not None and self.raw_retention_days < 1:
+            raise ConfigError(
+                f"INBOX_RAW_RETENTION_DAYS: must be at least 1 day (unset: keep raw mails), "
+                f"got {self.raw_retention_days}"
             )
         if self.api_rate_per_minute < 1:
             raise ConfigError(

@@ -16,6 +16,7 @@ from inbox.extract.model import Decision, DocumentKind, InvoiceFields, InvoiceLi
 from inbox.logformat import about
 from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool, HintBook
 from storage.db import Store
+from storage.errors import ClaimLost
 from storage.hints import hint_book
 from storage.messages import (
     charge_crashed_worker,
@@ -33,6 +34,10 @@ log = logging.getLogger("inbox.pipeline")
 MAX_CRASHES = 3  # a mail that keeps killing its worker is failed, not retried forever
 MAX_BODY_CHARS = 500_000
 RETRY_MIN, RETRY_MAX = timedelta(seconds=5), timedelta(hours=1)
+# Outages (blob store, disk, database) are not the mail's fault for as long as a sending MTA
+# keeps a mail in its queue (Postfix's maximal_queue_lifetime); after that the mail fails
+# visibly, its raw bytes kept for a reprocess.
+RETRY_FOR = timedelta(days=5)
 _Value = TypeVar("_Value", PartRecord, InvoiceFields, InvoiceLine)
 
 
@@ -58,15 +63,18 @@ def release_own(store: Store, worker: str) -> int:
         return release_own_claims(session=session, worker=worker)
 
 
-async def process(store: Store, pool: ExtractionPool, message: Message) -> str:
-    """Process one claimed message; returns its final status."""
+async def process(store: Store, pool: ExtractionPool, message: Message) -> str | None:
+    """Process one claimed message; returns its final status, or None when its claim passed
+    to another worker meanwhile (this one stalled past its lease) and the result was dropped."""
+    worker = message.claimed_by
+    assert worker is not None, "process only a claimed message"
     if message.attempts >= MAX_CRASHES:
         reason = f"gave up after {message.attempts} crashes of the worker processing it"
         result: Extracted | ExtractionFailed = ExtractionFailed(reason)
     else:
         book = await asyncio.to_thread(hint_book_of, store, message.account_id)
         result = await pool.extract(message.raw_sha256, book)
-    return await asyncio.to_thread(record, store, message.id, result)
+    return await asyncio.to_thread(record, store, message.id, worker, result)
 
 
 def hint_book_of(store: Store, account_id: str) -> HintBook:
@@ -78,11 +86,26 @@ def hint_book_of(store: Store, account_id: str) -> HintBook:
     return {supplier: tuple(hints) for supplier, hints in book.items()}
 
 
-def record(store: Store, message_id: str, result: Extracted | ExtractionFailed) -> str:
+def record(store: Store, message_id: str, worker: str, result: Extracted | ExtractionFailed) -> str | None:
+    """Record the result if `worker` still holds the mail; None (and nothing written) if not."""
+    try:
+        return _record(store, message_id, worker, result)
+    except ClaimLost:
+        log.warning(
+            "dropped the result of id=%s: its claim passed to another worker while this one worked",
+            message_id,
+            extra=about(message_id),
+        )
+        return None
+
+
+def _record(store: Store, message_id: str, worker: str, result: Extracted | ExtractionFailed) -> str:
     if isinstance(result, Extracted):
         try:
             with store.session() as session:
-                message = record_outcome(session=session, message_id=message_id, outcome=to_outcome(result))
+                message = record_outcome(
+                    session=session, message_id=message_id, worker=worker, outcome=to_outcome(result)
+                )
             log.info(
                 "processed id=%s status=%s: %s",
                 message_id,
@@ -94,27 +117,40 @@ def record(store: Store, message_id: str, result: Extracted | ExtractionFailed) 
         except OperationalError as err:  # database locked, unavailable or full: not the mail's fault
             log.warning("could not record id=%s: %s", message_id, err)
             result = ExtractionFailed(f"could not record the result: {err}"[:500], transient=True)
+        except ClaimLost:
+            raise
         except Exception as err:  # e.g. a value the database refuses: fail visibly, keep the raw mail
             log.exception("could not record id=%s", message_id, extra=about(message_id))
             result = ExtractionFailed(f"could not record the result: {type(err).__name__}: {err}"[:500])
     if result.transient:
-        return _defer(store, message_id, result.reason)
+        return _defer(store, message_id, worker, result.reason)
+    return _fail(store, message_id, worker, result.reason)
+
+
+def _fail(store: Store, message_id: str, worker: str, reason: str) -> str:
     with store.session() as session:
-        mark_failed(session=session, message_id=message_id, reason=result.reason)
-    log.warning("failed id=%s: %s", message_id, result.reason, extra=about(message_id))
+        mark_failed(session=session, message_id=message_id, worker=worker, reason=reason)
+    log.warning("failed id=%s: %s", message_id, reason, extra=about(message_id))
     return MessageStatus.FAILED
 
 
-def _defer(store: Store, message_id: str, reason: str) -> str:
+def _defer(store: Store, message_id: str, worker: str, reason: str) -> str:
     with store.session() as session:
-        retry_at = defer(session=session, message_id=message_id, reason=reason, delay=retry_delay)
+        retry_at = defer(
+            session=session, message_id=message_id, worker=worker, reason=reason, delay=retry_delay
+        )
+    if retry_at is None:
+        return _fail(store, message_id, worker, f"gave up after {RETRY_FOR.days} days of retries: {reason}")
     log.warning("deferred id=%s until %s: %s", message_id, retry_at.isoformat(timespec="seconds"), reason)
     return "received"
 
 
-def retry_delay(age: timedelta) -> timedelta:
+def retry_delay(age: timedelta) -> timedelta | None:
     """Backoff without a counter: a mail waits a quarter of its age before its next try, at
-    least 5 s and at most an hour (first tries within seconds, a day-long outage hourly)."""
+    least 5 s and at most an hour (first tries within seconds, a day-long outage hourly);
+    None once it has waited RETRY_FOR."""
+    if age >= RETRY_FOR:
+        return None
     return min(max(age / 4, RETRY_MIN), RETRY_MAX)
 
 

@@ -36,6 +36,7 @@ from inbox.workerprocess import WorkerProcess
 from storage.accounts import accounts_for_locals
 from storage.db import Store
 from storage.messages import count_backlog
+from storage.raw_retention import remove_old_raw_mails
 from storage.rejections import record_rejection
 from storage.trash import purge_expired
 from storage.usage import documents_over_quota
@@ -54,7 +55,7 @@ class _EmbeddedUvicorn(uvicorn.Server):
         return nullcontext()
 
 
-TRASH_PURGE_SECONDS = 3600
+HOUSEKEEPING_SECONDS = 3600
 
 
 class PortTaken(Exception):
@@ -110,14 +111,6 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         loop.add_signal_handler(signum, stopping.set)
     metrics = Metrics(backlog=partial(_backlog, store))
 
-    worker = (
-        WorkerProcess(settings, on_processed=metrics.processed, on_crash=partial(charge_crash, store))
-        if "worker" in settings.role_set
-        else None
-    )
-    if worker is not None:
-        worker.start()
-    worker_task = asyncio.create_task(worker.supervise()) if worker is not None else None
     # Webhook deliveries are background work: they go with the worker role. Deliveries are
     # claimed, so any number of processes may run them; each also polls for new events.
     dispatcher = (
@@ -132,9 +125,27 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         if "worker" in settings.role_set
         else None
     )
+
+    def processed(status: str, seconds: float) -> None:
+        metrics.processed(status, seconds)
+        if dispatcher is not None:  # the mail's events go out now, not at the dispatcher's next poll
+            dispatcher.wake()
+
+    worker = (
+        WorkerProcess(settings, on_processed=processed, on_crash=partial(charge_crash, store))
+        if "worker" in settings.role_set
+        else None
+    )
+    if worker is not None:
+        worker.start()
+    worker_task = asyncio.create_task(worker.supervise()) if worker is not None else None
     dispatcher_task = asyncio.create_task(dispatcher.run()) if dispatcher is not None else None
     # Emptying the trash is background work too (idempotent, so any number of workers may).
-    purge_task = asyncio.create_task(_empty_trash_hourly(store)) if worker is not None else None
+    purge_task = (
+        asyncio.create_task(_housekeeping_hourly(store, settings.raw_retention_days))
+        if worker is not None
+        else None
+    )
     relay = Relay(settings.relay_url, settings.mail_from) if settings.relay_url else None
     if relay is None:
         log.info("no INBOX_RELAY_URL: password reset by mail and the daily digest are off")
@@ -298,9 +309,10 @@ async def _start_web(
     return web, task
 
 
-async def _empty_trash_hourly(store: Store) -> None:
-    """Documents in the trash for longer than storage.trash.KEEP_DAYS go for good: at start,
-    then every hour (so a restart does not postpone it)."""
+async def _housekeeping_hourly(store: Store, raw_retention_days: int | None) -> None:
+    """Documents in the trash for longer than storage.trash.KEEP_DAYS go for good, and raw
+    mails older than INBOX_RAW_RETENTION_DAYS (when set): at start, then every hour (so a
+    restart does not postpone it)."""
     while True:
         try:
             purged = await asyncio.to_thread(purge_expired, store)
@@ -308,7 +320,14 @@ async def _empty_trash_hourly(store: Store) -> None:
                 log.info("emptied %d document(s) from the trash", purged)
         except Exception:  # a failed purge is retried next hour; it must not stop the service
             log.exception("emptying the trash failed")
-        await asyncio.sleep(TRASH_PURGE_SECONDS)
+        if raw_retention_days is not None:
+            try:
+                removed = await asyncio.to_thread(remove_old_raw_mails, store, raw_retention_days)
+                if removed:
+                    log.info("removed the raw mail of %d message(s) by retention", removed)
+            except Exception:  # as above: next hour
+                log.exception("removing raw mails by retention failed")
+        await asyncio.sleep(HOUSEKEEPING_SECONDS)
 
 
 async def _drain(sessions: weakref.WeakSet[InboxSMTP], gate: SessionGate) -> None:

@@ -77,7 +77,8 @@ class Worker:
             started = time.monotonic()
             try:
                 status = await pipeline.process(self._store, self._pool, message)
-                self._on_processed(status, time.monotonic() - started)
+                if status is not None:  # None: another worker took it over and records it
+                    self._on_processed(status, time.monotonic() - started)
             except Exception:  # the lease expires and the mail is retried; never lost
                 log.exception(
                     "processing id=%s crashed; it will be retried", message.id, extra=about(message.id)

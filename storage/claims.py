@@ -66,6 +66,14 @@ def claim(
     return None
 
 
+def hold(session: Session, table: Any, *, row_id: str, worker: str) -> bool:
+    """Whether `worker` still holds its claim on row `row_id`. If so the row stays locked for the
+    rest of the caller's transaction, so no takeover slips between this check and the caller's
+    writes (a claim racing it waits, then finds the row no longer ready)."""
+    touched = update(table).where(table.id == row_id, table.claimed_by == worker).values(claimed_by=worker)
+    return _changed(session, touched) == 1
+
+
 def release_own(session: Session, table: Any, *, worker: str) -> int:
     """Give back every claim `worker` still holds (at shutdown); others' claims stay."""
     return _changed(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from storage.errors import NotFound
-from storage.models import Document, utcnow
+from storage.models import Document
 from storage.read_models import DocumentRead, document_read, with_tags
 
 
@@ -13,13 +13,6 @@ def get_document(
     *, session: Session, account_id: str, document_id: str, include_deleted: bool = False
 ) -> DocumentRead:
     return with_tags(session, [document_read(_own(session, account_id, document_id, include_deleted))])[0]
-
-
-def delete_document(*, session: Session, account_id: str, document_id: str) -> None:
-    """Move to the trash: hidden from lists and lookups, its file and row kept (restorable)."""
-    document = _own(session, account_id, document_id, include_deleted=False)
-    document.deleted_at = utcnow()
-    session.add(document)
 
 
 def _own(session: Session, account_id: str, document_id: str, include_deleted: bool) -> Document:

@@ -15,3 +15,8 @@ class Conflict(StorageError):
 
 class Ambiguous(StorageError):
     """A name matches several rows; the message says how to name one."""
+
+
+class ClaimLost(StorageError):
+    """The worker's claim on a row has passed to another (its lease ran out while it worked):
+    what it found is dropped, the new holder's result stands."""

@@ -7,8 +7,9 @@ whose last word may be a prefix ("INV-2026/7" finds INV-2026/71 but not INV-2026
 - SQLite: an FTS5 table (external content, unicode61 without diacritics).
 - PostgreSQL: a `tsvector` per document in `document_fts` with a GIN index, built with the
   'simple' configuration (no stemming, no stop words) from unaccented text.
-The SQLite index holds the account id too and every match requires it: a search only ever walks
-its own account's entries, so how long it takes says nothing about other accounts' documents.
+Both indexes hold the account id too (an FTS5 column; a `#id` lexeme in each vector) and every
+match requires it: a search only ever walks its own account's entries, so how long it takes says
+nothing about other accounts' documents.
 """
 
 from __future__ import annotations

@@ -5,6 +5,11 @@ removed) by rewriting every non-alphanumeric run to a space before the 'simple' 
 stemming, no stop words) sees it. A side table, not an expression index, so that a search never
 re-derives vectors from long texts. Needs the `unaccent` extension (trusted: a database owner
 may create it) and a UTF-8 database.
+
+Split by account as FTS5 is: each vector holds its account as one lexeme, `#` and the id (text
+words are letters and digits only, so no text can pose as an account), and every search
+requires it. The GIN lookup intersects the word's entries with the account's, so a search only
+ever walks its own account's documents.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from sqlalchemy import column, func, literal_column, select, table
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.fulltext import SEARCHED_COLUMNS, search_terms
+from storage.fulltext import INDEXED_COLUMNS, SEARCHED_COLUMNS, search_terms
 
 # How much of one column is indexed: a tsvector holds at most 1 MB (and positions stop at 16383).
 INDEXED_CHARS = 262144
@@ -24,6 +29,7 @@ INDEXED_CHARS = 262144
 COLUMN_BREAK = "inboxcolumnbreak"
 
 _COLUMN_WORDS = "to_tsvector('simple', coalesce(inbox_search_words({c}), '')) || '{brk}:1'::tsvector"
+_ACCOUNT_WORDS = "inbox_account_words(account_id) || "
 # Built from the constants above, never from input. {unaccent} is the extension's schema.
 _INSTALL = """
 CREATE OR REPLACE FUNCTION inbox_search_words(value text) RETURNS text
@@ -35,9 +41,21 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
         '[^[:alnum:]]+', ' ', 'g')
 $$;
 
+-- The account as a lexeme no text can hold: text words are letters and digits only, this one
+-- starts with '#'. The id's letters and digits only, so that the literal needs no escaping.
+CREATE OR REPLACE FUNCTION inbox_account_words(account_id text) RETURNS tsvector
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT (quote_literal('#' || regexp_replace(account_id, '[^[:alnum:]]+', '', 'g')) || ':1')::tsvector
+$$;
+
+CREATE OR REPLACE FUNCTION inbox_account_query(account_id text) RETURNS tsquery
+LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS $$
+    SELECT quote_literal('#' || regexp_replace(account_id, '[^[:alnum:]]+', '', 'g'))::tsquery
+$$;
+
 CREATE OR REPLACE FUNCTION inbox_document_words({params}) RETURNS tsvector
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
-    SELECT ts_delete({vector}, '{brk}')
+    SELECT ts_delete({account}{vector}, '{brk}')
 $$;
 
 -- A phrase of the words of `value` whose last word is a prefix; empty when it has no word.
@@ -71,33 +89,50 @@ ON CONFLICT DO NOTHING
 """
 
 
+_DROP = """
+DROP TRIGGER IF EXISTS document_fts_sync ON document;
+DROP TABLE IF EXISTS document_fts;
+DROP FUNCTION IF EXISTS inbox_document_fts_sync();
+"""
+
+
 class PostgresFullText:
-    # The columns are always SEARCHED_COLUMNS here: the argument is the interface's (SQLite
-    # indexes the account id as well), and the account is matched on `document` itself.
-    def install(self, connection: Connection, columns: tuple[str, ...] = SEARCHED_COLUMNS) -> None:
+    # `columns` are SEARCHED_COLUMNS, with "account_id" when the vectors hold the account (since
+    # 0009_pgfts_account): as on SQLite, the interface's way of saying whether it is split.
+    def install(self, connection: Connection, columns: tuple[str, ...] = INDEXED_COLUMNS) -> None:
         connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
         schema = connection.exec_driver_sql(
             "SELECT quote_ident(extnamespace::regnamespace::text) FROM pg_extension "
             "WHERE extname = 'unaccent'"
         ).scalar_one()
         is_new = connection.exec_driver_sql("SELECT to_regclass('document_fts') IS NULL").scalar_one()
-        names = ", ".join(SEARCHED_COLUMNS)
+        split = "account_id" in columns
+        indexed = ("account_id", *SEARCHED_COLUMNS) if split else SEARCHED_COLUMNS
+        names = ", ".join(indexed)
         connection.exec_driver_sql(
             _INSTALL.format(
                 unaccent=schema,
                 chars=INDEXED_CHARS,
                 brk=COLUMN_BREAK,
-                params=", ".join(f"{c} text" for c in SEARCHED_COLUMNS),
+                params=", ".join(f"{c} text" for c in indexed),
+                account=_ACCOUNT_WORDS if split else "",
                 vector=" || ".join(_COLUMN_WORDS.format(c=c, brk=COLUMN_BREAK) for c in SEARCHED_COLUMNS),
-                new=", ".join(f"NEW.{c}" for c in SEARCHED_COLUMNS),
+                new=", ".join(f"NEW.{c}" for c in indexed),
                 columns=names,
             )
         )
         if is_new:  # a database that had documents before the index
             connection.exec_driver_sql(_BACKFILL.format(columns=names))
 
-    def reinstall(self, connection: Connection, columns: tuple[str, ...] = SEARCHED_COLUMNS) -> None:
-        """Nothing to rebuild: the functions and trigger are replaced as they are installed."""
+    def reinstall(self, connection: Connection, columns: tuple[str, ...] = INDEXED_COLUMNS) -> None:
+        """Drop the index, its trigger and every version of its functions, then build it again
+        from `document` (a migration changing what the vectors hold)."""
+        connection.exec_driver_sql(_DROP)
+        versions = connection.exec_driver_sql(
+            "SELECT oid::regprocedure::text FROM pg_proc WHERE proname = 'inbox_document_words'"
+        ).scalars()
+        for signature in list(versions):  # names from the catalogue, not from input
+            connection.exec_driver_sql(f"DROP FUNCTION {signature}")
         self.install(connection, columns)
 
     def matching(self, query: str, account_id: str) -> ColumnElement[bool] | None:
@@ -107,5 +142,8 @@ class PostgresFullText:
         phrases: list[ColumnElement[Any]] = [func.inbox_search_phrase(" ".join(group)) for group in terms]
         wanted = reduce(lambda left, right: left.op("&&")(right), phrases)
         index = table("document_fts", column("document_id"), column("words"))
-        matches = select(index.c.document_id).where(index.c.words.op("@@")(wanted))
+        # Two conditions on one GIN index: one scan, both lists of entries intersected.
+        matches = select(index.c.document_id).where(
+            index.c.words.op("@@")(func.inbox_account_query(account_id)), index.c.words.op("@@")(wanted)
+        )
         return literal_column("document.id").in_(matches)

@@ -10,7 +10,7 @@ from sqlalchemy import and_, func, or_, update
 from sqlmodel import Session, col, select
 
 from storage import claims
-from storage.errors import Conflict, NotFound
+from storage.errors import ClaimLost, Conflict, NotFound
 from storage.hooks import emit
 from storage.models import Message, PartLog, utcnow
 from storage.pagination import decode_cursor, encode_cursor
@@ -103,10 +103,19 @@ def release_orphaned_claims(*, session: Session) -> int:
     return claims.release_orphans(session, Message)
 
 
-def mark_failed(*, session: Session, message_id: str, reason: str) -> None:
+def held_message(session: Session, message_id: str, worker: str) -> Message:
+    """The mail `worker` claimed, locked for this transaction; ClaimLost when the claim has
+    passed to another worker (this one stalled past its lease) or the mail is gone."""
+    if not claims.hold(session, Message, row_id=message_id, worker=worker):
+        raise ClaimLost(f"message {message_id} is no longer claimed by {worker}")
     message = session.get(Message, message_id)
     if message is None:
         raise NotFound("message")
+    return message
+
+
+def mark_failed(*, session: Session, message_id: str, worker: str, reason: str) -> None:
+    message = held_message(session, message_id, worker)
     message.status = MessageStatus.FAILED
     message.reason = reason[:1000]
     message.claimed_by = message.claimed_until = None
@@ -116,16 +125,23 @@ def mark_failed(*, session: Session, message_id: str, reason: str) -> None:
 
 
 def defer(
-    *, session: Session, message_id: str, reason: str, delay: Callable[[timedelta], timedelta]
-) -> datetime:
+    *,
+    session: Session,
+    message_id: str,
+    worker: str,
+    reason: str,
+    delay: Callable[[timedelta], timedelta | None],
+) -> datetime | None:
     """Leave a mail `received` but out of reach until `delay(its age)` has passed: the lease of
-    no worker, so no claim takes it earlier and no worker's release frees it. Returns when."""
-    message = session.get(Message, message_id)
-    if message is None:
-        raise NotFound("message")
+    no worker, so no claim takes it earlier and no worker's release frees it. Returns when;
+    None, changing nothing, when `delay` says the mail has waited long enough."""
+    message = held_message(session, message_id, worker)
     now = utcnow()
+    wait = delay(now - message.received_at)
+    if wait is None:
+        return None
     message.claimed_by = None  # no worker's: it holds no slot and no release frees it early
-    message.claimed_until = retry_at = now + delay(now - message.received_at)
+    message.claimed_until = retry_at = now + wait
     message.reason = f"will try again: {reason}"[:1000]
     session.add(message)
     return retry_at
@@ -136,8 +152,13 @@ def claim_for_reprocessing(*, session: Session, message_id: str, worker: str, le
 
     A mail another worker holds a live claim on is refused: it is being processed right now.
     """
-    if session.get(Message, message_id) is None:
+    found = session.get(Message, message_id)
+    if found is None:
         raise NotFound(f"no message {message_id}")
+    if found.raw_removed_at is not None:
+        raise Conflict(
+            f"message {message_id} cannot be processed again: its raw mail was removed by retention"
+        )
     claimed = claims.claim(
         session,
         Message,
@@ -172,11 +193,31 @@ def _own_message(session: Session, account_id: str, message_id: str) -> Message:
     return message
 
 
+@dataclass(frozen=True, slots=True)
+class RawMail:
+    sha256: str  # the mail's bytes as received, in the blob store
+    received_at: datetime
+
+
+def raw_mail(*, session: Session, account_id: str, message_id: str) -> RawMail:
+    """Where the account's mail is kept as it was received (NotFound for another account's)."""
+    message = _own_message(session, account_id, message_id)
+    return RawMail(sha256=message.raw_sha256, received_at=message.received_at)
+
+
 def list_messages(
-    *, session: Session, account_id: str, cursor: str | None = None, limit: int = 50
+    *,
+    session: Session,
+    account_id: str,
+    cursor: str | None = None,
+    limit: int = 50,
+    status: MessageStatus | None = None,
 ) -> tuple[list[MessageRead], str | None]:
-    """Newest first, each with the ids of the documents it produced."""
+    """Newest first (only those in `status`, when given), each with the ids of the documents
+    it produced."""
     query = select(Message).where(Message.account_id == account_id)
+    if status is not None:
+        query = query.where(col(Message.status) == status)
     if cursor:
         when, last_id = decode_cursor(cursor)
         query = query.where(

@@ -130,6 +130,8 @@ class Message(SQLModel, table=True):
     claimed_by: str | None = None  # the worker holding the claim: "host:pid:random"
     claimed_until: datetime | None = _when(nullable=True)
     processed_at: datetime | None = _when(nullable=True)
+    # Set when INBOX_RAW_RETENTION_DAYS removed the raw mail: the row and its documents stay.
+    raw_removed_at: datetime | None = _when(nullable=True)
 
 
 class Document(SQLModel, table=True):
@@ -329,6 +331,14 @@ class DigestRun(SQLModel, table=True):
     claimed_until: datetime = _when(nullable=False)
     covered_until: datetime = _when(nullable=False)  # the end of the window it reports
     sent_at: datetime | None = _when(nullable=True)
+
+
+class ApiRate(SQLModel, table=True):
+    """A token's requests in one minute: the API rate limit, shared by every web process."""
+
+    token_id: str = Field(primary_key=True)
+    minute: int = Field(primary_key=True)  # Unix time // 60
+    count: int = 0
 
 
 class Thumbnail(SQLModel, table=True):

@@ -12,9 +12,9 @@ from typing import Any
 
 from sqlmodel import Session, col, delete, select
 
-from storage.errors import NotFound
 from storage.hooks import emit
 from storage.invoices import to_columns
+from storage.messages import held_message
 from storage.models import Document, Message, PartLog, utcnow
 from storage.read_models import corrected_names
 from storage.suppliers import match_supplier
@@ -60,10 +60,10 @@ class Outcome:
     unread: tuple[str, ...] = ()  # parts cut short by processing's time or memory bound
 
 
-def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Message:
-    message = session.get(Message, message_id)
-    if message is None:
-        raise NotFound(f"no message {message_id}")
+def record_outcome(*, session: Session, message_id: str, worker: str, outcome: Outcome) -> Message:
+    """Record what `worker` found, if the mail is still its claim (else ClaimLost: another
+    worker took it over and its result stands)."""
+    message = held_message(session, message_id, worker)
     message.sender, message.subject, message.message_id = (
         outcome.sender,
         outcome.subject,
@@ -105,7 +105,10 @@ def record_outcome(*, session: Session, message_id: str, outcome: Outcome) -> Me
     for path, stale in existing.items():
         if path not in kept:
             session.delete(stale)
+    was_failed = message.status == MessageStatus.FAILED
     message.status, message.reason = _status(documents, duplicates, outcome.unread)
+    if message.status == MessageStatus.FAILED and not was_failed:  # a reprocess tells nobody twice
+        emit(session=session, account_id=message.account_id, type="message.failed", subject_id=message.id)
     message.claimed_by = message.claimed_until = None
     message.processed_at = utcnow()
     session.add(message)

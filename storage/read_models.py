@@ -75,6 +75,7 @@ class MessageRead:
     document_ids: tuple[str, ...]  # documents it produced or pointed to (duplicates)
     auth: AuthRead | None = None  # None: received before the checks existed
     source: str = "mail"  # "mail", or "upload" for a file sent to POST /api/v1/documents
+    raw_removed_at: datetime | None = None  # when INBOX_RAW_RETENTION_DAYS removed the raw mail
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +166,7 @@ def message_read(row: Message, document_ids: list[str]) -> MessageRead:
         document_ids=tuple(document_ids),
         auth=_auth_read(row.auth),
         source=row.source,
+        raw_removed_at=row.raw_removed_at,
     )
 
 

@@ -90,7 +90,7 @@ def create_app(
     app.state.wake_worker = wake_worker
     app.state.wake_dispatcher = wake_dispatcher
     app.state.send_mail = send_mail
-    app.state.rate_limiter = RateLimiter(settings.api_rate_per_minute)
+    app.state.rate_limiter = RateLimiter(store, settings.api_rate_per_minute)
     app.state.templates = make_environment()
     app.state.catalogues = load_catalogues()
     app.state.thumbnailer = Thumbnailer(store)

@@ -166,6 +166,11 @@ def _editing_api(caller: Annotated[Caller, Depends(api_caller)]) -> Caller:
     return editor(caller)
 
 
+def _writing_documents(caller: Annotated[Caller, Depends(scoped("documents:write"))]) -> Caller:
+    """A token with the scope, or a signed-in user whose role may change documents."""
+    return editor(caller)
+
+
 PageCaller = Annotated[Caller, Depends(page_caller)]
 ApiCaller = Annotated[Caller, Depends(api_caller)]
 PageOrApiCaller = Annotated[Caller, Depends(page_or_api_caller)]
@@ -175,6 +180,6 @@ OwnerForm = Annotated[Caller, Depends(_owner_form)]
 ApiEditor = Annotated[Caller, Depends(_editing_api)]
 StoreDep = Annotated[Store, Depends(get_store)]
 DocumentsReader = Annotated[Caller, Depends(scoped("documents:read"))]
-DocumentsWriter = Annotated[Caller, Depends(scoped("documents:write"))]
+DocumentsWriter = Annotated[Caller, Depends(_writing_documents)]
 SuppliersWriter = Annotated[Caller, Depends(scoped("suppliers:write"))]
 HooksCaller = Annotated[Caller, Depends(scoped("hooks"))]

@@ -9,10 +9,12 @@ from storage.corrections import account_tags, history
 from storage.db import Store
 from storage.document_search import count_documents, previous_page_cursor, search_documents
 from storage.documents import documents_of_message, get_document, same_number_documents
-from storage.messages import list_messages, part_logs, requeue
+from storage.messages import list_messages, part_logs, raw_mail, requeue
 from storage.rejections import recent_rejections
-from vocabulary import InvoiceType
+from vocabulary import InvoiceType, MessageStatus
 from web.deps import Caller, EditorForm, PageCaller, StoreDep
+from web.downloads import blob_response
+from web.filenames import content_disposition
 from web.listing import filter_from_query, is_filtered, sort_query, to_query
 from web.lookups import message_of
 from web.templating import render
@@ -103,11 +105,13 @@ def render_document(
 
 @router.get("/messages")
 def messages_page(
-    request: Request, caller: PageCaller, store: StoreDep, cursor: str | None = None
+    request: Request, caller: PageCaller, store: StoreDep, cursor: str | None = None, status: str = ""
 ) -> Response:
+    # As the documents list's filters: a status we do not know shows every mail.
+    wanted = MessageStatus(status) if status in set(MessageStatus) else None
     with store.session() as session:
         rows, next_cursor = list_messages(
-            session=session, account_id=caller.account.id, cursor=cursor, limit=PAGE_SIZE
+            session=session, account_id=caller.account.id, cursor=cursor, limit=PAGE_SIZE, status=wanted
         )
         rejected = recent_rejections(session=session, account_id=caller.account.id) if cursor is None else []
     return render(
@@ -116,6 +120,8 @@ def messages_page(
         rejected=rejected,
         caller=caller,
         messages=rows,
+        statuses=list(MessageStatus),
+        status=wanted.value if wanted else "",
         next_cursor=next_cursor,
         first_page=cursor is None,
         address=_address(request, caller),
@@ -138,6 +144,26 @@ def message_page(
         parts=logged,
         documents=docs,
         show_all=parts == "all",  # containers and bodies are technical: hidden unless asked
+    )
+
+
+@router.get("/messages/{message_id}/raw")
+def download_raw_mail(message_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
+    """The mail exactly as it was received, as an .eml file. Its name is made of our own values
+    (when it arrived, its id), never of what the sender wrote."""
+    with store.session() as session:
+        raw = raw_mail(session=session, account_id=caller.account.id, message_id=message_id)
+    name = f"mail-{raw.received_at:%Y%m%d-%H%M%S}-{message_id}.eml"
+    return blob_response(
+        request,
+        store.blobs,
+        raw.sha256,
+        media_type="message/rfc822",
+        headers={
+            "Content-Disposition": content_disposition("attachment", name),
+            "X-Content-Type-Options": "nosniff",
+            "Cache-Control": "private, no-store",
+        },
     )
 
 

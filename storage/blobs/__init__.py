@@ -31,6 +31,12 @@ class BlobNotFound(LookupError):
     """No blob has this sha256."""
 
 
+class BlobStoreUnavailable(OSError):
+    """The store did not answer or failed to (an S3 endpoint down, refusing, timing out): no
+    fault of the blob or of whoever asked for it; try again later. An OSError, like a file
+    store's I/O error, so callers treat both outages alike."""
+
+
 class BlobConfigError(ValueError):
     """The blob store setting cannot be used; the message names the setting and the value."""
 

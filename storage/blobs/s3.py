@@ -25,15 +25,17 @@ from typing import BinaryIO
 from urllib.parse import urlsplit
 
 import boto3
+from boto3.exceptions import Boto3Error
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from storage.blobs import (
     CHUNK,
     S3_TIMEOUT_SECONDS,
     BlobConfigError,
     BlobNotFound,
+    BlobStoreUnavailable,
     Spooled,
     checked,
     sweep_spool,
@@ -93,9 +95,10 @@ class S3BlobStore:
 
     def put(self, data: bytes) -> str:
         sha256 = hashlib.sha256(data).hexdigest()
-        self._client.upload_fileobj(
-            io.BytesIO(data), self.settings.bucket, self.key(sha256), Config=self._transfer
-        )
+        with _unavailable_on_failure():
+            self._client.upload_fileobj(
+                io.BytesIO(data), self.settings.bucket, self.key(sha256), Config=self._transfer
+            )
         return sha256
 
     def adopt(self, files: Sequence[Spooled]) -> None:
@@ -107,8 +110,9 @@ class S3BlobStore:
             )
             for f, key in zip(files, keys, strict=True)
         ]
-        for upload in uploads:
-            upload.result()
+        with _unavailable_on_failure():
+            for upload in uploads:
+                upload.result()
         for f in files:
             f.path.unlink(missing_ok=True)
 
@@ -135,27 +139,35 @@ class S3BlobStore:
         return int(self._head(sha256)["ContentLength"])
 
     def delete(self, sha256: str) -> None:
-        self._client.delete_object(Bucket=self.settings.bucket, Key=self.key(sha256))
+        with _unavailable_on_failure():
+            self._client.delete_object(Bucket=self.settings.bucket, Key=self.key(sha256))
 
     def sweep_tmp(self, older_than: float) -> int:
         return sweep_spool(self.spool_dir, older_than)
 
     def _get(self, sha256: str):
-        try:
+        with _unavailable_on_failure(sha256):
             return self._client.get_object(Bucket=self.settings.bucket, Key=self.key(sha256))["Body"]
-        except ClientError as err:
-            raise _not_found_or(err, sha256) from err
 
     def _head(self, sha256: str) -> dict:
-        try:
+        with _unavailable_on_failure(sha256):
             return self._client.head_object(Bucket=self.settings.bucket, Key=self.key(sha256))
-        except ClientError as err:
-            raise _not_found_or(err, sha256) from err
 
 
-def _not_found_or(err: ClientError, sha256: str) -> Exception:
-    code = str(err.response.get("Error", {}).get("Code", ""))
-    return BlobNotFound(sha256) if code in _MISSING else err
+@contextlib.contextmanager
+def _unavailable_on_failure(sha256: str | None = None) -> Iterator[None]:
+    """The client's errors as the store's: BlobNotFound when the server says the blob `sha256`
+    is not there, BlobStoreUnavailable for anything else (no answer, a refusal, a 5xx, a body
+    cut short), which is the store's outage, not the blob's fault."""
+    try:
+        yield
+    except ClientError as err:
+        code = str(err.response.get("Error", {}).get("Code", ""))
+        if sha256 is not None and code in _MISSING:
+            raise BlobNotFound(sha256) from err
+        raise BlobStoreUnavailable(f"S3: {err}") from err
+    except (BotoCoreError, Boto3Error) as err:
+        raise BlobStoreUnavailable(f"S3: {err}") from err
 
 
 class _BodyReader(io.RawIOBase):
@@ -168,7 +180,8 @@ class _BodyReader(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        data = self._body.read(len(buffer))
+        with _unavailable_on_failure():
+            data = self._body.read(len(buffer))
         buffer[: len(data)] = data
         return len(data)
 
@@ -179,5 +192,5 @@ class _BodyReader(io.RawIOBase):
 
 
 def _chunks(body, size: int) -> Iterator[bytes]:
-    with contextlib.closing(body):
+    with contextlib.closing(body), _unavailable_on_failure():
         yield from body.iter_chunks(size)

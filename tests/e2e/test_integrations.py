@@ -12,6 +12,7 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from inbox import replies
+from tests.backends import Backend
 from tests.builders import make_mail, make_pdf
 from tests.e2e.test_core import send
 from tests.receivers import Receiver, fails_first
@@ -353,6 +354,30 @@ def test_each_token_is_rate_limited_with_retry_after(tmp_path):
         service.stop()
 
 
+def test_two_web_processes_share_one_rate_limit(backend: Backend, tmp_path):
+    env = backend.env | {"INBOX_API_RATE_PER_MINUTE": "4"}
+    if backend.name == "sqlite":  # one data dir shared by both, as one machine would
+        env["INBOX_DATA_DIR"] = str(backend.data_dir)
+    else:
+        assert inbox_cli(tmp_path / "admin", "migrate", env=env).returncode == 0
+    data = backend.data_dir if backend.name == "sqlite" else None
+    first = Service(data or tmp_path / "one", env=env, roles="web").start()
+    second = Service(data or tmp_path / "two", env=env, roles="web").start()
+    try:
+        secret = token(first, new_account(first, "Shared"))["token"]
+        clients = [first.client(), second.client()]
+        for client in clients:
+            client.headers["Authorization"] = f"Bearer {secret}"
+
+        answers = [clients[n % 2].get("/api/v1/me").status_code for n in range(6)]
+
+        assert answers == [200, 200, 200, 200, 429, 429]  # in memory each process let 4 through
+        assert 0 < int(clients[0].get("/api/v1/me").headers["Retry-After"]) <= 60
+    finally:
+        second.stop()
+        first.stop()
+
+
 def test_an_event_survives_a_kill_and_reaches_a_target_that_was_down(tmp_path):
     service = Service(
         data_dir=tmp_path / "data", env=HOOK_ENV | {"INBOX_HOOK_RETRY_SCHEDULE": ",".join(["0.5s"] * 60)}
@@ -379,3 +404,19 @@ def test_an_event_survives_a_kill_and_reaches_a_target_that_was_down(tmp_path):
         if service.process and service.process.poll() is None:
             service.stop()
     assert json.loads(got[0].body)["data"]["filename"] == "KILL-1.pdf"
+
+
+def test_deleting_through_the_api_is_in_the_history_like_the_webs_and_restorable(served: Service):
+    account = new_account(served, "Deleter")
+    client = api(served, account)
+    document = upload(client, "d.pdf", make_pdf(["INVOICE D-1"])).json()["documents"][0]
+
+    assert client.delete(f"/api/v1/documents/{document['id']}").status_code == 204
+    assert client.delete(f"/api/v1/documents/{document['id']}").status_code == 404  # in the trash already
+    web = served.client(account)
+    assert document["id"] in web.get("/trash").text
+    assert client.post(f"/api/v1/documents/{document['id']}/restore").status_code == 200
+
+    page = web.get(f"/documents/{document['id']}").text
+    history = page[page.index('id="history"') :]
+    assert "API:" in history and "moved to the trash" in history and "restored from the trash" in history

@@ -51,6 +51,7 @@ def test_bob_lists_nothing_of_alice(two_accounts):
         "/api/documents/{doc}",
         "/messages/{msg}",
         "/messages/{msg}/body",
+        "/messages/{msg}/raw",
         "/api/messages/{msg}",
         "/api/v1/documents/{doc}",
         "/api/v1/documents/{doc}/download",
@@ -95,6 +96,7 @@ def test_bobs_search_and_export_see_nothing_of_alice(two_accounts):
         "/documents/x/preview",
         "/documents/x/thumbnail",
         "/messages/x/body",
+        "/messages/x/raw",
     ],
 )
 def test_pages_need_a_login(shared_service: Service, path: str):

@@ -8,7 +8,6 @@ import io
 import os
 import random
 import smtplib
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from PIL import Image
 
 from tests.builders import make_mail
 from tests.service import Service, wait_for
+from tests.tmpfs import small_tmpfs
 
 FILESYSTEM_BYTES = 4 * 1024 * 1024
 
@@ -24,17 +24,8 @@ FILESYSTEM_BYTES = 4 * 1024 * 1024
 @pytest.fixture
 def small_blob_filesystem(tmp_path: Path):
     """The blob store on a tmpfs of its own, so a test can fill it up."""
-    mount = tmp_path / "blobfs"
-    mount.mkdir()
-    done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={FILESYSTEM_BYTES}", "tmpfs", str(mount)],
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()}")
-    yield mount
-    subprocess.run(["umount", "-l", str(mount)], check=False)
+    with small_tmpfs(tmp_path / "blobfs", FILESYSTEM_BYTES) as mount:
+        yield mount
 
 
 def noisy_pdf(size: int) -> bytes:

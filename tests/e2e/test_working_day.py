@@ -226,6 +226,9 @@ def test_an_accountant_reads_and_exports_but_changes_nothing(day):
     assert accountant.get("/documents.csv").status_code == 200
     assert accountant.patch(f"/api/v1/documents/{doc['id']}", json={"note": "x"}).status_code == 403
     assert accountant.post(f"/api/v1/documents/{doc['id']}/restore").status_code == 403
+    assert accountant.delete(f"/api/v1/documents/{doc['id']}").status_code == 403
+    upload = {"file": ("a.pdf", b"%PDF-1.4", "application/pdf")}
+    assert accountant.post("/api/v1/documents", files=upload).status_code == 403
     assert (
         accountant.post("/documents/delete", data={"csrf_token": token, "id": doc["id"]}).status_code == 403
     )

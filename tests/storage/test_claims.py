@@ -15,12 +15,14 @@ from datetime import timedelta
 import pytest
 
 from inbox import pipeline
+from inbox.sandbox import ExtractionFailed
 from storage.accounts import create_account
 from storage.claims import new_worker_id
 from storage.db import Store
-from storage.errors import Conflict
+from storage.errors import ClaimLost, Conflict
 from storage.messages import claim_for_reprocessing, record_received
 from storage.models import Message
+from storage.outcomes import Outcome, record_outcome
 from storage.schema import migrate
 from tests.backends import Backend
 
@@ -198,3 +200,72 @@ def test_reprocessing_claims_the_mail_for_the_caller(store: Store) -> None:
         )
     assert message.claimed_by == "cli:1:x" and message.status == "received"
     assert pipeline.claim(store, "worker:1:y", LEASE) is None  # no worker races the reprocessing
+
+
+def status_of(store: Store, message_id: str) -> tuple[str, str, str | None]:
+    with store.session() as session:
+        message = session.get(Message, message_id)
+        assert message is not None
+        return message.status, message.reason, message.claimed_by
+
+
+def nothing_found() -> Outcome:
+    return Outcome(
+        sender="s@x.example", subject="s", message_id="<m@x>", text_body="", html_body="", parts=[]
+    )
+
+
+def test_a_worker_stalled_past_its_lease_drops_its_result_and_the_new_holders_stands(store: Store) -> None:
+    (message_id,) = receive(store, 1)
+    stalled, successor = "stalled-node:1:x", "live-node:2:y"
+    pipeline.claim(store, stalled, timedelta(seconds=-1))  # its lease ran out while it worked
+    assert claim_id(store, successor) == message_id
+
+    with store.session() as session, pytest.raises(ClaimLost):
+        record_outcome(session=session, message_id=message_id, worker=stalled, outcome=nothing_found())
+    assert pipeline.record(store, message_id, stalled, ExtractionFailed("it crashed")) is None
+    assert pipeline.record(store, message_id, stalled, ExtractionFailed("no space", transient=True)) is None
+    assert status_of(store, message_id) == ("received", "", successor)  # untouched
+
+    with store.session() as session:
+        record_outcome(session=session, message_id=message_id, worker=successor, outcome=nothing_found())
+    status = status_of(store, message_id)
+    assert status[0] == "no_documents" and status[2] is None
+    # Late again, after the successor finished: still dropped, the finished result stands.
+    assert pipeline.record(store, message_id, stalled, ExtractionFailed("it crashed")) is None
+    assert status_of(store, message_id) == status
+
+
+def test_a_worker_past_its_lease_that_nobody_took_over_still_records(store: Store) -> None:
+    (first,) = receive(store, 1)
+    assert claim_id(store, "slow-node:1:x", timedelta(seconds=-1)) == first
+    assert pipeline.record(store, first, "slow-node:1:x", ExtractionFailed("unreadable")) == "failed"
+    (second,) = receive(store, 1)
+    assert claim_id(store, "slow-node:1:x", timedelta(seconds=-1)) == second
+    assert (
+        pipeline.record(store, second, "slow-node:1:x", ExtractionFailed("busy", transient=True))
+        == "received"
+    )
+
+    assert status_of(store, first) == ("failed", "unreadable", None)
+    assert status_of(store, second)[1:] == ("will try again: busy", None)
+
+
+def test_an_outage_is_not_the_mails_fault_until_it_outlasts_a_senders_queue(store: Store) -> None:
+    recent, old = receive(store, 2)
+    with store.session() as session:
+        message = session.get(Message, old)
+        assert message is not None
+        message.received_at -= pipeline.RETRY_FOR
+    outage = ExtractionFailed("blob store unavailable", transient=True)
+    for message_id in (old, recent):
+        assert claim_id(store, "w:1:x") == message_id  # the oldest first
+
+        pipeline.record(store, message_id, "w:1:x", outage)
+
+    assert status_of(store, recent) == ("received", "will try again: blob store unavailable", None)
+    assert status_of(store, old) == (
+        "failed",
+        "gave up after 5 days of retries: blob store unavailable",
+        None,
+    )

@@ -14,7 +14,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 
-from storage.documents import delete_document as trash_document
+from storage.errors import NotFound
+from storage.trash import move_to_trash
 from web.api import V1_PREFIX, connection, edits, hooks, suppliers, uploads
 from web.api.errors import ApiError
 from web.api.listing import document_page, message_detail, message_page
@@ -80,9 +81,13 @@ def download_document(
 
 @router.delete("/documents/{document_id}", status_code=204, response_class=Response)
 def delete_document(document_id: str, caller: DocumentsWriter, store: StoreDep) -> Response:
-    """Move the document to the trash (kept 30 days, restorable)."""
+    """Move the document to the trash (kept 30 days, restorable), recorded in its history."""
     with store.session() as session:
-        trash_document(session=session, account_id=caller.account.id, document_id=document_id)
+        moved = move_to_trash(
+            session=session, account_id=caller.account.id, document_ids=[document_id], user_email=caller.who
+        )
+    if not moved:  # in the trash already: hidden from the API, as GET answers
+        raise NotFound("document")
     return Response(status_code=204)
 
 

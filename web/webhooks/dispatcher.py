@@ -137,6 +137,9 @@ class Dispatcher:
             outcome,
             error,
         )
+        if outcome == "retrying":  # come back when it is due rather than at a later poll
+            wait = self.settings.retry_waits[job.attempts]
+            asyncio.get_running_loop().call_later(wait, self.wake)
         self._on_outcome(outcome)
 
     def _record(self, job: DeliveryJob, status_code: int | None, error: str, duration_ms: int) -> str:

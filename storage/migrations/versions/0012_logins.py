@@ -1,7 +1,7 @@
 """Logins: known devices, password-reset links, the daily digest's claims.
 
-Revision ID: 0009_logins
-Revises: 0008_webday
+Revision ID: 0012_logins
+Revises: 0011_ratelimit
 """
 
 import sqlalchemy as sa
@@ -9,8 +9,8 @@ from alembic import op
 
 from storage.models import UTCDateTime
 
-revision = "0009_logins"
-down_revision = "0008_webday"
+revision = "0012_logins"
+down_revision = "0011_ratelimit"
 branch_labels = None
 depends_on = None
 
