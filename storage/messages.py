@@ -200,8 +200,11 @@ class RawMail:
 
 
 def raw_mail(*, session: Session, account_id: str, message_id: str) -> RawMail:
-    """Where the account's mail is kept as it was received (NotFound for another account's)."""
+    """Where the account's mail is kept as it was received (NotFound for another account's, and
+    once retention removed it: the bytes may live on for another account's copy, not for this)."""
     message = _own_message(session, account_id, message_id)
+    if message.raw_removed_at is not None:
+        raise NotFound("raw mail")
     return RawMail(sha256=message.raw_sha256, received_at=message.received_at)
 
 

@@ -194,10 +194,14 @@ def test_raw_mails_older_than_the_retention_go_and_their_messages_stay(backend: 
         store.engine.dispose()
         assert document.sha256 in blobs  # the document stays
 
-        page = service.client(acme).get(f"/messages/{messages['old'].id}")
+        browser = service.client(acme)
+        page = browser.get(f"/messages/{messages['old'].id}")
         assert (
             page.status_code == 200 and 'id="raw-removed"' in page.text and "Process again" not in page.text
         )
+        assert 'id="download-eml"' not in page.text
+        assert browser.get(f"/messages/{messages['old'].id}/raw").status_code == 404
+        assert browser.get(f"/messages/{messages['new'].id}/raw").status_code == 200
         token = inbox_cli(service.data_dir, "token", "create", acme.id, env=env).stdout.strip()
         api = service.client().get(
             f"/api/v1/messages/{messages['old'].id}", headers={"Authorization": f"Bearer {token}"}
