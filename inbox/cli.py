@@ -22,6 +22,7 @@ from storage.accounts import (
     create_account,
     find_account,
     list_accounts,
+    set_password_by_email,
     set_refuse_dmarc_failures,
 )
 from storage.blobs import BlobConfigError
@@ -103,12 +104,17 @@ def _parser() -> argparse.ArgumentParser:
     remove.add_argument("account", help="account id, name or a user's e-mail")
     remove.add_argument("--yes", action="store_true", help="confirm: there is no undo")
 
-    add = command(group("user", "manage users"), "add", _user_add, "add a user to an account")
+    users = group("user", "manage users")
+    add = command(users, "add", _user_add, "add a user to an account")
     add.add_argument("account", help="account id, name or a user's e-mail")
     add.add_argument("email")
     add.add_argument("--role", choices=[r.value for r in Role], default=Role.OWNER.value)
     add.add_argument("--password-stdin", action="store_true")
     add.add_argument("--json", action="store_true")
+    passwd = command(users, "passwd", _user_passwd, "set a user's password; their sessions end")
+    passwd.add_argument("email")
+    passwd.add_argument("--password-stdin", action="store_true", help="read it from standard input")
+    passwd.add_argument("--json", action="store_true")
 
     tokens = group("token", "API tokens (an automation platform's connection)")
     token = command(tokens, "create", _token_create, "a bearer token for the JSON API, shown once")
@@ -340,6 +346,21 @@ def _user_add(args, settings: Settings) -> int:
     except (Ambiguous, Conflict, NotFound) as err:
         raise CommandError(str(err)) from err
     result = {"id": user.id, "account_id": account.id, "email": user.email}
+    if generated:
+        result["password"] = password
+    _print(result, args.json)
+    return 0
+
+
+def _user_passwd(args, settings: Settings) -> int:
+    password, generated = _read_password(args)
+    store = _open_store(settings)
+    try:
+        with store.session() as session:
+            user_id = set_password_by_email(session=session, email=args.email, password=password)
+    except NotFound as err:
+        raise CommandError(f"no user with e-mail {args.email!r}") from err
+    result = {"id": user_id, "email": args.email.strip().lower()}
     if generated:
         result["password"] = password
     _print(result, args.json)

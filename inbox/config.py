@@ -8,7 +8,9 @@ from dataclasses import dataclass, fields
 from datetime import timedelta
 from pathlib import Path
 
+from inbox.relay import parse_relay_url
 from storage.blobs import S3_TIMEOUT_SECONDS
+from web.clientip import parse_networks
 
 LOG_FORMATS = ("text", "json")
 ROLES = ("smtp", "worker", "web")
@@ -59,6 +61,11 @@ class Settings:
     log_format: str = "text"  # or "json": one object a line, with the message id of a mail
     dns_servers: str = ""  # host[:port],... for SPF, DKIM and DMARC; empty: the system's resolver
     dns_timeout: float = 5.0  # seconds per DNS query; a timeout is temperror
+    # Logins and outgoing mail (password resets, the daily digest).
+    trusted_proxies: str = ""  # addresses/CIDRs whose X-Forwarded-For is believed; empty: none
+    relay_url: str = ""  # smtp://[user:password@]host:port; empty: no outgoing mail
+    relay_from: str = ""  # the From of outgoing mail; empty: invoice-inbox@MAIL_DOMAIN
+    public_url: str = ""  # the web's address in mailed links; empty: http://HOST:WEB_PORT
     # Days the raw mail of a processed message is kept; None: for ever (the documents stay).
     raw_retention_days: int | None = None
 
@@ -124,12 +131,43 @@ class Settings:
                 f"INBOX_API_RATE_PER_MINUTE: must be at least 1, got {self.api_rate_per_minute}"
             )
         self.retry_waits()  # refuses a bad INBOX_HOOK_RETRY_SCHEDULE at start-up
+        self._validate_mail_out()
         self._validate_tls()
         if "@" in self.mail_domain or not self.mail_domain.strip("."):
             raise ConfigError(f"INBOX_MAIL_DOMAIN: {self.mail_domain!r} is not a domain")
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(f"INBOX_LOG_FORMAT: {self.log_format!r} is not one of {', '.join(LOG_FORMATS)}")
         return self
+
+    def _validate_mail_out(self) -> None:
+        try:
+            parse_networks(self.trusted_proxies)
+        except ValueError as err:
+            raise ConfigError(f"INBOX_TRUSTED_PROXIES: {err}") from None
+        if self.relay_url:
+            try:
+                parse_relay_url(self.relay_url)
+            except ValueError as err:
+                raise ConfigError(f"INBOX_RELAY_URL: {err}") from None
+        if self.relay_from and not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", self.relay_from):
+            raise ConfigError(f"INBOX_RELAY_FROM: {self.relay_from!r} is not an e-mail address")
+        if self.public_url and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", self.public_url):
+            raise ConfigError(
+                f"INBOX_PUBLIC_URL: {self.public_url!r} is not an http(s) URL like https://inbox.example.com"
+            )
+
+    @property
+    def mail_from(self) -> str:
+        return self.relay_from or f"invoice-inbox@{self.mail_domain}"
+
+    @property
+    def web_url(self) -> str:
+        """The web's address for links in mail: never taken from a request's Host header,
+        which anyone asking for a reset could set."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.web_port}"
 
     def _validate_tls(self) -> None:
         if (self.tls_cert is None) != (self.tls_key is None):

@@ -21,11 +21,13 @@ from inbox import replies
 from inbox.accept import DurableAccept
 from inbox.authresults import Authenticator, configure_resolver
 from inbox.config import ROLES, Settings, parse_dns_servers
+from inbox.digest import DigestSender
 from inbox.limits import SessionGate, raise_open_files_limit, session_cap
 from inbox.metrics import Metrics
 from inbox.pipeline import charge_crash
 from inbox.ratelog import Throttle, throttled_exception_handler
 from inbox.recipient import Recipient
+from inbox.relay import Relay
 from inbox.smtp import InboxHandler, InboxSMTP
 from inbox.stores import open_configured_store
 from inbox.tls import Certificates
@@ -39,6 +41,7 @@ from storage.rejections import record_rejection
 from storage.trash import purge_expired
 from storage.usage import documents_over_quota
 from web.app import WebConfig, create_app
+from web.clientip import parse_networks
 from web.ops import ops_router
 from web.webhooks.dispatcher import Dispatcher, DispatchSettings
 
@@ -143,10 +146,19 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         if worker is not None
         else None
     )
+    relay = Relay(settings.relay_url, settings.mail_from) if settings.relay_url else None
+    if relay is None:
+        log.info("no INBOX_RELAY_URL: password reset by mail and the daily digest are off")
+    # The daily digest too: claimed per account and day, so one of the workers sends it.
+    digest_task = (
+        asyncio.create_task(DigestSender(store, relay.send, settings.web_url).run())
+        if worker is not None and relay is not None
+        else None
+    )
     smtp = await _start_smtp(store, settings, listeners.smtp, worker, metrics) if listeners.smtp else None
     web, web_task = (
         await _start_web(
-            store, settings, listeners.web, metrics, smtp.server if smtp else None, worker, dispatcher
+            store, settings, listeners.web, metrics, smtp.server if smtp else None, worker, dispatcher, relay
         )
         if listeners.web
         else (None, None)
@@ -170,8 +182,9 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         web.should_exit = True
     if dispatcher is not None:
         dispatcher.stop()
-    if purge_task is not None:
-        purge_task.cancel()
+    for housekeeping in (purge_task, digest_task):
+        if housekeeping is not None:
+            housekeeping.cancel()
     if worker is not None:
         await worker.stop(timeout=settings.parse_timeout + 10)
     tasks = (worker_task, web_task, dispatcher_task)
@@ -260,6 +273,7 @@ async def _start_web(
     smtp_server: asyncio.Server | None,
     worker: WorkerProcess | None,
     dispatcher: Dispatcher | None,
+    relay: Relay | None,
 ) -> tuple[_EmbeddedUvicorn, asyncio.Task]:
     app = create_app(
         store,
@@ -270,7 +284,10 @@ async def _start_web(
             api_rate_per_minute=settings.api_rate_per_minute,
             hook_allow_private=settings.hook_allow_private,
             max_upload_bytes=settings.max_message_bytes,
+            trusted_proxies=parse_networks(settings.trusted_proxies),
+            web_url=settings.web_url,
         ),
+        send_mail=relay.send if relay is not None else None,
         # Processes without them: other workers and dispatchers find the work by polling.
         **({"wake_worker": worker.wake} if worker is not None else {}),
         **({"wake_dispatcher": dispatcher.wake} if dispatcher is not None else {}),
@@ -283,6 +300,7 @@ async def _start_web(
             log_config=None,
             lifespan="off",
             access_log=False,
+            proxy_headers=False,  # X-Forwarded-For only from INBOX_TRUSTED_PROXIES (web/clientip.py)
         )
     )
     task = asyncio.create_task(web.serve(sockets=[sock]))

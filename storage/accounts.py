@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, delete, select
 
 from storage.errors import Ambiguous, Conflict, NotFound
-from storage.models import Account, User, WebSession, utcnow
+from storage.models import Account, KnownDevice, PasswordReset, User, WebSession, utcnow
 from storage.read_models import UserRead, user_read
 from vocabulary import Role
 
@@ -147,6 +147,16 @@ def set_password(*, session: Session, user_id: str, password: str) -> None:
     session.exec(delete(WebSession).where(col(WebSession.user_id) == user_id))
 
 
+def set_password_by_email(*, session: Session, email: str, password: str) -> str:
+    """The command line's reset: sets the password of the user with this e-mail, ending their
+    sessions; returns the user's id."""
+    user = session.exec(select(User).where(User.email == normalise_email(email))).first()
+    if user is None:
+        raise NotFound("user")
+    set_password(session=session, user_id=user.id, password=password)
+    return user.id
+
+
 def start_session(*, session: Session, user: User) -> tuple[str, WebSession]:
     """Returns the cookie value (only its hash is stored) and the session row."""
     token = secrets.token_urlsafe(32)
@@ -215,7 +225,8 @@ def remove_user(*, session: Session, account_id: str, user_id: str) -> None:
     user = _user_of(session, account_id, user_id)
     if user.role == Role.OWNER and _owners(session, account_id) <= 1:
         raise Conflict("the account needs at least one owner")
-    session.exec(delete(WebSession).where(col(WebSession.user_id) == user.id))
+    for table in (WebSession, KnownDevice, PasswordReset):
+        session.exec(delete(table).where(col(table.user_id) == user.id))
     session.delete(user)
 
 

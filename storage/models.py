@@ -306,13 +306,45 @@ class RejectedMail(SQLModel, table=True):
 
 
 class LoginFailure(SQLModel, table=True):
-    """A failed login, counted per IP and per e-mail for rate limiting (shared by all processes)."""
+    """A failed login, or one being checked: the row is written before the password is hashed,
+    so concurrent guesses see each other (web/loginlimits.py). Shared by all processes."""
 
     __table_args__ = (Index("ix_loginfailure_key_at", "key", "at"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    key: str  # "ip:<address>" or "email:<sha256 of the lower-case address>"
+    key: str  # "ip:<address>", "account:<sha256 of the e-mail>", … (web/loginlimits.py)
     at: datetime = _when(nullable=False, default=utcnow)
+
+
+class KnownDevice(SQLModel, table=True):
+    """A browser a user logged in from (a long-lived cookie): it is not held back by the
+    limits that slow down guessers elsewhere. Only the cookie's hash is stored."""
+
+    token_hash: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="user.id", index=True)
+    created_at: datetime = _when(nullable=False, default=utcnow)
+
+
+class PasswordReset(SQLModel, table=True):
+    """A password-reset link sent by mail: single use, expiring; only the token's hash is stored."""
+
+    token_hash: str = Field(primary_key=True)
+    user_id: str = Field(foreign_key="user.id", index=True)
+    created_at: datetime = _when(nullable=False, default=utcnow)
+    expires_at: datetime = _when(nullable=False)
+    used_at: datetime | None = _when(nullable=True)
+
+
+class DigestRun(SQLModel, table=True):
+    """One account's daily digest for one (UTC) day: claimed by one process, so two serve
+    processes never both send it; `sent_at` set once it went (or there was nothing to send)."""
+
+    account_id: str = Field(foreign_key="account.id", primary_key=True)
+    day: date = Field(primary_key=True)
+    claimed_by: str
+    claimed_until: datetime = _when(nullable=False)
+    covered_until: datetime = _when(nullable=False)  # the end of the window it reports
+    sent_at: datetime | None = _when(nullable=True)
 
 
 class ApiRate(SQLModel, table=True):

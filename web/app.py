@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -29,12 +30,14 @@ from web import (
     mailbody,
     organise,
     pages,
+    passwords,
     previews,
     team,
     uploads,
 )
 from web.api import legacy, v1
 from web.api.errors import ApiError, is_v1, v1_error, v1_validation_error
+from web.clientip import Network
 from web.deps import LoginRequired, optional_caller
 from web.errors import bad_link, not_found
 from web.i18n import load_catalogues
@@ -59,6 +62,8 @@ class WebConfig:
     api_rate_per_minute: int = 120  # requests per token (INBOX_API_RATE_PER_MINUTE)
     hook_allow_private: bool = False  # INBOX_HOOK_ALLOW_PRIVATE
     max_upload_bytes: int = 25 * 1024 * 1024
+    trusted_proxies: tuple[Network, ...] = ()  # whose X-Forwarded-For is believed
+    web_url: str = "http://127.0.0.1:8000"  # for links in mail (INBOX_PUBLIC_URL)
 
     def inbox_address(self, local: str) -> str:
         return f"{local}@{self.mail_domain}"
@@ -74,14 +79,17 @@ def create_app(
     *,
     wake_worker: Callable[[], None] = _nothing,
     wake_dispatcher: Callable[[], None] = _nothing,
+    send_mail: Callable[[EmailMessage], None] | None = None,
 ) -> FastAPI:
     """`wake_worker`: an upload is waiting; `wake_dispatcher`: a delivery is due now. Both
-    also find their work by polling, so another process's web may leave them out."""
+    also find their work by polling, so another process's web may leave them out.
+    `send_mail`: the outgoing relay (blocking; raises on failure); None: mail is off."""
     app = FastAPI(title="invoice-inbox", docs_url=None, redoc_url=None)
     app.state.store = store
     app.state.settings = settings
     app.state.wake_worker = wake_worker
     app.state.wake_dispatcher = wake_dispatcher
+    app.state.send_mail = send_mail
     app.state.rate_limiter = RateLimiter(store, settings.api_rate_per_minute)
     app.state.templates = make_environment()
     app.state.catalogues = load_catalogues()
@@ -89,6 +97,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
     for module in (
         auth,
+        passwords,
         language,
         exports,
         uploads,

@@ -121,4 +121,4 @@ def test_logins_are_limited_per_email_the_same_for_unknown_addresses(service: Se
     unknown = [attempt("nobody@acme.example", "wrong") for _ in range(11)]
 
     assert known == unknown == [401] * 10 + [429]
-    assert attempt(account.email, account.password) == 429  # even the right password, for now
+    assert attempt(account.email, account.password) == 429  # from this address; a known browser gets in

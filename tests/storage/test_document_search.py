@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -21,21 +20,11 @@ from storage.document_search import (
 from storage.fulltext import fulltext_for
 from storage.models import Document, Message, PartLog
 from storage.pagination import BadCursor
-from storage.schema import migrate
-from tests.backends import Backend
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 # Names whose order differs between byte order and a linguistic collation: the list sorts by byte
 # order on every database.
 SELLERS = ("Seller B", "seller-a", "Éclair SA", "e shop", "Eshop", "_first", "Zeta", "Seller A")
-
-
-@pytest.fixture
-def store(backend: Backend) -> Iterator[Store]:
-    store = backend.open_store()
-    migrate(store.engine)
-    yield store
-    store.engine.dispose()
 
 
 def add_account(store: Store, name: str) -> str:
