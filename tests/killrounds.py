@@ -170,7 +170,8 @@ def _outcome(
                     text("SELECT sha256 FROM document WHERE account_id = :a"), {"a": account_id}
                 ).scalars()
             )
-            statuses = dict(list(db.execute(text("SELECT status, count(*) FROM message GROUP BY status"))))
+            by_status = db.execute(text("SELECT status, count(*) FROM message GROUP BY status"))
+            statuses: dict[str, int] = {status: count for status, count in by_status}
     finally:
         store.engine.dispose()
     accepted, log = set(senders.sent), service.log()  # read once nothing waits
