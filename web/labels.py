@@ -62,6 +62,63 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"archive size budget exhausted", N_("archive size budget exhausted")),
         (r"office document", N_("office document")),
         (r"entry larger than its declared size", N_("entry larger than its declared size")),
+        (r"not read", N_("not read")),
+        (r"not read: the mail's time budget was used up", N_("not read: the mail's time budget was used up")),
+        (r"size budget exhausted", N_("size budget exhausted")),
+        (r"encrypted with a password", N_("encrypted with a password")),
+        (r"image attached as a file", N_("image attached as a file")),
+        (r"no page could be rendered", N_("no page could be rendered")),
+        (
+            r"not a PDF: nothing to read as text or as a scan",
+            N_("not a PDF: nothing to read as text or as a scan"),
+        ),
+        (
+            r"archive nested deeper than one level is not opened",
+            N_("archive nested deeper than one level is not opened"),
+        ),
+        (
+            r"XML, but not well-formed or not an e-invoice syntax \(UBL, CII, ZUGFeRD 1\)",
+            N_("XML, but not well-formed or not an e-invoice syntax (UBL, CII, ZUGFeRD 1)"),
+        ),
+        (
+            r"extraction process died \(memory bound or crash\)",
+            N_("extraction process died (memory bound or crash)"),
+        ),
+        (
+            r"reading it needed more memory than extraction is allowed",
+            N_("reading it needed more memory than extraction is allowed"),
+        ),
+        (
+            r"declared or named as PDF, but the content is not a PDF \(detected (?P<detected>.+)\)",
+            N_("declared or named as PDF, but the content is not a PDF (detected %(detected)s)"),
+        ),
+        (
+            r"unsupported type (?P<type>\S+) \(declared (?P<declared>.+)\), (?P<size>\d+) bytes",
+            N_("unsupported type %(type)s (declared %(declared)s), %(size)s bytes"),
+        ),
+        (
+            r"forwarded message nested deeper than (?P<n>\d+) levels is not opened",
+            N_("forwarded message nested deeper than %(n)s levels is not opened"),
+        ),
+        (r"forwarded message: (?P<note>.*)", N_("forwarded message: %(note)s")),
+        (
+            r"(?P<n>\d+) bytes uncompressed, limit (?P<limit>\d+)",
+            N_("%(n)s bytes uncompressed, limit %(limit)s"),
+        ),
+        (r"(?P<n>\d+) attachments, limit (?P<limit>\d+)", N_("%(n)s attachments, limit %(limit)s")),
+        (r"(?P<n>\d+) entries, limit (?P<limit>\d+)", N_("%(n)s entries, limit %(limit)s")),
+        (r"compression ratio (?P<ratio>\d+) > (?P<limit>\d+)", N_("compression ratio %(ratio)s > %(limit)s")),
+        (r"could not be read: (?P<error>.+)", N_("could not be read: %(error)s")),
+        (
+            r"gave up after (?P<n>\d+) crashes of the worker processing it",
+            N_("gave up after %(n)s crashes of the worker processing it"),
+        ),
+        # Reasons that wrap another reason: the inner one is translated too.
+        (r"will try again: (?P<reason>.+)", N_("will try again: %(reason)s")),
+        (
+            r"gave up after (?P<n>\d+) days of retries: (?P<reason>.+)",
+            N_("gave up after %(n)s days of retries: %(reason)s"),
+        ),
     )
 )
 
@@ -73,7 +130,10 @@ def reasoner(gettext: Callable[[str], str]) -> Callable[[str], str]:
         for pattern, template in REASONS:
             match = pattern.fullmatch(text)
             if match:
-                return gettext(template) % match.groupdict() if match.groupdict() else gettext(template)
+                values = match.groupdict()
+                if "reason" in values:
+                    values["reason"] = reason(values["reason"])
+                return gettext(template) % values if values else gettext(template)
         return text
 
     return reason
