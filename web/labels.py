@@ -30,6 +30,7 @@ LABELS: dict[str, dict[str, str]] = {
         "duplicate": N_("duplicate"),
         "unsupported": N_("not supported"),
         "too_large": N_("too large"),
+        "too_slow": N_("too slow"),
         "corrupt": N_("damaged"),
     },
     "status": {
@@ -110,10 +111,22 @@ REASONS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"compression ratio (?P<ratio>\d+) > (?P<limit>\d+)", N_("compression ratio %(ratio)s > %(limit)s")),
         (r"could not be read: (?P<error>.+)", N_("could not be read: %(error)s")),
         (
+            r"reading it took longer than (?P<seconds>[\d.]+) s",
+            N_("reading it took longer than %(seconds)s s"),
+        ),
+        (
+            r"(?P<n>\d+) part\(s\) could not be read: (?P<parts>.+)",
+            N_("%(n)s part(s) could not be read: %(parts)s"),
+        ),
+        (
             r"gave up after (?P<n>\d+) crashes of the worker processing it",
             N_("gave up after %(n)s crashes of the worker processing it"),
         ),
-        # Reasons that wrap another reason: the inner one is translated too.
+        # Reasons that wrap others (groups named reason…): the inner ones are translated too.
+        (
+            r"(?P<reason_kept>[^;]+); warning: (?P<reason_lost>.+)",
+            N_("%(reason_kept)s; warning: %(reason_lost)s"),
+        ),
         (r"will try again: (?P<reason>.+)", N_("will try again: %(reason)s")),
         (
             r"gave up after (?P<n>\d+) days of retries: (?P<reason>.+)",
@@ -130,9 +143,10 @@ def reasoner(gettext: Callable[[str], str]) -> Callable[[str], str]:
         for pattern, template in REASONS:
             match = pattern.fullmatch(text)
             if match:
-                values = match.groupdict()
-                if "reason" in values:
-                    values["reason"] = reason(values["reason"])
+                values = {
+                    name: reason(value) if name.startswith("reason") else value
+                    for name, value in match.groupdict().items()
+                }
                 return gettext(template) % values if values else gettext(template)
         return text
 

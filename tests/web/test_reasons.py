@@ -37,3 +37,12 @@ def test_values_from_the_mail_stay_as_recorded():
         "nicht unterstützter Typ application/x-foo (angegeben: nothing), 12 Bytes"
     )
     assert reason("a parser's own words") == "a parser's own words"
+
+
+def test_a_processed_mail_with_a_lost_part_reads_as_one_sentence():
+    reason = reasoner(CATALOGUES["de"].gettext)
+
+    shown = reason("1 document(s) stored; warning: 1 part(s) could not be read: slow.pdf (too_slow)")
+
+    assert shown.endswith("; Achtung: 1 Teil(e) konnten nicht gelesen werden: slow.pdf (too_slow)")
+    assert "stored" not in shown
