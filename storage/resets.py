@@ -5,9 +5,8 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import CursorResult, update
+from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from storage.accounts import normalise_email, set_password
@@ -36,23 +35,18 @@ def use_reset(*, session: Session, token: str, password: str) -> bool:
     """Sets the password if the link is unused and unexpired; it, and every other link of the
     user, is then spent, and the user's sessions end. False: the link does not work."""
     now = utcnow()
-    spent = cast(
-        CursorResult,
-        session.execute(
-            update(PasswordReset)
-            .where(
-                col(PasswordReset.token_hash) == _hash(token),
-                col(PasswordReset.used_at).is_(None),
-                col(PasswordReset.expires_at) > now,
-            )
-            .values(used_at=now)
-        ),
-    )
-    if spent.rowcount != 1:  # an atomic claim: two uses at once cannot both succeed
+    user_id = session.execute(
+        update(PasswordReset)
+        .where(
+            col(PasswordReset.token_hash) == _hash(token),
+            col(PasswordReset.used_at).is_(None),
+            col(PasswordReset.expires_at) > now,
+        )
+        .values(used_at=now)
+        .returning(col(PasswordReset.user_id))
+    ).scalar_one_or_none()
+    if user_id is None:  # an atomic claim: two uses at once cannot both succeed
         return False
-    user_id = session.exec(
-        select(PasswordReset.user_id).where(PasswordReset.token_hash == _hash(token))
-    ).one()
     session.execute(
         update(PasswordReset)
         .where(col(PasswordReset.user_id) == user_id, col(PasswordReset.used_at).is_(None))
