@@ -148,9 +148,12 @@ def listing(cluster: PostgresCluster, total: int, rounds: int, work: Path) -> li
         before = _load()
         rows = web.timing_rows(client, pg_cases(client, deep), rounds)
         after = _load()
+        client.close()
     finally:
         process.terminate()
         process.wait(timeout=60)
+        if process.stdout is not None:
+            process.stdout.close()
         cluster.drop_database(database)
     accounts = 1 + (OTHER_ACCOUNTS if total >= 10_000 else 2)
     return [
@@ -248,9 +251,11 @@ class _Offset:
         return len(self.mails) - self.offset
 
 
-def ingest(cluster: PostgresCluster, s3: MotoS3, seconds: float, count: int, work: Path) -> list[str]:
+def ingest(
+    cluster: PostgresCluster, s3: MotoS3, seconds: float, count: int, work: Path, processes=(1, 2)
+) -> list[str]:
     rows = []
-    for smtp in (1, 2):
+    for smtp in processes:
         mails = DistinctMails(100 * KB, sender=SENDER, recipient="invoices@inbox.localhost")
         mails.first = smtp * 1_000_000  # distinct invoices in every run
         with ingest_nodes(cluster, s3, smtp, work) as (ports, address):
