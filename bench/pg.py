@@ -211,16 +211,17 @@ def ingest_nodes(
         cluster.drop_database(database)
 
 
-async def spread(ports: list[int], mails: DistinctMails, address: str, concurrency: int, count: int,
+async def spread(ports: list[int], first: int, address: str, concurrency: int, count: int,
                  seconds: float) -> LoadResult:  # fmt: skip
-    """C connections split evenly over the ports (as MTAs over equal MX records), results merged."""
+    """C connections split evenly over the ports (as MTAs over equal MX records), results merged;
+    each port's share of invoices numbered apart from the others' from `first` on."""
     each = concurrency // len(ports)
     parts = await asyncio.gather(
         *(
             drive(
                 targets.HOST,
                 port,
-                _Offset(mails, i * count),
+                DistinctMails(100 * KB, sender=SENDER, recipient=address, first=first + i * count),
                 sender=SENDER,
                 recipient=address,
                 concurrency=each,
@@ -238,29 +239,14 @@ async def spread(ports: list[int], mails: DistinctMails, address: str, concurren
     return merged
 
 
-class _Offset:
-    """`mails` from `offset` on: each port's generator sends invoices the others do not."""
-
-    def __init__(self, mails: DistinctMails, offset: int) -> None:
-        self.mails, self.offset = mails, offset
-
-    def __getitem__(self, index: int) -> bytes:
-        return self.mails[self.offset + index]
-
-    def __len__(self) -> int:
-        return len(self.mails) - self.offset
-
-
 def ingest(
     cluster: PostgresCluster, s3: MotoS3, seconds: float, count: int, work: Path, processes=(1, 2)
 ) -> list[str]:
     rows = []
     for smtp in processes:
-        mails = DistinctMails(100 * KB, sender=SENDER, recipient="invoices@inbox.localhost")
-        mails.first = smtp * 1_000_000  # distinct invoices in every run
         with ingest_nodes(cluster, s3, smtp, work) as (ports, address):
             before = _load()
-            result = asyncio.run(spread(ports, mails, address, 8, count, seconds))
+            result = asyncio.run(spread(ports, smtp * 1_000_000, address, 8, count, seconds))
             after = _load()
         p50, p99 = percentile(result.latencies, 0.5), percentile(result.latencies, 0.99)
         rows.append(

@@ -122,7 +122,7 @@ def deep_cursor(store: Store, account_id: str) -> str:
             )
             if deep is None:
                 return ""
-    return deep
+    return deep or ""
 
 
 def _document(rng, account_id, message_id, sha256, n, received) -> dict:
