@@ -38,6 +38,7 @@ from aiosmtpd.smtp import MISSING, SMTP, Envelope, syntax
 
 from inbox import replies
 from inbox.datastream import DataDecoder, DataOutcome
+from storage.blobs import spool_prefix
 
 log = logging.getLogger("inbox.spool")
 
@@ -80,7 +81,7 @@ class SpoolFile:
         self._sha256 = hashlib.sha256()
         self.size = 0
         try:
-            fd, name = tempfile.mkstemp(dir=directory, prefix="data-")
+            fd, name = tempfile.mkstemp(dir=directory, prefix=spool_prefix("data"))
             self.path = Path(name)
             self._file = os.fdopen(fd, "wb")
         except OSError as err:

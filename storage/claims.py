@@ -87,7 +87,7 @@ def release_orphans(session: Session, table: Any, *, alive: Callable[[int], bool
     Only this host's: a pid says nothing about another machine. A reused pid keeps the claim
     until its lease ends, which is safe.
     """
-    alive = alive or _process_alive
+    alive = alive or process_alive
     host = socket.gethostname()
     holders = session.execute(select(table.claimed_by).where(table.claimed_by.is_not(None)).distinct())
     ours = [holder for holder in holders.scalars() if holder.rpartition(":")[0].rpartition(":")[0] == host]
@@ -118,7 +118,8 @@ def _changed(session: Session, statement: Update) -> int:
     return result.rowcount
 
 
-def _process_alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether process `pid` of this host still runs."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -115,6 +115,11 @@ class PostgresCluster:
             "initdb", "-D", str(self.data), "-U", "postgres", "--auth=trust",
             "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
+        self.resume()
+        return self
+
+    def resume(self) -> None:
+        """Start the server on the cluster's data, port and socket (again, after `halt`)."""
         options = " ".join(
             [
                 f"-p {self.port}",
@@ -128,7 +133,11 @@ class PostgresCluster:
             ]
         )
         self._run("pg_ctl", "-D", str(self.data), "-o", options, "-l", str(self.root / "log"), "-w", "start")
-        return self
+
+    def halt(self) -> None:
+        """Stop the server, as an outage does; its data stays, for `resume`. A fast stop (not an
+        immediate one), because with synchronous_commit off a crash may lose committed rows."""
+        self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "-w", "stop")
 
     def stop(self) -> None:
         with contextlib.suppress(subprocess.CalledProcessError):

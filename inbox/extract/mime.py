@@ -235,7 +235,7 @@ def decode_body(payload: bytes, charset: str) -> str:
 def _known_codec(name: str) -> bool:
     try:
         codecs.lookup(name)
-    except LookupError:
+    except (LookupError, ValueError):  # ValueError: a NUL byte in the declared name
         return False
     return True
 

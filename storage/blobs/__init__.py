@@ -8,12 +8,17 @@ stream; nobody else knows where a blob lives, so a store on S3 can replace the f
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import os
 import re
+import socket
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import BinaryIO, Protocol
 from urllib.parse import unquote, urlsplit
+
+from storage.claims import process_alive
 
 # Seconds to connect to S3 and to wait for each read; 3 attempts. An endpoint that accepts and
 # never answers is an error after about 5 times this (measured: 25 s), well inside the minutes an
@@ -21,6 +26,9 @@ from urllib.parse import unquote, urlsplit
 S3_TIMEOUT_SECONDS = 5.0
 CHUNK = 256 * 1024  # what `stream` yields by default: bounded memory, few round trips
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+# A spool file named by `spool_prefix`: its writer's pid and host.
+_OWNED = re.compile(r"[a-z]+-(\d+)-([0-9a-f]{8})-")
+_HOST = hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
 
 class InvalidDigest(ValueError):
@@ -137,16 +145,28 @@ def open_blob_store(
     )
 
 
-def sweep_spool(spool_dir: Path, older_than: float) -> int:
-    """Delete spool files (of dropped connections) older than `older_than` seconds.
+def spool_prefix(kind: str) -> str:
+    """The name prefix of a spool file written by this process: `sweep_spool` removes what a
+    process killed in the middle of a mail left as soon as the next one starts."""
+    return f"{kind}-{os.getpid()}-{_HOST}-"
 
-    Only old ones: another process sharing the directory may be writing a fresh one now.
+
+def sweep_spool(spool_dir: Path, older_than: float) -> int:
+    """Delete spool files (of dropped connections) older than `older_than` seconds, and at
+    once those whose writer, a process of this host, is gone (kill -9).
+
+    Only those: another process sharing the directory may be writing a fresh one now.
     """
     cutoff = time.time() - older_than
     swept = 0
     for path in spool_dir.iterdir():
         with contextlib.suppress(FileNotFoundError):
-            if path.is_file() and path.stat().st_mtime < cutoff:
+            if path.is_file() and (_writer_gone(path.name) or path.stat().st_mtime < cutoff):
                 path.unlink()
                 swept += 1
     return swept
+
+
+def _writer_gone(name: str) -> bool:
+    owned = _OWNED.match(name)
+    return owned is not None and owned.group(2) == _HOST and not process_alive(int(owned.group(1)))

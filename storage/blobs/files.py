@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
-from storage.blobs import CHUNK, BlobNotFound, Spooled, checked, sweep_spool
+from storage.blobs import CHUNK, BlobNotFound, Spooled, checked, spool_prefix, sweep_spool
 
 
 class FileBlobStore:
@@ -53,7 +53,7 @@ class FileBlobStore:
         sha256 = hashlib.sha256(data).hexdigest()
         if self.exists(sha256):
             return sha256
-        fd, name = tempfile.mkstemp(dir=self.spool_dir)
+        fd, name = tempfile.mkstemp(dir=self.spool_dir, prefix=spool_prefix("put"))
         try:
             with os.fdopen(fd, "wb") as out:
                 out.write(data)

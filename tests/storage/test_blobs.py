@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from storage.blobs import BlobConfigError, BlobNotFound, BlobStore, InvalidDigest, open_blob_store
+from storage.blobs import (
+    BlobConfigError,
+    BlobNotFound,
+    BlobStore,
+    InvalidDigest,
+    open_blob_store,
+    spool_prefix,
+)
 from storage.blobs.files import FileBlobStore
 from tests.backends import Backend
 
@@ -137,6 +146,21 @@ def test_sweep_removes_only_old_temp_files(blobs: BlobStore) -> None:
 
     assert blobs.sweep_tmp(older_than=3600) == 1
     assert not old.exists() and fresh.exists()
+
+
+def test_sweep_removes_at_once_what_a_killed_process_of_this_host_left(blobs: BlobStore) -> None:
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True
+    )
+    dead_pid = int(gone.stdout)
+    killed = blobs.spool_dir / spool_prefix("data").replace(str(os.getpid()), str(dead_pid), 1)
+    alive = blobs.spool_dir / (spool_prefix("data") + "live")
+    elsewhere = blobs.spool_dir / f"data-{dead_pid}-00000000-other-host"
+    for path in (killed, alive, elsewhere):
+        path.write_bytes(b"partial")
+
+    assert blobs.sweep_tmp(older_than=3600) == 1
+    assert not killed.exists() and alive.exists() and elsewhere.exists()
 
 
 def test_the_default_store_lives_in_the_data_dir(tmp_path: Path) -> None:

@@ -59,3 +59,16 @@ def test_mutated_mails_never_raise_and_every_part_is_decided(raw):
 @given(st.binary(max_size=2000))
 def test_arbitrary_bytes_never_raise(raw):
     assert_every_part_decided_and_safely_named(extract_mail(raw))
+
+
+def test_a_charset_name_with_a_nul_byte_is_read_as_utf8():
+    """Found by the property above: codecs.lookup raises ValueError, not LookupError, on a NUL."""
+    raw = (
+        b"From: a@x.example\r\nTo: b@y.example\r\nSubject: hi\r\nMIME-Version: 1.0\r\n"
+        b'Content-Type: text/plain; charset="\x00utf-8"\r\n\r\nGr\xc3\xbc\xc3\x9fe\r\n'
+    )
+
+    extracted = extract_mail(raw)
+
+    assert_every_part_decided_and_safely_named(extracted)
+    assert "Grüße" in extracted.text_body
