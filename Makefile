@@ -30,9 +30,11 @@ fmt: $(STAMP)
 	$(BIN)/ruff format inbox storage web tests bench
 	$(BIN)/ruff check --fix inbox storage web tests bench
 
-bench: $(STAMP) ocr
+# bench.pg starts its own PostgreSQL cluster and moto S3 server (tests/backends.py): about 10 min.
+bench: $(STAMP) ocr postgresql
 	$(BIN)/python -m bench
 	$(BIN)/python -m bench.web
+	$(BIN)/python -m bench.pg
 	$(BIN)/python -m bench.ocr
 	$(BIN)/python -m bench.hooks
 
