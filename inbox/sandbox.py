@@ -396,6 +396,10 @@ class ExtractionPool:
         self._slots.remove(slot)
         self._add_slot()
 
+    def pids(self) -> list[int]:
+        """The extraction processes now serving (for measurements)."""
+        return [slot.process.pid for slot in self._slots if slot.process.pid is not None]
+
     def close(self) -> None:
         for slot in self._slots:
             slot.kill()
