@@ -26,6 +26,8 @@ import dataclasses
 import multiprocessing
 import os
 import resource
+import socket
+import struct
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -43,6 +45,7 @@ from storage.blobs import BlobNotFound, BlobStore
 HintBook = dict[str, tuple[Hint, ...]]  # sender address -> what its corrections taught
 EXTRACTION_NICENESS = 10
 PIPE_CHUNK = 1024 * 1024
+SMALL_MESSAGE = 16384  # an answer up to this size is read on the loop, not in a thread
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +63,8 @@ class ExtractionFailed:
 
 # What a child reports while it reads one mail, in this order: Opened, then Started and
 # Decided for each node, then Finished. ExtractionFailed instead ends the mail at once.
+# Events go in messages of several (a part's Decided with the next one's Started): the parent
+# still knows which part is in hand whenever the child goes quiet, with half the messages.
 @dataclass(frozen=True, slots=True)
 class Opened:
     header: MailExtraction  # without parts
@@ -136,19 +141,19 @@ def _read_mail(conn: Connection, raw: bytes, skip: frozenset[str], hint_book: Hi
     try:
         opened = open_mail(raw, hint_book)
     except MemoryError:
-        conn.send(ExtractionFailed("extraction exceeded its memory bound"))
+        conn.send((ExtractionFailed("extraction exceeded its memory bound"),))
         return
     except Exception as err:  # a bug or an unforeseen input: report it, keep serving
-        conn.send(ExtractionFailed(f"extraction error: {type(err).__name__}: {err}"[:500]))
+        conn.send((ExtractionFailed(f"extraction error: {type(err).__name__}: {err}"[:500]),))
         return
     del raw
     nodes = [node for node in opened.nodes if node.path not in skip]
-    conn.send(Opened(opened.header, tuple(placeholder(node) for node in nodes)))
+    told: list[Opened | Decided] = [Opened(opened.header, tuple(placeholder(node) for node in nodes))]
     for node in nodes:
-        conn.send(Started(node.path))
+        conn.send((*told, Started(node.path)))
         parts, cut_short = _decide(opened, node)
-        conn.send(Decided(node.path, tuple(parts), cut_short))
-    conn.send(Finished())
+        told = [Decided(node.path, tuple(parts), cut_short)]
+    conn.send((*told, Finished()))
 
 
 def _decide(opened: OpenedMail, node: Node) -> tuple[list[Part], bool]:
@@ -160,6 +165,25 @@ def _decide(opened: OpenedMail, node: Node) -> tuple[list[Part], bool]:
     except Exception as err:  # a bug or an unforeseen input in this part only
         reason = f"could not be read: {type(err).__name__}: {err}"[:500]
         return [dataclasses.replace(placeholder(node), decision=Decision.CORRUPT, reason=reason)], True
+
+
+Event = Opened | Started | Decided | Finished | ExtractionFailed
+
+
+def _has_payload(events: tuple[Event, ...]) -> bool:
+    return any(isinstance(e, Decided) and any(p.payload is not None for p in e.parts) for e in events)
+
+
+def _store_events(blobs: BlobStore, events: tuple[Event, ...]) -> list[tuple[Event, dict[str, str]]]:
+    """Each event, its documents' bytes stored as blobs, with their sha256 by part path."""
+    stored: list[tuple[Event, dict[str, str]]] = []
+    for event in events:
+        if isinstance(event, Decided):
+            parts, blob_ids = _store_payloads(blobs, event.parts)
+            stored.append((dataclasses.replace(event, parts=parts), blob_ids))
+        else:
+            stored.append((event, {}))
+    return stored
 
 
 def _store_payloads(blobs: BlobStore, parts: tuple[Part, ...]) -> tuple[tuple[Part, ...], dict[str, str]]:
@@ -309,10 +333,11 @@ class ExtractionPool:
         while True:
             allowance = progress.allowance(loop.time())
             try:
-                event = await asyncio.wait_for(self._receive(slot.conn), max(allowance, 0))
-                if isinstance(event, Decided):
-                    parts, stored = await asyncio.to_thread(_store_payloads, self._blobs, event.parts)
-                    event = dataclasses.replace(event, parts=parts)
+                events = await asyncio.wait_for(self._receive(slot.conn), max(allowance, 0))
+                if _has_payload(events):  # writing and fsyncing blobs: off the loop
+                    stored = await asyncio.to_thread(_store_events, self._blobs, events)
+                else:
+                    stored = _store_events(self._blobs, events)
             except TimeoutError:
                 self._replace(slot)
                 reason = (
@@ -331,10 +356,11 @@ class ExtractionPool:
             except BaseException:  # cancelled: the child may be mid-mail, start it afresh
                 self._replace(slot)
                 raise
-            if isinstance(event, Finished | ExtractionFailed):
-                self._idle.put_nowait(slot)
-                return progress.result() if isinstance(event, Finished) else event
-            progress.on(event, stored if isinstance(event, Decided) else {})
+            for event, blobs in stored:
+                if isinstance(event, Finished | ExtractionFailed):
+                    self._idle.put_nowait(slot)
+                    return progress.result() if isinstance(event, Finished) else event
+                progress.on(event, blobs)
 
     async def learn(self, document_sha256: str, field: str, value: str | date | Decimal) -> Hint | None:
         """Where the document prints the corrected `value` of `field` (None: not printed
@@ -375,8 +401,9 @@ class ExtractionPool:
 
     @staticmethod
     async def _receive(conn: Connection) -> Any:
-        """One event of a mail's reading, or a learning's answer."""
-        # Wait for the child without a thread, then read its (possibly large) answer in one.
+        """Some events of a mail's reading, or a learning's answer."""
+        # Wait for the child without a thread, then read its answer: a small one (already
+        # whole in the pipe) at once, a large one (a document, still coming) in a thread.
         loop = asyncio.get_running_loop()
         ready = loop.create_future()
 
@@ -389,6 +416,8 @@ class ExtractionPool:
             await ready
         finally:
             loop.remove_reader(conn.fileno())
+        if _small_message_waiting(conn):
+            return conn.recv()
         return await asyncio.to_thread(conn.recv)
 
     def _replace(self, slot: _Slot) -> None:
@@ -404,6 +433,23 @@ class ExtractionPool:
         for slot in self._slots:
             slot.kill()
         self._slots.clear()
+
+
+def _small_message_waiting(conn: Connection) -> bool:
+    """Whether the next message in `conn` is small and already whole in the socket, so that
+    reading it cannot block the loop (multiprocessing frames a message as a 4-byte length, then
+    the bytes)."""
+    peek = socket.socket(fileno=conn.fileno())
+    try:
+        waiting = peek.recv(4 + SMALL_MESSAGE, socket.MSG_PEEK | socket.MSG_DONTWAIT)
+    except OSError:
+        return False
+    finally:
+        peek.detach()  # the fd stays the connection's
+    if len(waiting) < 4:
+        return False
+    size = struct.unpack("!i", waiting[:4])[0]
+    return 0 <= size <= SMALL_MESSAGE and len(waiting) >= 4 + size
 
 
 def _unsent(err: Exception) -> ExtractionFailed:
