@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
 from sqlalchemy.exc import OperationalError
+from sqlmodel import Session
 
 from inbox.extract.hints import Hint
 from inbox.extract.model import Decision, DocumentKind, InvoiceFields, InvoiceLine, Part, PartRecord
@@ -46,6 +48,93 @@ def claim(store: Store, worker: str, lease: timedelta, account_share: int | None
         return claim_next(session=session, worker=worker, lease=lease, account_share=account_share)
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    message: Message
+    hints: HintBook  # what the account's corrections taught, for its extraction
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    statuses: dict[str, str | None]  # message id -> its final status (None: its claim was lost)
+    claimed: list[Claimed]
+
+
+def settle(
+    store: Store,
+    worker: str,
+    results: dict[str, Extracted | ExtractionFailed],
+    want: int,
+    lease: timedelta,
+    account_share: int | None = None,
+) -> Settled:
+    """Record the `results` (message id -> what extraction gave) of mails `worker` holds, then
+    claim up to `want` more with their hint books: one transaction and one commit for a round
+    of the worker, however many mails it settles. Each mail's outcome is still all or nothing
+    (a crash before the commit leaves the whole round to be done again; the documents are keyed
+    on their mail and part, so nothing is stored twice). What cannot go in the round (failed
+    extractions, results that cannot be made outcomes, a round the database refused) is
+    recorded mail by mail as before."""
+    outcomes: dict[str, Outcome] = {}
+    alone: dict[str, Extracted | ExtractionFailed] = {}
+    for message_id, result in results.items():
+        try:
+            if isinstance(result, Extracted):
+                outcomes[message_id] = to_outcome(result)
+                continue
+        except Exception:  # recorded alone, where it fails visibly
+            log.exception("could not prepare the outcome of id=%s", message_id, extra=about(message_id))
+        alone[message_id] = result
+    statuses: dict[str, str | None] = {}
+    claimed: list[Claimed] = []
+    try:
+        with store.session() as session:
+            for message_id, outcome in outcomes.items():
+                statuses[message_id] = _record_in_round(session, message_id, worker, outcome)
+            claimed = _claim_in_round(session, worker, want, lease, account_share)
+    except Exception as err:  # nothing of the round was written: each mail on its own
+        log.warning("could not record %d result(s) together (%s); recording each alone", len(outcomes), err)
+        statuses, claimed = {}, []
+        alone.update({message_id: results[message_id] for message_id in outcomes})
+    for message_id, result in alone.items():
+        statuses[message_id] = record(store, message_id, worker, result)
+    return Settled(statuses, claimed)
+
+
+def _record_in_round(session: Session, message_id: str, worker: str, outcome: Outcome) -> str | None:
+    try:
+        message = record_outcome(session=session, message_id=message_id, worker=worker, outcome=outcome)
+    except ClaimLost:  # raised before this mail wrote anything: the round goes on
+        log.warning(
+            "dropped the result of id=%s: its claim passed to another worker while this one worked",
+            message_id,
+            extra=about(message_id),
+        )
+        return None
+    log.info(
+        "processed id=%s status=%s: %s", message_id, message.status, message.reason, extra=about(message_id)
+    )
+    return message.status
+
+
+def _claim_in_round(
+    session: Session, worker: str, want: int, lease: timedelta, account_share: int | None
+) -> list[Claimed]:
+    """Up to `want` mails, claimed one after the other in this transaction: each claim sees the
+    ones before it, so an account's share counts them too."""
+    messages: list[Message] = []
+    while len(messages) < want:
+        message = claim_next(session=session, worker=worker, lease=lease, account_share=account_share)
+        if message is None:
+            break
+        messages.append(message)
+    books: dict[str, HintBook] = {}
+    for message in messages:
+        if message.account_id not in books:
+            books[message.account_id] = _hint_book_in(session, message.account_id)
+    return [Claimed(message, books[message.account_id]) for message in messages]
+
+
 def charge_crash(store: Store, pid: int) -> int:
     """Worker process `pid` died while the service ran: its mails count an attempt each."""
     with store.session() as session:
@@ -68,21 +157,28 @@ async def process(store: Store, pool: ExtractionPool, message: Message) -> str |
     to another worker meanwhile (this one stalled past its lease) and the result was dropped."""
     worker = message.claimed_by
     assert worker is not None, "process only a claimed message"
-    if message.attempts >= MAX_CRASHES:
-        reason = f"gave up after {message.attempts} crashes of the worker processing it"
-        result: Extracted | ExtractionFailed = ExtractionFailed(reason)
-    else:
-        book = await asyncio.to_thread(hint_book_of, store, message.account_id)
-        result = await pool.extract(message.raw_sha256, book)
+    book = await asyncio.to_thread(hint_book_of, store, message.account_id)
+    result = await extract(pool, message, book)
     return await asyncio.to_thread(record, store, message.id, worker, result)
+
+
+async def extract(pool: ExtractionPool, message: Message, hints: HintBook) -> Extracted | ExtractionFailed:
+    """The mail read in the pool, unless it has crashed its worker too often already."""
+    if message.attempts >= MAX_CRASHES:
+        return ExtractionFailed(f"gave up after {message.attempts} crashes of the worker processing it")
+    return await pool.extract(message.raw_sha256, hints)
 
 
 def hint_book_of(store: Store, account_id: str) -> HintBook:
     """What the account's corrections taught, per supplier, for the extraction of its mail."""
-    book: dict[str, list[Hint]] = {}
     with store.session() as session:
-        for row in hint_book(session=session, account_id=account_id):
-            book.setdefault(row.supplier, []).append(Hint(row.field, row.label, row.place))
+        return _hint_book_in(session, account_id)
+
+
+def _hint_book_in(session: Session, account_id: str) -> HintBook:
+    book: dict[str, list[Hint]] = {}
+    for row in hint_book(session=session, account_id=account_id):
+        book.setdefault(row.supplier, []).append(Hint(row.field, row.label, row.place))
     return {supplier: tuple(hints) for supplier, hints in book.items()}
 
 

@@ -12,9 +12,10 @@ from datetime import timedelta
 
 from inbox import pipeline, teach
 from inbox.logformat import about
-from inbox.sandbox import ExtractionPool
+from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
 from storage.claims import new_worker_id
 from storage.db import Store
+from storage.models import Message
 
 log = logging.getLogger("inbox.worker")
 IDLE_POLL_SECONDS = 1.0  # other processes may add work; new local mail wakes us at once
@@ -56,7 +57,7 @@ class Worker:
         except Exception:  # they come free when their lease ends
             log.exception("could not release the claims of dead workers")
         try:
-            await asyncio.gather(*(self._loop() for _ in range(self._concurrency)), self._teach_loop())
+            await asyncio.gather(self._mails(), self._teach_loop())
         finally:  # only our own claims: another worker's live claim is never ours to end
             await asyncio.to_thread(pipeline.release_own, self._store, self.id)
 
@@ -65,27 +66,65 @@ class Worker:
         self._wake.set()
         self._stopped.set()
 
-    async def _loop(self) -> None:
-        while not self._stopping:
-            try:
-                message = await asyncio.to_thread(
-                    pipeline.claim, self._store, self.id, self._lease, self._account_share
-                )
-            except Exception:
-                log.exception("could not claim work; retrying")
-                message = None
-            if message is None:
-                await self._idle()
+    async def _mails(self) -> None:
+        """Keeps up to `concurrency` mails in extraction. Each round records the results that
+        came in and claims mails for the free slots in one transaction (pipeline.settle): under
+        a backlog, one commit settles several mails instead of a claim and an outcome each."""
+        reading: dict[asyncio.Task, tuple[Message, float]] = {}
+        results: dict[str, Extracted | ExtractionFailed] = {}
+        started: dict[str, float] = {}
+        while True:
+            want = 0 if self._stopping else self._concurrency - len(reading)
+            claimed: list[pipeline.Claimed] = []
+            if results or want:
+                self._wake.clear()  # a wake-up from now on is for mail this round may miss
+                try:
+                    settled = await asyncio.to_thread(
+                        pipeline.settle, self._store, self.id, results, want, self._lease, self._account_share
+                    )
+                except Exception:  # the leases end and the mails are retried; never lost
+                    log.exception("could not record %d result(s) or claim work; retrying", len(results))
+                    settled = pipeline.Settled({message_id: None for message_id in results}, [])
+                    await self._idle()
+                for message_id, status in settled.statuses.items():
+                    began = started.pop(message_id)
+                    if status is not None:  # None: another worker took it over and records it
+                        self._on_processed(status, time.monotonic() - began)
+                results = {}
+                claimed = settled.claimed
+            for job in claimed:
+                task = asyncio.create_task(pipeline.extract(self._pool, job.message, job.hints))
+                reading[task] = (job.message, time.monotonic())
+            if not reading:
+                if self._stopping:
+                    return
+                if not claimed:
+                    await self._idle()
                 continue
-            started = time.monotonic()
-            try:
-                status = await pipeline.process(self._store, self._pool, message)
-                if status is not None:  # None: another worker took it over and records it
-                    self._on_processed(status, time.monotonic() - started)
-            except Exception:  # the lease expires and the mail is retried; never lost
-                log.exception(
-                    "processing id=%s crashed; it will be retried", message.id, extra=about(message.id)
-                )
+            for task in await self._next_finished(reading, room=len(reading) < self._concurrency):
+                message, began = reading.pop(task)
+                try:
+                    results[message.id] = task.result()
+                    started[message.id] = began
+                except Exception:  # the lease expires and the mail is retried; never lost
+                    log.exception(
+                        "processing id=%s crashed; it will be retried", message.id, extra=about(message.id)
+                    )
+
+    async def _next_finished(self, reading: dict[asyncio.Task, tuple[Message, float]], room: bool) -> set:
+        """The extractions that finished; with `room` for more, also back (maybe with none) when
+        new mail is announced or the idle poll comes round."""
+        if not room or self._stopping:
+            finished, _ = await asyncio.wait(reading, return_when=asyncio.FIRST_COMPLETED)
+            return finished
+        woken = asyncio.create_task(self._wake.wait())
+        try:
+            finished, _ = await asyncio.wait(
+                {*reading, woken}, timeout=IDLE_POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:
+            woken.cancel()
+        return finished - {woken}
 
     async def _teach_loop(self) -> None:
         """Corrections are rare and small: one at a time, polled (the web that records them

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import multiprocessing
+import os
+import struct
 from pathlib import Path
 
-from inbox.sandbox import Extracted, ExtractionFailed, ExtractionPool
+from inbox.sandbox import SMALL_MESSAGE, Extracted, ExtractionFailed, ExtractionPool, _small_message_waiting
 from storage.blobs import open_blob_store
 from tests.builders import make_mail, make_pdf
 
@@ -31,3 +34,22 @@ def test_children_get_the_mail_and_the_parent_stores_its_documents(tmp_path: Pat
     assert list(found.blobs.values()) == [hashlib.sha256(pdf).hexdigest()]
     assert blobs.read(hashlib.sha256(pdf).hexdigest()) == pdf
     assert all(part.payload is None for part in found.mail.parts)
+
+
+def test_only_a_small_answer_already_whole_in_the_pipe_is_read_on_the_loop() -> None:
+    """The parent reads a child's small answers without a thread hop, but never one that could
+    block its loop: a large one, or one whose bytes are still coming."""
+    parent, child = multiprocessing.Pipe()
+    try:
+        assert not _small_message_waiting(parent)  # nothing yet
+        child.send(("events",))
+        assert _small_message_waiting(parent)
+        assert parent.recv() == ("events",)
+        child.send_bytes(b"x" * (SMALL_MESSAGE + 1))
+        assert not _small_message_waiting(parent)
+        parent.recv_bytes()
+        os.write(child.fileno(), struct.pack("!i", 100) + b"only part of it")
+        assert not _small_message_waiting(parent)
+    finally:
+        parent.close()
+        child.close()
