@@ -33,14 +33,17 @@ from storage.schema import migrate
 from vocabulary import MessageStatus
 
 SENDER = "billing@acme.example"
-POLL_SECONDS = 0.02
+POLL_SECONDS = 0.05  # the poll runs in the measured process: not too often
 
 
 def fill(store: Store, count: int, pdf_size: int) -> None:
     mails = DistinctMails(pdf_size, sender=SENDER, recipient="invoices@inbox.localhost")
     with store.session() as session:
         account = create_account(
-            session=session, name="Drain", email=f"{secrets.token_hex(4)}@drain.example", password="pw-12345"
+            session=session,
+            name="Drain",
+            email=f"{secrets.token_hex(4)}@drain.example",
+            password=secrets.token_urlsafe(12),
         )
         for mail in mails[:count]:
             record_received(
@@ -62,7 +65,10 @@ class Drained:
 async def drain(store: Store, settings: Settings) -> Drained:
     started, cpu = time.monotonic(), time.process_time()
     pool = ExtractionPool(
-        blobs=store.blobs, size=settings.workers, timeout=settings.parse_timeout, memory_mb=settings.parse_memory_mb
+        blobs=store.blobs,
+        size=settings.workers,
+        timeout=settings.parse_timeout,
+        memory_mb=settings.parse_memory_mb,
     )
     worker = Worker(
         store, pool, concurrency=settings.workers, lease=settings.lease, account_share=settings.account_share

@@ -57,8 +57,9 @@ def receive(store: Store, count: int) -> list[str]:
 
 def read(subject: str = "Invoice", parts: tuple[Part, ...] = ()) -> Extracted:
     mail = MailExtraction(
-        sender="s@x.example", subject=subject, message_id="<m@x>", date=None, text_body="", html_body="", parts=parts
-    )
+        sender="s@x.example", subject=subject, message_id="<m@x>", date=None,
+        text_body="", html_body="", parts=parts,
+    )  # fmt: skip
     return Extracted(mail=mail, blobs={part.path: "1" * 64 for part in parts})
 
 
@@ -124,13 +125,13 @@ def test_a_result_that_cannot_be_recorded_fails_alone_and_the_rest_of_the_round_
         size=3, decision=Decision.DOCUMENT, reason="", kind=DocumentKind.PDF,
     )  # fmt: skip
 
-    settled = pipeline.settle(
-        store,
-        WORKER,
-        {good: read(parts=(invoice,)), broken: read(parts=(no_kind,)), failed: ExtractionFailed("unreadable")},
-        0,
-        LEASE,
-    )
+    results: dict[str, Extracted | ExtractionFailed] = {
+        good: read(parts=(invoice,)),
+        broken: read(parts=(no_kind,)),
+        failed: ExtractionFailed("unreadable"),
+    }
+
+    settled = pipeline.settle(store, WORKER, results, 0, LEASE)
 
     assert settled.statuses == {good: "processed", broken: "failed", failed: "failed"}
     assert "no kind" in row(store, broken).reason
