@@ -97,7 +97,11 @@ def settle(
         statuses, claimed = {}, []
         alone.update({message_id: results[message_id] for message_id in outcomes})
     for message_id, result in alone.items():
-        statuses[message_id] = record(store, message_id, worker, result)
+        try:
+            statuses[message_id] = record(store, message_id, worker, result)
+        except Exception:  # the lease ends and the mail is retried; the claims above stand
+            log.exception("could not record id=%s; it will be retried", message_id, extra=about(message_id))
+            statuses[message_id] = None
     return Settled(statuses, claimed)
 
 
