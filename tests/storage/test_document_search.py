@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event, text
 from sqlmodel import select
 
+from storage import document_search
 from storage.accounts import create_account
 from storage.db import Store
 from storage.document_search import (
@@ -19,7 +20,7 @@ from storage.document_search import (
 )
 from storage.fulltext import fulltext_for
 from storage.models import Document, Message, PartLog
-from storage.pagination import BadCursor
+from storage.pagination import BadCursor, aware
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 # Names whose order differs between byte order and a linguistic collation: the list sorts by byte
@@ -317,3 +318,98 @@ def test_previous_page_walks_back_to_the_same_pages(store: Store, account: str, 
             assert [d.id for d in rows] == pages[number - 1]
             assert (back is None) == (number == 1)
     assert len(pages) == 5
+
+
+def _search_statements(store: Store) -> list[str]:
+    """Records the statements that ask the full-text index (a page's walk, or its fallback)."""
+    seen: list[str] = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "document_fts" in statement:
+            seen.append(statement)
+
+    return seen
+
+
+def _searched_pages(store: Store, account_id: str, filters: DocumentFilter, limit: int):
+    """Every page of a search and how many full-text statements each took; then, walking back
+    from each page, the page before it."""
+    from storage.document_search import previous_page_cursor
+
+    statements = _search_statements(store)
+    pages, counts, cursor = [], [], None
+    with store.session() as session:
+        while True:
+            before = len(statements)
+            rows, cursor = search_documents(
+                session=session, account_id=account_id, filters=filters, cursor=cursor, limit=limit
+            )
+            pages.append([d.id for d in rows])
+            counts.append(len(statements) - before)
+            if cursor is None:
+                break
+            assert len(pages) < 20, "the cursor does not move on"
+        for number in range(1, len(pages)):
+            first = pages[number][0]
+            back = previous_page_cursor(
+                session=session, account_id=account_id, filters=filters, first_id=first, limit=limit
+            )
+            rows, _ = search_documents(
+                session=session, account_id=account_id, filters=filters, cursor=back, limit=limit
+            )
+            assert [d.id for d in rows] == pages[number - 1]
+    return pages, counts
+
+
+@pytest.mark.parametrize(
+    ("sort", "descending"), [("received", True), ("received", False), ("total", True), ("supplier", False)]
+)
+def test_a_common_word_pages_by_walking_the_account_in_order(store: Store, sort: str, descending: bool):
+    """A word most documents hold: each full page comes from walking the account's rows in the
+    page's order (one statement, no fallback), filters and deleted rows skipped, and the
+    cursor continues right after it, in every order."""
+    account_id = add_account(store, "acme")
+    for n in range(30):
+        add_document(
+            store,
+            account_id,
+            n,
+            text="facture" if n % 4 else "avoir",
+            total=f"{(n * 37) % 11}.{n:02d}",
+            seller=SELLERS[n % len(SELLERS)],
+            deleted_at=START if n == 25 else None,
+            received_at=START + timedelta(hours=6 * (n // 2)),  # pairs share a time: ties
+        )
+    other = add_account(store, "other")
+    add_document(store, other, 99, text="facture", received_at=START + timedelta(days=9))
+    filters = DocumentFilter(query="factu", sort=sort, descending=descending, received_from=date(2026, 1, 2))
+
+    pages, statements = _searched_pages(store, account_id, filters, limit=4)
+
+    with store.session() as session:
+        docs = session.exec(select(Document).where(Document.account_id == account_id)).all()
+        day = datetime(2026, 1, 2, tzinfo=UTC)
+        wanted = [d for d in docs if d.text == "facture" and not d.deleted_at and aware(d.received_at) >= day]
+    assert [row for page in pages for row in page] == expected_order(wanted, sort, descending)
+    assert len(wanted) == 15
+    assert statements[:-1] == [1] * 3  # full pages: the walk alone
+    assert statements[-1] == 2  # the last page, 3 rows: the walk found too few, the index answered
+
+
+def test_a_walk_too_short_for_a_page_falls_back_to_the_index(store: Store, monkeypatch):
+    """Matches older than the walk reaches: the page comes from the full-text index, complete
+    and in order, the newest match the walk saw included, and the cursor continues."""
+    monkeypatch.setattr(document_search, "WALKED_PER_ROW", 1)  # a walk of one page's rows
+    account_id = add_account(store, "acme")
+    for n in range(14):
+        add_document(store, account_id, n, text="zebra crossing" if n in (0, 1, 3, 6, 13) else "horse")
+    filters = DocumentFilter(query="zebra")
+
+    pages, statements = _searched_pages(store, account_id, filters, limit=2)
+
+    with store.session() as session:
+        docs = session.exec(select(Document).where(Document.account_id == account_id)).all()
+    wanted = expected_order([d for d in docs if d.text == "zebra crossing"], "received", True)
+    assert pages == [wanted[0:2], wanted[2:4], wanted[4:]]
+    assert statements == [2, 2, 2]  # each walk of 3 rows found fewer than 3 matches
