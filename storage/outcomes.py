@@ -14,6 +14,7 @@ from sqlmodel import Session, col, delete, select
 
 from storage.hooks import emit
 from storage.invoices import to_columns
+from storage.to_check import update_to_check
 from storage.messages import held_message
 from storage.models import Document, Message, PartLog, utcnow
 from storage.read_models import corrected_names
@@ -195,6 +196,7 @@ def _upsert_document(
     for column, value in to_columns(new.invoice).items():
         if column not in kept and not (column == "invoice_source" and kept and value is None):
             setattr(document, column, value)
+    update_to_check(document)
     document.supplier_id = match_supplier(
         session=session,
         account_id=message.account_id,
