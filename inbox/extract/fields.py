@@ -153,7 +153,7 @@ def merge_fields(xml: InvoiceFields | None, text: InvoiceFields | None) -> Invoi
 class _Reader:
     """Labels found in a layout, each with the values offered next to it."""
 
-    def __init__(self, layout: Layout, day_first: bool) -> None:
+    def __init__(self, layout: Layout, day_first: bool | None) -> None:
         self.layout = layout
         self.day_first = day_first
 
@@ -268,9 +268,15 @@ class _Reader:
         """Texts that may hold the label's value, nearest first."""
         rest = cell.text[match.end() :]
         yield "inline", rest, cell
-        if label.inline_only or _LABEL_TAIL.sub("", rest).strip(" :#.\u00a0"):
-            return
         line = self.layout.lines[cell.line]
+        if label.inline_only:
+            # A title whose "#" or "No." a wide gap (OCR) put in the next cell: "Invoice | #42".
+            after = [c for c in line if c.x0 >= cell.x1][:1]
+            if not rest.strip() and after and _NUMBER_SIGN.match(after[0].text):
+                yield "right", after[0].text, after[0]
+            return
+        if _LABEL_TAIL.sub("", rest).strip(" :#.\u00a0"):
+            return
         right = [c for c in line if c.x0 >= cell.x1]
         # A colon, a currency, or a speck of dust (OCR) may stand between a label and its value.
         while len(right) > 1 and _SPACER.fullmatch(right[0].text) and label.kind != "number":
@@ -333,6 +339,9 @@ class _Reader:
             if rest is not None:
                 return number + rest[0]
         return number
+
+
+_NUMBER_SIGN = re.compile(r"(?:#|n[o°º]\.|nr\.)\s*\w", re.IGNORECASE)
 
 
 def _is_label(cell: Cell) -> bool:
