@@ -14,12 +14,12 @@ from sqlmodel import Session, col, delete, select
 
 from storage.hooks import emit
 from storage.invoices import to_columns
-from storage.to_check import update_to_check
 from storage.messages import held_message
 from storage.models import Document, Message, PartLog, utcnow
 from storage.read_models import corrected_names
 from storage.suppliers import match_supplier
 from storage.teaching import forget_requests
+from storage.to_check import update_to_check
 from vocabulary import (
     Decision,
     DocumentKind,

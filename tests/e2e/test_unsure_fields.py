@@ -74,7 +74,9 @@ def test_the_documents_to_check_are_listed_by_the_list_and_the_api(inbox):
     assert listed(client, "/api/v1/documents?status=check") == {"unsure-date.pdf"}
     assert listed(client, "/documents") == set(INVOICES)
     toggle = client.get("/documents").text.split('id="to-check"')[1].split("</a>")[0]
-    assert 'href="/documents?flag=check"' in toggle and 'aria-pressed="false"' in toggle and "To check" in toggle
+    assert (
+        'href="/documents?flag=check"' in toggle and 'aria-pressed="false"' in toggle and "To check" in toggle
+    )
     pressed = client.get("/documents?flag=check&sort=total").text.split('id="to-check"')[1].split("</a>")[0]
     assert 'href="/documents?sort=total&amp;dir=desc"' in pressed and 'aria-pressed="true"' in pressed
     for language, word in (("fr", "À vérifier"), ("de", "Zu prüfen")):
@@ -116,4 +118,6 @@ def test_the_mark_is_translated_and_goes_once_the_field_is_corrected(inbox):
 
     assert patched.status_code == 200, patched.text
     assert not UNSURE.search(row(client.get("/documents").text, "unsure-date.pdf"))
-    assert listed(client, "/documents?flag=check") == listed(client, "/api/v1/documents?status=check") == set()
+    assert (
+        listed(client, "/documents?flag=check") == listed(client, "/api/v1/documents?status=check") == set()
+    )
