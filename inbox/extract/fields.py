@@ -397,6 +397,9 @@ def _confidence(found: _Found | None) -> float:
     return round(0.9 - 0.15 * found.strength - 0.1 * _HOW_RANK[found.how], 2)
 
 
+_SPECKS = "-.,:;'\"•·*+ "  # dust or a bullet a scan puts before a letterhead's name
+
+
 def _find_seller(cells: list[str]) -> tuple[str | None, float]:
     """A company named by its legal form near the top (the part of a letterhead line
     "Name GmbH • Street • City" that names it), else the letterhead's first cell."""
@@ -404,7 +407,7 @@ def _find_seller(cells: list[str]) -> tuple[str | None, float]:
     for cell in head:
         for part in _LETTERHEAD_SEPARATOR.split(cell):
             if _LEGAL_FORM.search(part) and not _TITLE_WORD.match(part) and len(part) <= 80:
-                return part.strip(), 0.6
+                return part.strip().lstrip(_SPECKS).strip(), 0.6
     for cell in head:
         if re.search(r"[A-Za-zÀ-ÿ]{3}", cell) and not _TITLE_WORD.match(cell) and len(cell) <= 60:
             return cell, 0.3

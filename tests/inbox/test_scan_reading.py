@@ -71,3 +71,9 @@ def test_a_slashed_date_that_reads_both_ways_is_left_unread_where_amounts_have_d
     assert fields_from_layout(layout_from_text(english)).issue_date is None
     assert fields_from_layout(layout_from_text(decided)).issue_date == date(2017, 11, 3)
     assert fields_from_layout(layout_from_text(continental)).issue_date == date(2017, 3, 11)
+
+
+def test_a_speck_before_the_letterhead_company_is_not_part_of_its_name():
+    fields = fields_from_layout(layout_from_text(". Bei Spiel GmbH\nInvoice no. 7\nTotal due 10.00"))
+
+    assert fields is not None and fields.seller == "Bei Spiel GmbH"
