@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from storage.models import Document
 from storage.read_models import corrected_names
@@ -36,12 +37,25 @@ def fields_to_check(
 
 def update_to_check(document: Document) -> None:
     """Set the document's `to_check` from its columns; call after its fields or corrections change."""
-    document.to_check = bool(
+    document.to_check = needs_check({column: getattr(document, column) for column in COLUMNS})
+
+
+COLUMNS = (
+    "invoice_source",
+    *(flat_name(name) for name in CHECKED_FIELDS),
+    "invoice_confidence",
+    "corrected_fields",
+)
+
+
+def needs_check(columns: Mapping[str, Any]) -> bool:
+    """Whether a document row (its COLUMNS, as stored) has a field to check."""
+    return bool(
         fields_to_check(
-            document.invoice_source,
-            [name for name in CHECKED_FIELDS if getattr(document, flat_name(name)) is not None],
-            _confidence(document.invoice_confidence),
-            corrected_names(document.corrected_fields),
+            columns["invoice_source"],
+            [name for name in CHECKED_FIELDS if columns[flat_name(name)] is not None],
+            _confidence(columns["invoice_confidence"]),
+            corrected_names(columns["corrected_fields"]),
         )
     )
 

@@ -8,8 +8,7 @@ Revises: 0013_logins
 import sqlalchemy as sa
 from alembic import op
 
-from storage.models import Document
-from storage.to_check import update_to_check
+from storage.to_check import COLUMNS, needs_check
 
 revision = "0014_tocheck"
 down_revision = "0013_logins"
@@ -20,28 +19,14 @@ depends_on = None
 def upgrade() -> None:
     op.add_column("document", sa.Column("to_check", sa.Boolean(), nullable=False, server_default=sa.false()))
     # Documents read before: set from their recorded confidences (only text-read ones can be).
-    names = (
-        "invoice_source",
-        "invoice_number",
-        "issue_date",
-        "total",
-        "seller",
-        "invoice_confidence",
-        "corrected_fields",
-    )
-    document = sa.table("document", sa.column("id"), sa.column("to_check"), *(sa.column(n) for n in names))
+    document = sa.table("document", sa.column("id"), sa.column("to_check"), *(sa.column(n) for n in COLUMNS))
     bind = op.get_bind()
     rows = bind.execute(
         sa.select(document).where(
             document.c.invoice_source == "text", document.c.invoice_confidence.is_not(None)
         )
     ).mappings()
-    flagged = []
-    for row in rows:
-        probe = Document.model_construct(**{n: row[n] for n in names})
-        update_to_check(probe)
-        if probe.to_check:
-            flagged.append(row["id"])
+    flagged = [row["id"] for row in rows if needs_check(dict(row))]
     for start in range(0, len(flagged), 500):
         bind.execute(
             document.update().where(document.c.id.in_(flagged[start : start + 500])).values(to_check=True)
