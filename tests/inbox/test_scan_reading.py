@@ -5,6 +5,7 @@ repair would spoil, a number sign cut from its title, slashed dates that read bo
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from inbox.extract.fields import fields_from_layout
 from inbox.extract.layout import Word, layout_from_text
@@ -77,3 +78,9 @@ def test_a_speck_before_the_letterhead_company_is_not_part_of_its_name():
     fields = fields_from_layout(layout_from_text(". Bei Spiel GmbH\nInvoice no. 7\nTotal due 10.00"))
 
     assert fields is not None and fields.seller == "Bei Spiel GmbH"
+
+
+def test_a_ttc_heading_whose_total_ocr_lost_still_heads_the_gross_amount():
+    text = "Facture N° 2024/1\nTotal HT     TVA 20 %     TTC\n26584,67 €   5316,93 €    31901,60 €"
+
+    assert fields_from_layout(layout_from_text(text)).total == Decimal("31901.60")
