@@ -22,7 +22,7 @@ from storage.read_models import DocumentRead, document_read, with_tags
 from vocabulary import Decision, DocumentKind, InvoiceSource
 
 KINDS = ("pdf", "einvoice", "image")  # the list's filter: an e-invoice is any XML-read invoice
-FLAGS = ("unreadable", "duplicate")
+FLAGS = ("unreadable", "duplicate", "check")  # check: a field read with little confidence
 SORTS = tuple(DOCUMENT_SORT_KEYS)
 # How far a search first walks the account's rows in order before it asks the full-text index for
 # every match instead: this many rows per row of the page (2,040 for a page of 50 and its next).
@@ -204,6 +204,8 @@ def _filtered(query: _Query, session: Session, account_id: str, filters: Documen
         query = query.where(Document.invoice_source == InvoiceSource.XML.value)
     if filters.flag == "unreadable":
         query = query.where(col(Document.unreadable).is_(True))
+    elif filters.flag == "check":  # kept in step with the fields by storage/to_check.py
+        query = query.where(col(Document.to_check).is_(True))
     elif filters.flag == "duplicate":  # the same file arrived again later
         query = query.where(
             exists().where(

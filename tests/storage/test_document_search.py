@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, text
@@ -10,6 +11,7 @@ from sqlmodel import select
 
 from storage import document_search
 from storage.accounts import create_account
+from storage.corrections import Edit, apply_edit
 from storage.db import Store
 from storage.document_search import (
     SORTS,
@@ -19,8 +21,11 @@ from storage.document_search import (
     search_documents,
 )
 from storage.fulltext import fulltext_for
+from storage.messages import claim_for_reprocessing, record_received
 from storage.models import Document, Message, PartLog
+from storage.outcomes import NewDocument, Outcome, PartOutcome, record_outcome
 from storage.pagination import BadCursor, aware
+from vocabulary import Decision, DocumentKind, InvoiceFields, InvoiceSource, PartRecord
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 # Names whose order differs between byte order and a linguistic collation: the list sorts by byte
@@ -413,3 +418,70 @@ def test_a_walk_too_short_for_a_page_falls_back_to_the_index(store: Store, monke
     wanted = expected_order([d for d in docs if d.text == "zebra crossing"], "received", True)
     assert pages == [wanted[0:2], wanted[2:4], wanted[4:]]
     assert statements == [2, 2, 2]  # each walk of 3 rows found fewer than 3 matches
+
+
+def record_read_invoice(store: Store, account_id: str, name: str, confidence: dict[str, float]) -> str:
+    """A mail with one PDF whose invoice was read from its text, recorded as the worker does."""
+    worker = f"{name}:1:x"
+    with store.session() as session:
+        (message,) = record_received(
+            session=session,
+            raw_sha256="0" * 64,
+            raw_size=1,
+            envelope_from="s@x.example",
+            envelope_to_by_account={account_id: "in@x"},
+        )
+        claim_for_reprocessing(
+            session=session, message_id=message.id, worker=worker, lease=timedelta(minutes=5)
+        )
+        message_id = message.id
+    invoice = InvoiceFields(
+        source=InvoiceSource.TEXT, number=f"{name}-1", total=Decimal("9.50"), confidence=confidence
+    )
+    part = PartOutcome(
+        PartRecord("2", "application/pdf", "application/pdf", f"{name}.pdf", 10, Decision.DOCUMENT, ""),
+        NewDocument(
+            sha256=f"{len(name):064x}", content_type="application/pdf", kind=DocumentKind.PDF, invoice=invoice
+        ),
+    )
+    outcome = Outcome(
+        sender="s@x.example", subject=name, message_id="<m@x>", text_body="", html_body="", parts=[part]
+    )
+    with store.session() as session:
+        record_outcome(session=session, message_id=message_id, worker=worker, outcome=outcome)
+        return session.exec(select(Document.id).where(Document.message_id == message_id)).one()
+
+
+def test_documents_to_check_are_those_with_an_unsure_field_nobody_corrected(store):
+    account_id = add_account(store, "acme")
+    unsure = record_read_invoice(store, account_id, "unsure", {"number": 0.4, "total": 0.9})
+    record_read_invoice(store, account_id, "sure", {"number": 0.9, "total": 0.85})
+    add_document(store, account_id, 7, invoice_source="xml", invoice_number="X-1")
+
+    def to_check() -> set[str]:
+        filters = DocumentFilter(flag="check")
+        found = {d.id for d in page_through(store, account_id, filters, 50)}
+        with store.session() as session:
+            assert count_documents(session=session, account_id=account_id, filters=filters) == len(found)
+        return found
+
+    assert to_check() == {unsure}
+
+    with store.session() as session:  # the total was sure: correcting it changes nothing
+        apply_edit(
+            session=session,
+            account_id=account_id,
+            document_id=unsure,
+            user_email="a@x",
+            edit=Edit(invoice={"total": "9.60"}),
+        )
+    assert to_check() == {unsure}
+    with store.session() as session:
+        apply_edit(
+            session=session,
+            account_id=account_id,
+            document_id=unsure,
+            user_email="a@x",
+            edit=Edit(invoice={"number": "unsure-2"}),
+        )
+    assert to_check() == set()
