@@ -1,5 +1,5 @@
-"""PostgreSQL + S3: the documents list and search at 1,000,000 documents, and SMTP ingest with 1
-and 2 `inbox serve --roles smtp` processes beside one worker.
+"""PostgreSQL: the documents list and search at 1,000,000 documents, and SMTP ingest with 1 and 2
+`inbox serve --roles smtp` processes beside one worker, blobs in shared files and in S3.
 
 Starts its own private PostgreSQL cluster and moto's S3 server (tests/backends.py, the tests'
 own), nothing of the system's. Run: python -m bench.pg [--documents N] [--no-readme].
@@ -23,6 +23,8 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 
 from bench import targets, web
+from bench.hooks import empty_dns
+from bench.inbox_serve import UNTHROTTLED, inbox_serve
 from bench.load import LoadResult, drive
 from bench.mails import DistinctMails
 from bench.report import percentile, update_readme
@@ -171,19 +173,34 @@ def listing(cluster: PostgresCluster, total: int, rounds: int, work: Path) -> li
 # --- ingest ---------------------------------------------------------------------------------------
 
 
+def blob_settings(s3: MotoS3 | None, work: Path) -> dict[str, str]:
+    """A fresh key prefix on moto's S3, or (no S3) a fresh directory every node shares, as two
+    nodes on one machine would share a mount."""
+    if s3 is None:
+        shared = work / f"blobs-{secrets.token_hex(4)}"
+        shared.mkdir()
+        return {"INBOX_BLOB_URL": shared.as_uri()}
+    return {
+        **S3_CREDENTIALS,
+        "INBOX_BLOB_URL": f"s3://{BUCKET}/bench-{secrets.token_hex(4)}",
+        "INBOX_S3_ENDPOINT_URL": s3.endpoint,
+    }
+
+
 @contextmanager
 def ingest_nodes(
-    cluster: PostgresCluster, s3: MotoS3, smtp: int, work: Path
+    cluster: PostgresCluster, s3: MotoS3 | None, smtp: int, work: Path, dns: str = ""
 ) -> Iterator[tuple[list[int], str]]:
     """`smtp` processes with the SMTP role and one with the worker role on one fresh database
-    and key prefix; yields their SMTP ports and the inbox address."""
+    and blob store (moto's S3, or files when `s3` is None); yields their SMTP ports and the
+    inbox address."""
     database = cluster.create_database()
     env = {
         **os.environ,
-        **S3_CREDENTIALS,
         "INBOX_DATABASE_URL": cluster.url(database),
-        "INBOX_BLOB_URL": f"s3://{BUCKET}/bench-{secrets.token_hex(4)}",
-        "INBOX_S3_ENDPOINT_URL": s3.endpoint,
+        "INBOX_DNS_SERVERS": dns,
+        **UNTHROTTLED,
+        **blob_settings(s3, work),
     }
     inbox = [sys.executable, "-m", "inbox"]
     created = subprocess.run(
@@ -240,31 +257,56 @@ async def spread(ports: list[int], first: int, address: str, concurrency: int, c
 
 
 def ingest(
-    cluster: PostgresCluster, s3: MotoS3, seconds: float, count: int, work: Path, processes=(1, 2)
+    cluster: PostgresCluster,
+    s3: MotoS3 | None,
+    seconds: float,
+    count: int,
+    work: Path,
+    processes=(1, 2),
+    dns: str = "",
 ) -> list[str]:
+    """Table rows: one per number of SMTP processes, on moto's S3 or (`s3` None) shared files."""
+    label = "PostgreSQL, files" if s3 is None else "PostgreSQL, S3 (moto)"
     rows = []
     for smtp in processes:
-        with ingest_nodes(cluster, s3, smtp, work) as (ports, address):
+        with ingest_nodes(cluster, s3, smtp, work, dns) as (ports, address):
             before = _load()
             result = asyncio.run(spread(ports, smtp * 1_000_000, address, 8, count, seconds))
-            after = _load()
-        p50, p99 = percentile(result.latencies, 0.5), percentile(result.latencies, 0.99)
-        rows.append(
-            f"| {smtp} | {result.mails} | {result.mails / result.seconds:.1f} "
-            f"| {(p50 or 0) * 1000:.0f} | {(p99 or 0) * 1000:.0f} | {before} → {after} |"
-        )
-        print(rows[-1], file=sys.stderr)
-    return [
-        "Ingest on PostgreSQL + S3: `inbox serve --roles smtp` ×1 and ×2 (two ports, the 8 "
-        "connections split over both, as MTAs over two equal MX records) and one `--roles worker`; "
-        "100 KB PDF mails, every one a distinct invoice, C=8, the load generator on the same 2 cores. "
-        "The S3 is moto's server, in Python on the same cores and much slower than real S3: each "
-        "250 waits for its PUT, so these figures are a floor. Latency: MAIL FROM to the 250.",
-        "",
-        "| SMTP processes | mails | mails/s | p50 ms | p99 ms | load average (1, 5, 15 min) before → after |",
-        "|---:|---:|---:|---:|---:|---|",
-        *rows,
-    ]
+            rows.append(_ingest_row(label, smtp, result, before, _load()))
+    return rows
+
+
+def sqlite_reference(seconds: float, count: int, work: Path, dns: str = "") -> str:
+    """The row to compare with: one `inbox serve` (every role) on SQLite and files."""
+    with inbox_serve(work / "sqlite", {"INBOX_DNS_SERVERS": dns}) as (target, _web):
+        before = _load()
+        result = asyncio.run(spread([target.port], 3_000_000, target.recipient, 8, count, seconds))
+        return _ingest_row("SQLite, files: `inbox serve`, all roles", 1, result, before, _load())
+
+
+def _ingest_row(label: str, smtp: int, result: LoadResult, before: str, after: str) -> str:
+    p50, p99 = percentile(result.latencies, 0.5), percentile(result.latencies, 0.99)
+    row = (
+        f"| {label} | {smtp} | {result.mails} | {result.mails / result.seconds:.1f} "
+        f"| {(p50 or 0) * 1000:.0f} | {(p99 or 0) * 1000:.0f} | {before} → {after} |"
+    )
+    print(row, file=sys.stderr)
+    return row
+
+
+INGEST_HEAD = [
+    "Ingest: `inbox serve --roles smtp` ×1 and ×2 on PostgreSQL (two ports, the 8 connections "
+    "split over both, as MTAs over two equal MX records) and one `--roles worker`; beside them, "
+    "one `inbox serve` on SQLite, the figure to compare with. 100 KB PDF mails, every one a "
+    "distinct invoice, C=8, the load generator on the same 2 cores; SPF/DKIM/DMARC asked of a "
+    "loopback DNS server that knows no name. Blobs: files, one directory all processes share "
+    "(as nodes sharing a mount), or S3 as moto's server, in Python on the same cores and much "
+    "slower than real S3 (each 250 waits for its PUT: a floor). Latency: MAIL FROM to the 250.",
+    "",
+    "| database, blobs | SMTP processes | mails | mails/s | p50 ms | p99 ms "
+    "| load average (1, 5, 15 min) before → after |",
+    "|---|---:|---:|---:|---:|---:|---|",
+]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -284,9 +326,13 @@ def main(argv: list[str] | None = None) -> None:
         if "listing" not in args.skip:
             sections += ["", *listing(cluster, args.documents, args.rounds, Path(tmp))]
         if "ingest" not in args.skip:
+            dns, work = empty_dns(), Path(tmp)
+            rows = [sqlite_reference(args.seconds, args.mails, work, dns)]
+            rows += ingest(cluster, None, args.seconds, args.mails, work, dns=dns)
             s3 = MotoS3().start()
             stack.callback(s3.stop)
-            sections += ["", *ingest(cluster, s3, args.seconds, args.mails, Path(tmp))]
+            rows += ingest(cluster, s3, args.seconds, args.mails, work, dns=dns)
+            sections += ["", *INGEST_HEAD, *rows]
     table = "\n".join(sections)
     print(table)
     if not args.no_readme:

@@ -1,4 +1,5 @@
-"""Prometheus metrics of the service: SMTP replies, mails by outcome, processing time, backlog.
+"""Prometheus metrics of the service: SMTP replies, mails by outcome, processing time, backlog,
+webhook deliveries.
 
 Processing happens in the worker process; it reports each mail's outcome and duration to
 the parent over its wake-up socket (`WorkerProcess`), so one registry in the serving
@@ -34,6 +35,12 @@ class Metrics:
             buckets=PROCESSING_BUCKETS,
             registry=self.registry,
         )
+        self._deliveries = Counter(
+            "inbox_webhook_deliveries",
+            "Webhook delivery attempts, by outcome (delivered, retrying, failed, gone, lost)",
+            ["outcome"],
+            registry=self.registry,
+        )
         self.registry.register(_Backlog(backlog))
 
     def smtp_reply(self, code: str) -> None:
@@ -45,6 +52,9 @@ class Metrics:
     def processed(self, status: str, seconds: float) -> None:
         self._messages.labels(status=status).inc()
         self._processing.observe(seconds)
+
+    def webhook_delivery(self, outcome: str) -> None:
+        self._deliveries.labels(outcome=outcome).inc()
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

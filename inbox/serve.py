@@ -121,6 +121,7 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
                 retry_waits=settings.retry_waits(),
                 allow_private=settings.hook_allow_private,
             ),
+            on_outcome=metrics.webhook_delivery,
         )
         if "worker" in settings.role_set
         else None

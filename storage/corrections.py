@@ -18,6 +18,7 @@ from storage.invoices import column_value
 from storage.models import Document, DocumentChange, DocumentTag, utcnow
 from storage.read_models import corrected_names
 from storage.teaching import ask_to_learn
+from storage.to_check import update_to_check
 from vocabulary import EDITABLE_INVOICE_FIELDS, InvoiceSource, InvoiceType, flat_name
 
 MAX_TAGS = 20
@@ -204,6 +205,7 @@ def _correct(document: Document, values: dict[str, Any]) -> list[tuple[str, str,
     if changes and document.invoice_source is None:
         document.invoice_source = InvoiceSource.USER.value
     document.corrected_fields = json.dumps(corrected)
+    update_to_check(document)
     return changes
 
 

@@ -15,6 +15,8 @@ from sqlmodel import Session, create_engine
 from storage import models  # noqa: F401  (registers the tables)
 from storage.blobs import BlobStore, open_blob_store
 
+CONNECT_TIMEOUT_SECONDS = 10
+
 
 @dataclass(frozen=True)
 class Store:
@@ -45,8 +47,12 @@ def open_store(
 
 
 def _connect_args(url: str) -> dict:
-    # Threads share the pool; each connection is used by one thread at a time.
-    return {"check_same_thread": False, "timeout": 10} if url.startswith("sqlite") else {}
+    if url.startswith("sqlite"):
+        # Threads share the pool; each connection is used by one thread at a time.
+        return {"check_same_thread": False, "timeout": 10}
+    # A server that drops packets would otherwise hold a connect (and the 250 waiting on it)
+    # for the kernel's TCP timeout, minutes; `?connect_timeout=N` in the URL wins.
+    return {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -6,11 +6,12 @@ import base64
 import json
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, TypeVar
 
 from sqlalchemy import exists, func, tuple_
+from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import Select, SelectOfScalar
 
@@ -21,10 +22,14 @@ from storage.read_models import DocumentRead, document_read, with_tags
 from vocabulary import Decision, DocumentKind, InvoiceSource
 
 KINDS = ("pdf", "einvoice", "image")  # the list's filter: an e-invoice is any XML-read invoice
-FLAGS = ("unreadable", "duplicate")
+FLAGS = ("unreadable", "duplicate", "check")  # check: a field read with little confidence
 SORTS = tuple(DOCUMENT_SORT_KEYS)
+# How far a search first walks the account's rows in order before it asks the full-text index for
+# every match instead: this many rows per row of the page (2,040 for a page of 50 and its next).
+WALKED_PER_ROW = 40
 
-_Query = TypeVar("_Query", Select[Document, Any], SelectOfScalar[str])  # documents, or their ids
+# Documents, their ids, or their ids and sort keys.
+_Query = TypeVar("_Query", Select[Document, Any], SelectOfScalar[str], Select[str, Any])
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,13 +60,11 @@ def search_documents(
 ) -> tuple[list[DocumentRead], str | None]:
     """One page in the chosen order; the cursor continues just after its last row."""
     key = DOCUMENT_SORT_KEYS[filters.sort]
-    query = _filtered(select(Document, key), session, account_id, filters)
+    after = None
     if cursor:
-        after = tuple_(key, Document.id)
-        position = tuple_(*_decode_cursor(cursor, filters))
-        query = query.where(after < position if filters.descending else after > position)
-    order = (key.desc(), col(Document.id).desc()) if filters.descending else (key, Document.id)
-    rows = list(session.exec(query.order_by(*order).limit(limit + 1)))
+        row_key, position = tuple_(key, Document.id), tuple_(*_decode_cursor(cursor, filters))
+        after = row_key < position if filters.descending else row_key > position
+    rows = _first_rows(session, account_id, filters, after, filters.descending, limit + 1)
     next_cursor = None
     if len(rows) > limit:
         last, last_key = rows[limit - 1]
@@ -78,12 +81,9 @@ def previous_page_cursor(
     first_key = session.exec(select(key).where(Document.id == first_id)).first()
     if first_key is None:
         return None
-    query = _filtered(select(Document, key), session, account_id, filters)
-    before = tuple_(key, Document.id)
-    position = tuple_(first_key, first_id)
-    query = query.where(before > position if filters.descending else before < position)
-    order = (key, Document.id) if filters.descending else (key.desc(), col(Document.id).desc())
-    rows = list(session.exec(query.order_by(*order).limit(limit + 1)))
+    row_key, position = tuple_(key, Document.id), tuple_(first_key, first_id)
+    before = row_key > position if filters.descending else row_key < position
+    rows = _first_rows(session, account_id, filters, before, not filters.descending, limit + 1)
     if len(rows) <= limit:
         return None  # the previous page is the first page
     row, row_key = rows[limit]
@@ -112,6 +112,66 @@ def iter_documents(
         yield from rows
         if cursor is None:
             return
+
+
+def _first_rows(
+    session: Session,
+    account_id: str,
+    filters: DocumentFilter,
+    position: ColumnElement[bool] | None,
+    descending: bool,
+    count: int,
+) -> list[tuple[Document, Any]]:
+    """The first `count` matching (document, sort key) rows in the sort's order, past `position`."""
+    if filters.query:
+        walked = _walked(session, account_id, filters, position, descending, count)
+        if walked is not None and len(walked) == count:
+            return walked
+    key = DOCUMENT_SORT_KEYS[filters.sort]
+    query = _filtered(select(Document, key), session, account_id, filters)
+    if position is not None:
+        query = query.where(position)
+    return list(session.exec(query.order_by(*_order(key, col(Document.id), descending)).limit(count)))
+
+
+def _walked(
+    session: Session,
+    account_id: str,
+    filters: DocumentFilter,
+    position: ColumnElement[bool] | None,
+    descending: bool,
+    count: int,
+) -> list[tuple[Document, Any]] | None:
+    """A search's first rows found by walking the account's rows in the page's order (its sort's
+    index) and testing each one's words, at most WALKED_PER_ROW × `count` rows; None when the
+    index cannot test a row. A word most documents hold fills a page within a few dozen rows,
+    where the full-text index hands over every match to be fetched and sorted (seconds at
+    200,000 matches); fewer rows than `count` say only that the walk was too short."""
+    key = DOCUMENT_SORT_KEYS[filters.sort]
+    everything = replace(filters, query="")
+    unsearched = _filtered(select(Document.id, key.label("sort_key")), session, account_id, everything)
+    if position is not None:
+        unsearched = unsearched.where(position)
+    ordered = unsearched.order_by(*_order(key, col(Document.id), descending))
+    recent = ordered.limit(count * WALKED_PER_ROW).subquery("recent")
+    index = fulltext_for(session.get_bind().dialect.name)
+    words = index.row_matches(filters.query, account_id, recent.c.id)  # tested before the join
+    if words is None:
+        return None
+    # Ordered by the walk's own columns, so that the walk's order carries through and it stops
+    # at `count` matches.
+    query = (
+        select(Document, recent.c.sort_key)
+        .join(recent, col(Document.id) == recent.c.id)
+        .where(words)
+        .order_by(*_order(recent.c.sort_key, recent.c.id, descending))
+        .limit(count)
+    )
+    return list(session.exec(query))
+
+
+def _order(key: ColumnElement[Any], row_id: Any, descending: bool) -> tuple:
+    return (key.desc(), row_id.desc()) if descending else (key, row_id)
 
 
 def _filtered(query: _Query, session: Session, account_id: str, filters: DocumentFilter) -> _Query:
@@ -144,6 +204,8 @@ def _filtered(query: _Query, session: Session, account_id: str, filters: Documen
         query = query.where(Document.invoice_source == InvoiceSource.XML.value)
     if filters.flag == "unreadable":
         query = query.where(col(Document.unreadable).is_(True))
+    elif filters.flag == "check":  # kept in step with the fields by storage/to_check.py
+        query = query.where(col(Document.to_check).is_(True))
     elif filters.flag == "duplicate":  # the same file arrived again later
         query = query.where(
             exists().where(

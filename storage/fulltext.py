@@ -42,6 +42,13 @@ class FullTextIndex(Protocol):
         """A condition on the account's `document` rows that contain every word of `query`
         (as prefixes), found without looking at other accounts' entries."""
 
+    def row_matches(
+        self, query: str, account_id: str, document_id: ColumnElement[str]
+    ) -> ColumnElement[bool] | None:
+        """The same condition for a plan that tests the account's rows one by one (walking an
+        index of `document` in order) rather than asking the index for every match: on the row
+        whose id is `document_id`, in a query that reads `document`."""
+
 
 def search_terms(query: str) -> list[list[str]]:
     """What the user typed as groups of words: "INV-2026/7 acme" -> [[inv, 2026, 7], [acme]].
@@ -96,6 +103,12 @@ class SqliteFullText:
             .columns(column("rowid"))
         )
         return literal_column("document.rowid").in_(matches)
+
+    def row_matches(
+        self, query: str, account_id: str, document_id: ColumnElement[str]
+    ) -> ColumnElement[bool] | None:
+        # SQLite reads the subquery's matches once into a lookup table, whatever the plan.
+        return self.matching(query, account_id)
 
 
 def match_expression(query: str, account_id: str) -> str | None:

@@ -187,6 +187,8 @@ class Document(SQLModel, table=True):
     corrected_fields: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     note: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     deleted_at: datetime | None = _when(nullable=True)  # in the trash since then
+    # Has a field read with little confidence that nobody corrected (storage/to_check.py).
+    to_check: bool = False
 
 
 class DocumentTag(SQLModel, table=True):

@@ -19,6 +19,7 @@ from storage.models import Document, Message, PartLog, utcnow
 from storage.read_models import corrected_names
 from storage.suppliers import match_supplier
 from storage.teaching import forget_requests
+from storage.to_check import update_to_check
 from vocabulary import (
     Decision,
     DocumentKind,
@@ -195,6 +196,7 @@ def _upsert_document(
     for column, value in to_columns(new.invoice).items():
         if column not in kept and not (column == "invoice_source" and kept and value is None):
             setattr(document, column, value)
+    update_to_check(document)
     document.supplier_id = match_supplier(
         session=session,
         account_id=message.account_id,

@@ -54,22 +54,15 @@ def set_plan(*, session: Session, account_id: str, plan: Plan) -> Plan:
 
 def usage(*, session: Session, account_id: str, now: datetime | None = None) -> Usage:
     account = get_account(session=session, account_id=account_id)
-    month_start = _month_start(now or utcnow())
-    documents = session.exec(
-        select(func.count())
-        .select_from(Document)
-        .where(Document.account_id == account_id, col(Document.received_at) >= month_start)
-    ).one()
-    stored = session.exec(
-        select(func.coalesce(func.sum(Document.size), 0)).where(Document.account_id == account_id)
-    ).one()
+    documents = _documents_this_month(session, account_id, now or utcnow())
+    stored = _stored_bytes(session, account_id)
     suppliers = session.exec(
         select(func.count()).select_from(Supplier).where(Supplier.account_id == account_id)
     ).one()
     return Usage(
         documents_this_month=documents,
         documents_per_month=account.documents_per_month,
-        storage_bytes=int(stored),
+        storage_bytes=stored,
         storage_limit_bytes=account.storage_limit_bytes,
         suppliers=suppliers,
         suppliers_limit=account.suppliers_limit,
@@ -80,13 +73,28 @@ def documents_over_quota(
     *, session: Session, account_id: str, adding_bytes: int = 0, now: datetime | None = None
 ) -> OverQuota | None:
     """Whether one more document (of `adding_bytes`) is beyond the plan, and what is used up."""
+    # Asked at every RCPT: counts only what the plan limits (none by default), as each one reads
+    # the account's documents.
     now = now or utcnow()
-    used = usage(session=session, account_id=account_id, now=now)
-    if used.documents_per_month is not None and used.documents_this_month >= used.documents_per_month:
+    account = get_account(session=session, account_id=account_id)
+    per_month, storage_limit = account.documents_per_month, account.storage_limit_bytes
+    if per_month is not None and _documents_this_month(session, account_id, now) >= per_month:
         return OverQuota("documents this month", _seconds_to_next_month(now))
-    if used.storage_limit_bytes is not None and used.storage_bytes + adding_bytes > used.storage_limit_bytes:
+    if storage_limit is not None and _stored_bytes(session, account_id) + adding_bytes > storage_limit:
         return OverQuota("storage", STORAGE_RETRY_SECONDS)
     return None
+
+
+def _documents_this_month(session: Session, account_id: str, now: datetime) -> int:
+    query = select(func.count()).select_from(Document)
+    return session.exec(
+        query.where(Document.account_id == account_id, col(Document.received_at) >= _month_start(now))
+    ).one()
+
+
+def _stored_bytes(session: Session, account_id: str) -> int:
+    query = select(func.coalesce(func.sum(Document.size), 0)).where(Document.account_id == account_id)
+    return int(session.exec(query).one())
 
 
 def suppliers_over_quota(*, session: Session, account_id: str) -> OverQuota | None:

@@ -143,14 +143,22 @@ def reasoner(gettext: Callable[[str], str]) -> Callable[[str], str]:
         for pattern, template in REASONS:
             match = pattern.fullmatch(text)
             if match:
-                values = {
-                    name: reason(value) if name.startswith("reason") else value
-                    for name, value in match.groupdict().items()
-                }
+                values = {name: _translated(name, value) for name, value in match.groupdict().items()}
                 return gettext(template) % values if values else gettext(template)
         return text
 
+    def _translated(name: str, value: str) -> str:
+        if name.startswith("reason"):
+            return reason(value)
+        if name == "parts":  # "name (decision), …": the decisions are words of ours
+            return _PART_DECISION.sub(lambda m: f" ({gettext(LABELS['decision'][m[1]])})", value)
+        return value
+
     return reason
+
+
+# A lost part's decision at the end of its description, as inbox.sandbox writes it.
+_PART_DECISION = re.compile(r" \((" + "|".join(LABELS["decision"]) + r")\)(?=, |$)")
 
 
 def labeller(gettext: Callable[[str], str]) -> Callable[[str, object], str]:

@@ -66,6 +66,8 @@ def documents_page(
         filtered=is_filtered(filters),
         query=to_query(filters),
         sort_query=lambda sort: sort_query(filters, sort),
+        # A one-click toggle for the fields marked "?": the same filter as Status › To check.
+        to_check_query=to_query(filters, flag="" if filters.flag == "check" else "check"),
         next_cursor=next_cursor,
         first_page=cursor is None,
         tags=tags,

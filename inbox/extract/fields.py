@@ -153,7 +153,7 @@ def merge_fields(xml: InvoiceFields | None, text: InvoiceFields | None) -> Invoi
 class _Reader:
     """Labels found in a layout, each with the values offered next to it."""
 
-    def __init__(self, layout: Layout, day_first: bool) -> None:
+    def __init__(self, layout: Layout, day_first: bool | None) -> None:
         self.layout = layout
         self.day_first = day_first
 
@@ -268,9 +268,15 @@ class _Reader:
         """Texts that may hold the label's value, nearest first."""
         rest = cell.text[match.end() :]
         yield "inline", rest, cell
-        if label.inline_only or _LABEL_TAIL.sub("", rest).strip(" :#.\u00a0"):
-            return
         line = self.layout.lines[cell.line]
+        if label.inline_only:
+            # A title whose "#" or "No." a wide gap (OCR) put in the next cell: "Invoice | #42".
+            after = [c for c in line if c.x0 >= cell.x1][:1]
+            if not rest.strip() and after and _NUMBER_SIGN.match(after[0].text):
+                yield "right", after[0].text, after[0]
+            return
+        if _LABEL_TAIL.sub("", rest).strip(" :#.\u00a0"):
+            return
         right = [c for c in line if c.x0 >= cell.x1]
         # A colon, a currency, or a speck of dust (OCR) may stand between a label and its value.
         while len(right) > 1 and _SPACER.fullmatch(right[0].text) and label.kind != "number":
@@ -335,6 +341,9 @@ class _Reader:
         return number
 
 
+_NUMBER_SIGN = re.compile(r"(?:#|n[o°º]\.|nr\.)\s*\w", re.IGNORECASE)
+
+
 def _is_label(cell: Cell) -> bool:
     """Whether a cell starts with a label: then it heads its own value (a row of labels)."""
     return any(label.pattern.match(cell.text) for label in LABELS)
@@ -388,6 +397,9 @@ def _confidence(found: _Found | None) -> float:
     return round(0.9 - 0.15 * found.strength - 0.1 * _HOW_RANK[found.how], 2)
 
 
+_SPECKS = "-.,:;'\"•·*+ "  # dust or a bullet a scan puts before a letterhead's name
+
+
 def _find_seller(cells: list[str]) -> tuple[str | None, float]:
     """A company named by its legal form near the top (the part of a letterhead line
     "Name GmbH • Street • City" that names it), else the letterhead's first cell."""
@@ -395,7 +407,7 @@ def _find_seller(cells: list[str]) -> tuple[str | None, float]:
     for cell in head:
         for part in _LETTERHEAD_SEPARATOR.split(cell):
             if _LEGAL_FORM.search(part) and not _TITLE_WORD.match(part) and len(part) <= 80:
-                return part.strip(), 0.6
+                return part.strip().lstrip(_SPECKS).strip(), 0.6
     for cell in head:
         if re.search(r"[A-Za-zÀ-ÿ]{3}", cell) and not _TITLE_WORD.match(cell) and len(cell) <= 60:
             return cell, 0.3

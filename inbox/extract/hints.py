@@ -102,7 +102,7 @@ def _after_label(text: str, label: str) -> str:
     return ""
 
 
-def _position(text: str, field: str, value: object, order: bool) -> int | None:
+def _position(text: str, field: str, value: object, order: bool | None) -> int | None:
     if field == "number":
         match = re.search(rf"(?<![\w/-]){re.escape(str(value))}(?![\w/-])", text)
         return match.start() if match else None
@@ -116,7 +116,7 @@ def _position(text: str, field: str, value: object, order: bool) -> int | None:
     return None
 
 
-def _parse(field: str, text: str, order: bool) -> object:
+def _parse(field: str, text: str, order: bool | None) -> object:
     if field == "number":
         found = leading_number(text)
         return found[0] if found else None

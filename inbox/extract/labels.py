@@ -49,7 +49,7 @@ LABELS: tuple[Label, ...] = (
         0,
         r"total\s*ttc|montant\s*ttc|total\s*t\.t\.c|rechnungsbetrag|gesamtbetrag|bruttosumme|bruttobetrag"
         r"|endbetrag|gesamtsumme|rechnungssumme\s*brutto|summe\s*(?:inkl|brutto)|grand\s*total"
-        r"|invoice\s*total|total\s*(?:gross|amount)|brutto(?![a-z])|total\s*invoice"
+        r"|invoice\s*total|total\s*(?:gross|amount)|brutto(?![a-z])|total\s*invoice|^\W{0,2}ttc\W{0,2}$"
         r"|total\s*\(?(?:incl\.?|including|inkl\.?)\s*(?:of\s*)?(?:vat|tax(?:es)?|tva|mwst\.?|ust\.?)?\)?",
     ),
     _label(

@@ -33,6 +33,8 @@ LABEL_WORDS = (
     "Leistungsdatum", "Bestelldatum", "Fälligkeitsdatum", "Steuernummer", "Positionssumme",
     "Referenz", "Reference", "Customer", "Delivery", "Livraison", "Commande", "Basisbetrag",
     "Steuerbasisbetrag", "Rechnungssumme", "Rechnungsempfänger", "Rechnungsersteller",
+    # Common words near them, which stay as they are ("Lieferant" is not a misread "Lieferdatum").
+    "Lieferant", "Lieferung", "Lieferanschrift", "Rechnungen", "Anzahlungen",
 )  # fmt: skip
 _BY_LENGTH = sorted(LABEL_WORDS, key=len)
 

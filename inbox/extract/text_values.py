@@ -85,11 +85,17 @@ def most_common_currency(text: str) -> str | None:
     return found.most_common(1)[0][0] if found else None
 
 
-def day_first(text: str) -> bool:
+_POINT_AMOUNT = re.compile(r"(?<![\d.,])\d{1,3}(?:,\d{3})*\.\d{2}(?![\d.,])")
+_COMMA_AMOUNT = re.compile(r"(?<![\d.,])\d{1,3}(?:\.\d{3})*,\d{2}(?![\d.,])")
+
+
+def day_first(text: str) -> bool | None:
     """Whether numeric dates with slashes read day first (12/03 = 12 March) in this document.
 
     A date that can only be read one way decides for the whole document; with no such date,
-    day first, as in Europe.
+    day first, as in Europe, where amounts are written with a decimal comma. Where they are
+    written with a decimal point (English: British day first, American month first) nothing
+    decides: None, and a slashed date that reads both ways is left unread.
     """
     for match in _NUMERIC_DATE.finditer(text):
         first, second = int(match.group(1)), int(match.group(3))
@@ -99,10 +105,11 @@ def day_first(text: str) -> bool:
             return True
         if second > 12 >= first:
             return False
-    return True
+    points = len(_POINT_AMOUNT.findall(text))
+    return None if points and points > len(_COMMA_AMOUNT.findall(text)) else True
 
 
-def parse_date(text: str, *, day_first: bool = True) -> tuple[date, int, int] | None:
+def parse_date(text: str, *, day_first: bool | None = True) -> tuple[date, int, int] | None:
     """The first date in the text, with where it starts and ends."""
     earliest: tuple[date, int, int] | None = None
     for pattern, order in _DATE_PATTERNS:
@@ -115,7 +122,7 @@ def parse_date(text: str, *, day_first: bool = True) -> tuple[date, int, int] | 
     return earliest
 
 
-def leading_date(text: str, *, day_first: bool = True) -> date | None:
+def leading_date(text: str, *, day_first: bool | None = True) -> date | None:
     """A date the text starts with (after separators), or None."""
     found = parse_date(text, day_first=day_first)
     if found is None or text[: found[1]].strip(" :.-\u00a0"):
@@ -144,12 +151,14 @@ def leading_number(text: str) -> tuple[str, int] | None:
     return value, match.end()
 
 
-def _to_date(groups: tuple[str, ...], order: str, day_first: bool) -> date | None:
+def _to_date(groups: tuple[str, ...], order: str, day_first: bool | None) -> date | None:
     try:
         if order == "ymd":
             year, month, day = (int(g) for g in groups)
         elif order == "numeric":
             first, second, year = int(groups[0]), int(groups[2]), int(groups[3])
+            if day_first is None and groups[1] == "/" and first <= 12 and second <= 12 and first != second:
+                return None  # reads both ways and nothing on the page says which
             day, month = (first, second) if day_first or groups[1] != "/" else (second, first)
             year += 2000 if year < 100 else 0
         elif order == "d_name_y":

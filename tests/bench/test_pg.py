@@ -35,11 +35,22 @@ def test_the_loaded_database_is_as_production_leaves_it(postgres: PostgresCluste
 
 def test_the_tables_have_a_figure_in_every_row(postgres: PostgresCluster, s3: MotoS3, tmp_path: Path) -> None:
     listing = pg.listing(postgres, 1000, 1, tmp_path)
-    ingest = pg.ingest(postgres, s3, 1.0, 16, tmp_path, processes=(2,))  # the spread over two
+    dns = pg.empty_dns()
+    ingest = [  # the spread over two, on each blob store, and the SQLite figure beside them
+        *pg.ingest(postgres, None, 1.0, 16, tmp_path, processes=(2,), dns=dns),
+        *pg.ingest(postgres, s3, 1.0, 16, tmp_path, processes=(2,), dns=dns),
+        pg.sqlite_reference(1.0, 16, tmp_path, dns),
+    ]
 
-    rows = [line for line in listing + ingest if line.startswith("| ") and not line.startswith("| request")]
-    rows = [r for r in rows if not r.startswith("| SMTP")]
-    assert len(rows) == len(pg.pg_cases(None, "")) + 1
+    rows = [line for line in listing if line.startswith("| ") and not line.startswith("| request")]
+    assert len(rows) == len(pg.pg_cases(None, ""))
     for row in rows:
         figures = [cell.strip() for cell in row.strip("|").split("|")[1:4]]
         assert all(float(f) > 0 for f in figures), row
+    labels = [row.split("|")[1:3] for row in ingest]
+    assert labels[:2] == [[" PostgreSQL, files ", " 2 "], [" PostgreSQL, S3 (moto) ", " 2 "]]
+    assert labels[2][0].startswith(" SQLite")
+    for row in ingest:
+        figures = [cell.strip() for cell in row.strip("|").split("|")[2:6]]
+        assert all(float(f) > 0 for f in figures), row
+    assert len(pg.INGEST_HEAD[-2].split("|")) == len(ingest[0].split("|"))

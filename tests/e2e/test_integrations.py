@@ -9,6 +9,7 @@ import smtplib
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from standardwebhooks.webhooks import Webhook
 
 from inbox import replies
@@ -146,6 +147,7 @@ def test_a_failing_target_is_retried_with_the_same_webhook_id_and_every_attempt_
     account = new_account(served, "Retried")
     client = api(served, account)
     receiver = Receiver(answer=fails_first(2)).start()
+    before = deliveries_counted(served)
     try:
         hook = client.post(
             "/api/v1/hooks", json={"event": "document.created", "target_url": receiver.url}
@@ -167,6 +169,18 @@ def test_a_failing_target_is_retried_with_the_same_webhook_id_and_every_attempt_
     assert [a["status_code"] for a in attempts] == [200, 500, 500]  # newest first
     assert attempts[0]["next_retry_at"] is None and attempts[1]["next_retry_at"] is not None
     assert attempts[0]["state"] == "delivered"
+    after = deliveries_counted(served)  # other tests' deliveries may add to these, never take
+    assert after["retrying"] >= before["retrying"] + 2 and after["delivered"] >= before["delivered"] + 1
+
+
+def deliveries_counted(service: Service) -> dict[str, float]:
+    """inbox_webhook_deliveries_total by outcome, from GET /metrics."""
+    counted = {"delivered": 0.0, "retrying": 0.0}
+    for family in text_string_to_metric_families(service.client().get("/metrics").text):
+        for sample in family.samples:
+            if sample.name == "inbox_webhook_deliveries_total":
+                counted[sample.labels["outcome"]] = sample.value
+    return counted
 
 
 def test_a_target_answering_410_loses_its_subscription(served: Service):

@@ -62,6 +62,28 @@ def test_a_low_confidence_field_is_marked_and_a_high_one_is_not(inbox):
     assert not UNSURE.search(client.get(f"/documents/{ids['sure-date.pdf']}").text)
 
 
+def listed(client, path: str) -> set[str]:
+    if path.startswith("/api/"):
+        return {d["filename"] for d in client.get(path).json()["items"]}
+    return {name for name in INVOICES if f">{name}</a>" in client.get(path).text}
+
+
+def test_the_documents_to_check_are_listed_by_the_list_and_the_api(inbox):
+    _, _, client, _ = inbox
+    assert listed(client, "/documents?flag=check") == {"unsure-date.pdf"}
+    assert listed(client, "/api/v1/documents?status=check") == {"unsure-date.pdf"}
+    assert listed(client, "/documents") == set(INVOICES)
+    toggle = client.get("/documents").text.split('id="to-check"')[1].split("</a>")[0]
+    assert (
+        'href="/documents?flag=check"' in toggle and 'aria-pressed="false"' in toggle and "To check" in toggle
+    )
+    pressed = client.get("/documents?flag=check&sort=total").text.split('id="to-check"')[1].split("</a>")[0]
+    assert 'href="/documents?sort=total&amp;dir=desc"' in pressed and 'aria-pressed="true"' in pressed
+    for language, word in (("fr", "À vérifier"), ("de", "Zu prüfen")):
+        page = client.get("/documents", headers={"Accept-Language": language}).text
+        assert word in page.split('id="to-check"')[1].split("</a>")[0]
+
+
 @pytest.mark.browser
 @pytest.mark.skipif(not CHROMIUM.exists(), reason="/usr/bin/chromium is not installed")
 def test_the_mark_in_a_browser_on_a_desktop_and_a_phone(inbox, browser):  # noqa: F811
@@ -75,6 +97,12 @@ def test_the_mark_in_a_browser_on_a_desktop_and_a_phone(inbox, browser):  # noqa
         page.goto(f"{service.web_url}/documents/{ids['unsure-date.pdf']}")
         assert page.locator("#invoice-fields .unsure").is_visible()
         shot(page, f"unsure-detail-{name}")
+        page.goto(service.web_url + "/documents")
+        page.get_by_role("button", name="To check").click()
+        page.wait_for_url("**/documents?flag=check")
+        assert page.locator("table.list tbody tr").count() == 1
+        assert page.get_by_role("button", name="To check").get_attribute("aria-pressed") == "true"
+        shot(page, f"to-check-list-{name}")
         context.close()
 
 
@@ -90,3 +118,6 @@ def test_the_mark_is_translated_and_goes_once_the_field_is_corrected(inbox):
 
     assert patched.status_code == 200, patched.text
     assert not UNSURE.search(row(client.get("/documents").text, "unsure-date.pdf"))
+    assert (
+        listed(client, "/documents?flag=check") == listed(client, "/api/v1/documents?status=check") == set()
+    )

@@ -55,6 +55,16 @@ def test_a_forged_header_from_fails_dmarc_even_when_the_envelope_passes_spf(chec
     assert not results.passes_dmarc_for("a-bank.de")
 
 
+def test_a_subdomain_without_a_record_of_its_own_is_judged_by_its_organisations(check):
+    """RFC 7489 6.6.3: no _dmarc at the From domain, so the organisational domain's record
+    applies (p=reject at supplier-gmbh.de): SPF passes for the parent, relaxed alignment."""
+    passing = check(mail(sender="billing@mail.supplier-gmbh.de"), "billing@supplier-gmbh.de")
+    forged = check(mail(sender="ceo@mail.a-bank.de"), "bounce@relay-service.net")
+
+    assert (passing.header_from, passing.dmarc) == ("mail.supplier-gmbh.de", "pass")
+    assert (forged.header_from, forged.dmarc) == ("mail.a-bank.de", "fail")
+
+
 def test_a_domain_without_records_is_none_everywhere(check):
     results = check(mail(sender="a@nowhere-at-all.de"), "a@nowhere-at-all.de")
 

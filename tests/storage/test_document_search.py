@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import event, text
 from sqlmodel import select
 
+from storage import document_search
 from storage.accounts import create_account
+from storage.corrections import Edit, apply_edit
 from storage.db import Store
 from storage.document_search import (
     SORTS,
@@ -18,8 +21,11 @@ from storage.document_search import (
     search_documents,
 )
 from storage.fulltext import fulltext_for
+from storage.messages import claim_for_reprocessing, record_received
 from storage.models import Document, Message, PartLog
-from storage.pagination import BadCursor
+from storage.outcomes import NewDocument, Outcome, PartOutcome, record_outcome
+from storage.pagination import BadCursor, aware
+from vocabulary import Decision, DocumentKind, InvoiceFields, InvoiceSource, PartRecord
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 # Names whose order differs between byte order and a linguistic collation: the list sorts by byte
@@ -317,3 +323,165 @@ def test_previous_page_walks_back_to_the_same_pages(store: Store, account: str, 
             assert [d.id for d in rows] == pages[number - 1]
             assert (back is None) == (number == 1)
     assert len(pages) == 5
+
+
+def _search_statements(store: Store) -> list[str]:
+    """Records the statements that ask the full-text index (a page's walk, or its fallback)."""
+    seen: list[str] = []
+
+    @event.listens_for(store.engine, "before_cursor_execute")
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "document_fts" in statement:
+            seen.append(statement)
+
+    return seen
+
+
+def _searched_pages(store: Store, account_id: str, filters: DocumentFilter, limit: int):
+    """Every page of a search and how many full-text statements each took; then, walking back
+    from each page, the page before it."""
+    from storage.document_search import previous_page_cursor
+
+    statements = _search_statements(store)
+    pages, counts, cursor = [], [], None
+    with store.session() as session:
+        while True:
+            before = len(statements)
+            rows, cursor = search_documents(
+                session=session, account_id=account_id, filters=filters, cursor=cursor, limit=limit
+            )
+            pages.append([d.id for d in rows])
+            counts.append(len(statements) - before)
+            if cursor is None:
+                break
+            assert len(pages) < 20, "the cursor does not move on"
+        for number in range(1, len(pages)):
+            first = pages[number][0]
+            back = previous_page_cursor(
+                session=session, account_id=account_id, filters=filters, first_id=first, limit=limit
+            )
+            rows, _ = search_documents(
+                session=session, account_id=account_id, filters=filters, cursor=back, limit=limit
+            )
+            assert [d.id for d in rows] == pages[number - 1]
+    return pages, counts
+
+
+@pytest.mark.parametrize(
+    ("sort", "descending"), [("received", True), ("received", False), ("total", True), ("supplier", False)]
+)
+def test_a_common_word_pages_by_walking_the_account_in_order(store: Store, sort: str, descending: bool):
+    """A word most documents hold: each full page comes from walking the account's rows in the
+    page's order (one statement, no fallback), filters and deleted rows skipped, and the
+    cursor continues right after it, in every order."""
+    account_id = add_account(store, "acme")
+    for n in range(30):
+        add_document(
+            store,
+            account_id,
+            n,
+            text="facture" if n % 4 else "avoir",
+            total=f"{(n * 37) % 11}.{n:02d}",
+            seller=SELLERS[n % len(SELLERS)],
+            deleted_at=START if n == 25 else None,
+            received_at=START + timedelta(hours=6 * (n // 2)),  # pairs share a time: ties
+        )
+    other = add_account(store, "other")
+    add_document(store, other, 99, text="facture", received_at=START + timedelta(days=9))
+    filters = DocumentFilter(query="factu", sort=sort, descending=descending, received_from=date(2026, 1, 2))
+
+    pages, statements = _searched_pages(store, account_id, filters, limit=4)
+
+    with store.session() as session:
+        docs = session.exec(select(Document).where(Document.account_id == account_id)).all()
+        day = datetime(2026, 1, 2, tzinfo=UTC)
+        wanted = [d for d in docs if d.text == "facture" and not d.deleted_at and aware(d.received_at) >= day]
+    assert [row for page in pages for row in page] == expected_order(wanted, sort, descending)
+    assert len(wanted) == 15
+    assert statements[:-1] == [1] * 3  # full pages: the walk alone
+    assert statements[-1] == 2  # the last page, 3 rows: the walk found too few, the index answered
+
+
+def test_a_walk_too_short_for_a_page_falls_back_to_the_index(store: Store, monkeypatch):
+    """Matches older than the walk reaches: the page comes from the full-text index, complete
+    and in order, the newest match the walk saw included, and the cursor continues."""
+    monkeypatch.setattr(document_search, "WALKED_PER_ROW", 1)  # a walk of one page's rows
+    account_id = add_account(store, "acme")
+    for n in range(14):
+        add_document(store, account_id, n, text="zebra crossing" if n in (0, 1, 3, 6, 13) else "horse")
+    filters = DocumentFilter(query="zebra")
+
+    pages, statements = _searched_pages(store, account_id, filters, limit=2)
+
+    with store.session() as session:
+        docs = session.exec(select(Document).where(Document.account_id == account_id)).all()
+    wanted = expected_order([d for d in docs if d.text == "zebra crossing"], "received", True)
+    assert pages == [wanted[0:2], wanted[2:4], wanted[4:]]
+    assert statements == [2, 2, 2]  # each walk of 3 rows found fewer than 3 matches
+
+
+def record_read_invoice(store: Store, account_id: str, name: str, confidence: dict[str, float]) -> str:
+    """A mail with one PDF whose invoice was read from its text, recorded as the worker does."""
+    worker = f"{name}:1:x"
+    with store.session() as session:
+        (message,) = record_received(
+            session=session,
+            raw_sha256="0" * 64,
+            raw_size=1,
+            envelope_from="s@x.example",
+            envelope_to_by_account={account_id: "in@x"},
+        )
+        claim_for_reprocessing(
+            session=session, message_id=message.id, worker=worker, lease=timedelta(minutes=5)
+        )
+        message_id = message.id
+    invoice = InvoiceFields(
+        source=InvoiceSource.TEXT, number=f"{name}-1", total=Decimal("9.50"), confidence=confidence
+    )
+    part = PartOutcome(
+        PartRecord("2", "application/pdf", "application/pdf", f"{name}.pdf", 10, Decision.DOCUMENT, ""),
+        NewDocument(
+            sha256=f"{len(name):064x}", content_type="application/pdf", kind=DocumentKind.PDF, invoice=invoice
+        ),
+    )
+    outcome = Outcome(
+        sender="s@x.example", subject=name, message_id="<m@x>", text_body="", html_body="", parts=[part]
+    )
+    with store.session() as session:
+        record_outcome(session=session, message_id=message_id, worker=worker, outcome=outcome)
+        return session.exec(select(Document.id).where(Document.message_id == message_id)).one()
+
+
+def test_documents_to_check_are_those_with_an_unsure_field_nobody_corrected(store):
+    account_id = add_account(store, "acme")
+    unsure = record_read_invoice(store, account_id, "unsure", {"number": 0.4, "total": 0.9})
+    record_read_invoice(store, account_id, "sure", {"number": 0.9, "total": 0.85})
+    add_document(store, account_id, 7, invoice_source="xml", invoice_number="X-1")
+
+    def to_check() -> set[str]:
+        filters = DocumentFilter(flag="check")
+        found = {d.id for d in page_through(store, account_id, filters, 50)}
+        with store.session() as session:
+            assert count_documents(session=session, account_id=account_id, filters=filters) == len(found)
+        return found
+
+    assert to_check() == {unsure}
+
+    with store.session() as session:  # the total was sure: correcting it changes nothing
+        apply_edit(
+            session=session,
+            account_id=account_id,
+            document_id=unsure,
+            user_email="a@x",
+            edit=Edit(invoice={"total": "9.60"}),
+        )
+    assert to_check() == {unsure}
+    with store.session() as session:
+        apply_edit(
+            session=session,
+            account_id=account_id,
+            document_id=unsure,
+            user_email="a@x",
+            edit=Edit(invoice={"number": "unsure-2"}),
+        )
+    assert to_check() == set()

@@ -223,3 +223,42 @@ def test_invoice_confidence_is_added_to_documents_recorded_before_it(tmp_path: P
         (doc,), _ = search_documents(session=session, account_id=account_id, filters=DocumentFilter())
     assert doc.invoice is not None
     assert (doc.invoice.number, str(doc.invoice.total), doc.invoice.confidence) == ("OLD-1", "9.50", {})
+
+
+def test_documents_read_before_the_to_check_column_are_marked_by_their_confidences(tmp_path: Path) -> None:
+    from alembic import command
+
+    store = open_store(tmp_path)
+    with store.engine.begin() as connection:
+        command.upgrade(schema._config(connection), "0013_logins")
+    with store.engine.begin() as connection:  # rows as the code before the revision wrote them
+        connection.exec_driver_sql(
+            "INSERT INTO account (id, name, inbox_local, active, allowed_senders, created_at)"
+            " VALUES ('a1', 'Acme', 'acme-local', 1, '', '2026-01-01 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO message (id, account_id, raw_sha256, raw_size, envelope_from, envelope_to,"
+            " received_at, status, reason, sender, subject, message_id, text_body, html_body, attempts)"
+            " VALUES ('m1', 'a1', ?, 1, '', '', '2026-01-01 00:00:00', 'processed', '', 's@x', 'old', '',"
+            " '', '', 1)",
+            ("0" * 64,),
+        )
+        for doc_id, confidence, corrected in (
+            ("unsure", '{"number": 0.4}', None),
+            ("sure", '{"number": 0.9}', None),
+            ("corrected", '{"number": 0.4}', '["number"]'),
+        ):
+            connection.exec_driver_sql(
+                "INSERT INTO document (id, account_id, message_id, part_path, sha256, filename,"
+                " content_type, kind, size, encrypted, unreadable, reason, text, note, sender, subject,"
+                " received_at, invoice_source, invoice_number, invoice_confidence, corrected_fields)"
+                " VALUES (?, 'a1', 'm1', ?, ?, 'old.pdf', 'application/pdf', 'pdf', 1, 0, 0, '', '', '',"
+                " 's@x', 'old', '2026-01-01 00:00:00', 'text', 'OLD-1', ?, ?)",
+                (doc_id, doc_id, doc_id.ljust(64, "0"), confidence, corrected),
+            )
+
+    assert schema.migrate(store.engine) == ("0013_logins", schema.head())
+
+    with store.session() as session:
+        found, _ = search_documents(session=session, account_id="a1", filters=DocumentFilter(flag="check"))
+    assert [doc.id for doc in found] == ["unsure"]

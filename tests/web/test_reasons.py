@@ -42,7 +42,13 @@ def test_values_from_the_mail_stay_as_recorded():
 def test_a_processed_mail_with_a_lost_part_reads_as_one_sentence():
     reason = reasoner(CATALOGUES["de"].gettext)
 
-    shown = reason("1 document(s) stored; warning: 1 part(s) could not be read: slow.pdf (too_slow)")
+    shown = reason(
+        "1 document(s) stored; warning: 2 part(s) could not be read: "
+        "slow (too_slow).pdf (too_slow), big.pdf (too_large)"
+    )
 
-    assert shown.endswith("; Achtung: 1 Teil(e) konnten nicht gelesen werden: slow.pdf (too_slow)")
+    assert shown.endswith(
+        "; Achtung: 2 Teil(e) konnten nicht gelesen werden: "
+        "slow (too_slow).pdf (zu langsam), big.pdf (zu groß)"
+    )
     assert "stored" not in shown

@@ -39,7 +39,7 @@ def list_documents(
     store: StoreDep,
     q: Annotated[str, Query(description="words to find (supplier, number, text, file name)")] = "",
     kind: Annotated[str, Query(description="pdf, einvoice or image")] = "",
-    status: Annotated[str, Query(description="unreadable or duplicate")] = "",
+    status: Annotated[str, Query(description="unreadable, duplicate, or check (an unsure field)")] = "",
     sender: Annotated[str, Query(description="part of the sender's address")] = "",
     tag: Annotated[str, Query(description="only documents with this tag")] = "",
     from_: Annotated[str, Query(alias="from", description="received on or after (YYYY-MM-DD)")] = "",

@@ -40,8 +40,8 @@ class DispatchSettings:
 
 
 OnOutcome = Callable[[str], None]
-"""Told every attempt's outcome (delivered, retrying, failed, gone, lost): the place for a
-metrics counter such as inbox_webhook_deliveries_total{outcome}."""
+"""Told every attempt's outcome (delivered, retrying, failed, gone, lost): the metrics'
+inbox_webhook_deliveries_total{outcome}."""
 
 
 class Dispatcher:
