@@ -26,12 +26,15 @@ class Web:
 
 
 @contextmanager
-def inbox_serve(work: Path, env: dict[str, str] | None = None) -> Iterator[tuple[targets.Target, Web]]:
-    """`env`: settings for the server (INBOX_...), over the bench's own environment."""
+def inbox_serve(
+    work: Path, env: dict[str, str] | None = None, tree: Path | None = None
+) -> Iterator[tuple[targets.Target, Web]]:
+    """`env`: settings for the server (INBOX_...), over the bench's own environment. `tree`: run
+    the code of another checkout (`python -m` finds its packages first when started in it)."""
     data_dir = work / "data"
     smtp_port, web_port = targets.free_port(), targets.free_port()
     common = ["--data-dir", str(data_dir), "--host", targets.HOST]
-    account = _inbox("account", "create", "Bench GmbH", "--email", ACCOUNT_EMAIL, "--json", *common)
+    account = _inbox("account", "create", "Bench GmbH", "--email", ACCOUNT_EMAIL, "--json", *common, cwd=tree)
     argv = [
         sys.executable, "-m", "inbox", "serve", *common,
         "--smtp-port", str(smtp_port), "--web-port", str(web_port),
@@ -40,7 +43,7 @@ def inbox_serve(work: Path, env: dict[str, str] | None = None) -> Iterator[tuple
     with (
         (work / "serve.log").open("wb") as log,
         targets.running(
-            "inbox serve", argv, smtp_port, stdout=log, stderr=log, env={**os.environ, **(env or {})}
+            "inbox serve", argv, smtp_port, stdout=log, stderr=log, env={**os.environ, **(env or {})}, cwd=tree
         ) as target,
     ):
         target.recipient = account["inbox_address"]
@@ -49,8 +52,8 @@ def inbox_serve(work: Path, env: dict[str, str] | None = None) -> Iterator[tuple
         yield target, Web(base_url, _login(base_url, ACCOUNT_EMAIL, account["password"]))
 
 
-def _inbox(*args: str) -> dict:
-    done = subprocess.run([sys.executable, "-m", "inbox", *args], capture_output=True, text=True)
+def _inbox(*args: str, cwd: Path | None = None) -> dict:
+    done = subprocess.run([sys.executable, "-m", "inbox", *args], capture_output=True, text=True, cwd=cwd)
     if done.returncode != 0:
         raise RuntimeError(f"inbox {' '.join(args)} failed: {done.stderr.strip()}")
     return json.loads(done.stdout)
