@@ -17,6 +17,9 @@ import httpx
 from bench import targets
 
 ACCOUNT_EMAIL = "bench@example.org"
+# The load generator is one address standing in for many MTAs: the per-address limits
+# (20 connections, 300 mails a minute) would refuse the bench itself.
+UNLIMITED = {"INBOX_MAX_CONNECTIONS_PER_IP": "100000", "INBOX_MAILS_PER_MINUTE_PER_IP": "100000000"}
 
 
 @dataclass
@@ -43,8 +46,14 @@ def inbox_serve(
     with (
         (work / "serve.log").open("wb") as log,
         targets.running(
-            "inbox serve", argv, smtp_port, stdout=log, stderr=log, env={**os.environ, **(env or {})}, cwd=tree
-        ) as target,
+            "inbox serve",
+            argv,
+            smtp_port,
+            stdout=log,
+            stderr=log,
+            env={**os.environ, **UNLIMITED, **(env or {})},
+            cwd=tree,
+        ) as target,  # fmt: skip
     ):
         target.recipient = account["inbox_address"]
         base_url = f"http://{targets.HOST}:{web_port}"
