@@ -6,7 +6,9 @@ import asyncio
 import time
 
 import pytest
+from authheaders import dmarc_lookup
 
+from inbox import authresults
 from inbox.authresults import UNCHECKED, Authenticator, AuthResults, configure_resolver
 from inbox.config import ConfigError
 from inbox.config import parse_dns_servers as parse_servers
@@ -122,3 +124,16 @@ def test_a_dns_outage_is_temperror_for_all_three_never_a_failure(tmp_path):
         authenticator.close()
 
     assert results.as_dict() == {"spf": "temperror", "dkim": "temperror", "dmarc": "temperror"}
+
+
+def test_the_public_suffix_list_is_read_once_for_many_mails_from_a_domain_without_dmarc(check, monkeypatch):
+    """Reading it took ~40 ms of CPU, on every mail whose domain publishes no DMARC record."""
+    reads: list[str] = []
+    read = dmarc_lookup.get_org_domain
+    monkeypatch.setattr(dmarc_lookup, "get_org_domain", lambda domain: reads.append(domain) or read(domain))
+    authresults._org_domain.cache_clear()
+
+    for _ in range(3):
+        assert check(mail(sender="a@nowhere-at-all.de"), "a@nowhere-at-all.de").dmarc == "none"
+
+    assert reads == ["nowhere-at-all.de"]
