@@ -137,3 +137,27 @@ def test_the_public_suffix_list_is_read_once_for_many_mails_from_a_domain_withou
         assert check(mail(sender="a@nowhere-at-all.de"), "a@nowhere-at-all.de").dmarc == "none"
 
     assert reads == ["nowhere-at-all.de"]
+
+
+def test_the_checks_read_an_unsigned_mail_up_to_its_header_section_only(tmp_path):
+    big = mail() + b"A" * 2_000_000
+    (tmp_path / "unsigned.eml").write_bytes(big)
+    signed_mail = signed(mail())
+    (tmp_path / "signed.eml").write_bytes(signed_mail)
+
+    header = authresults.read_for_checks(tmp_path / "unsigned.eml")
+
+    assert header == big[: big.index(b"\r\n\r\n") + 4]
+    assert authresults.read_for_checks(tmp_path / "signed.eml") == signed_mail  # DKIM hashes the body
+
+
+def test_a_blank_line_across_two_reads_still_ends_the_header_section(tmp_path):
+    line = b"X-Filler: " + b"f" * 60 + b"\r\n"
+    head = line * (authresults.HEADER_CHUNK // len(line))
+    head = head[: authresults.HEADER_CHUNK - 2]  # "\r\n\r\n" starts 2 bytes before the chunk's end
+    head = head[: head.rindex(b"\r\n") + 2] + b"Y" * (authresults.HEADER_CHUNK - 2 - head.rindex(b"\r\n") - 2)
+    raw = head + b"\r\n\r\nbody " * 1000
+    assert raw.index(b"\r\n\r\n") == authresults.HEADER_CHUNK - 2
+    (tmp_path / "mail.eml").write_bytes(raw)
+
+    assert authresults.read_for_checks(tmp_path / "mail.eml") == raw[: authresults.HEADER_CHUNK + 2]
