@@ -21,7 +21,7 @@ from pathlib import Path
 from bench import targets
 from bench.haraka import haraka
 from bench.inbox_serve import Web, inbox_serve
-from bench.listing import queued_id, watch_listing
+from bench.listing import message_ids, queued_id, watch_listing
 from bench.load import drive
 from bench.mails import DistinctMails, dot_stuffed, invoice_mail, invoice_pdf
 from bench.report import Results, Row, markdown, percentile, update_readme, write_json
@@ -155,7 +155,8 @@ async def send_and_watch(
         targets.HOST, target.port, mails, sender=SENDER, recipient=target.recipient,
         concurrency=8, count=count, seconds=seconds, warmup=False, rate=rate,
     )  # fmt: skip
-    ids = [queued_id(reply) for reply in sent.replies]
+    ids_by_token = message_ids(web.log)
+    ids = [ids_by_token[queued_id(reply)] for reply in sent.replies]
     wanted.update(ids)
     await watcher
     return sent.accepted_at, ids, seen

@@ -26,6 +26,7 @@ UNLIMITED = {"INBOX_MAX_CONNECTIONS_PER_IP": "100000", "INBOX_MAILS_PER_MINUTE_P
 class Web:
     base_url: str
     cookies: dict[str, str]
+    log: Path  # the server's log: it names each accepted mail's message id
 
 
 @contextmanager
@@ -58,7 +59,7 @@ def inbox_serve(
         target.recipient = account["inbox_address"]
         base_url = f"http://{targets.HOST}:{web_port}"
         _wait_for_web(base_url)
-        yield target, Web(base_url, _login(base_url, ACCOUNT_EMAIL, account["password"]))
+        yield target, Web(base_url, _login(base_url, ACCOUNT_EMAIL, account["password"]), work / "serve.log")
 
 
 def _inbox(*args: str, cwd: Path | None = None) -> dict:
