@@ -35,6 +35,7 @@ from authheaders import dmarc_lookup
 
 log = logging.getLogger("inbox.authresults")
 
+DNS_CACHE_ENTRIES = 10_000
 HEADER_CHUNK = 16 * 1024  # read at a time while looking for the end of the header section
 AUTH_THREADS = 16  # mails checked at once; each mostly waits on DNS
 _DKIM_SIGNATURE = re.compile(rb"^dkim-signature:", re.IGNORECASE | re.MULTILINE)
@@ -69,6 +70,10 @@ def configure_resolver(servers: list[tuple[str, int]], timeout: float) -> None:
         resolver.nameserver_ports = {host: port for host, port in servers}
     resolver.lifetime = timeout
     resolver.timeout = timeout
+    # Answers kept for their TTL, "no such domain" too (as any MTA's caching resolver does):
+    # a supplier's every mail asks the same few names, and without a cache a burst of mails
+    # was a burst of queries, one dropped reply stalling its mail for the whole timeout.
+    resolver.cache = dns.resolver.LRUCache(DNS_CACHE_ENTRIES)
     dns.resolver.default_resolver = resolver
     # pyspf 2.0.14 (its latest release) still calls dnspython's deprecated query().
     warnings.filterwarnings("ignore", "please use dns.resolver.resolve", DeprecationWarning)

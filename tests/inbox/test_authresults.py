@@ -161,3 +161,21 @@ def test_a_blank_line_across_two_reads_still_ends_the_header_section(tmp_path):
     (tmp_path / "mail.eml").write_bytes(raw)
 
     assert authresults.read_for_checks(tmp_path / "mail.eml") == raw[: authresults.HEADER_CHUNK + 2]
+
+
+def test_dns_answers_are_kept_for_their_ttl_so_a_supplier_s_next_mail_asks_nothing(tmp_path):
+    (tmp_path / "mail.eml").write_bytes(signed(mail()))
+    authenticator = Authenticator(timeout=1)
+
+    def check() -> AuthResults:
+        path, sender = tmp_path / "mail.eml", "billing@supplier-gmbh.de"
+        return asyncio.run(authenticator(path, ip="127.0.0.1", helo="mx", mail_from=sender))
+
+    try:
+        with dns_server(zone()) as port:
+            configure_resolver(parse_servers(f"127.0.0.1:{port}"), timeout=1)
+            assert check().as_dict() == {"spf": "pass", "dkim": "pass", "dmarc": "pass"}
+        # The server is gone; its answers (TTL 60 s) are not.
+        assert check().as_dict() == {"spf": "pass", "dkim": "pass", "dmarc": "pass"}
+    finally:
+        authenticator.close()
