@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from pathlib import Path
 
 import httpx
 
@@ -12,9 +14,18 @@ from bench.inbox_serve import Web
 POLL_SECONDS = 0.02
 
 
+ACCEPTED = re.compile(r"accepted queued=(\w+) id=(\w+)")
+
+
 def queued_id(reply: str) -> str:
-    """The message id in "250 2.0.0 Ok: queued as <id>"."""
+    """The transaction's token in "250 2.0.0 Ok: queued as <token>"."""
     return reply.rsplit(" ", 1)[-1]
+
+
+def message_ids(log: Path) -> dict[str, str]:
+    """Token of each accepted mail -> its message id, from the server's log (the sender is
+    told a token only: a message id belongs to one account)."""
+    return dict(ACCEPTED.findall(log.read_text(errors="replace")))
 
 
 async def watch_listing(web: Web, wanted: set[str], seen: dict[str, float], until: float) -> None:

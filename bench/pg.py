@@ -24,7 +24,7 @@ from sqlalchemy import Connection, text
 
 from bench import targets, web
 from bench.hooks import empty_dns
-from bench.inbox_serve import UNTHROTTLED, inbox_serve
+from bench.inbox_serve import UNLIMITED, inbox_serve
 from bench.load import LoadResult, drive
 from bench.mails import DistinctMails
 from bench.report import percentile, update_readme
@@ -199,7 +199,7 @@ def ingest_nodes(
         **os.environ,
         "INBOX_DATABASE_URL": cluster.url(database),
         "INBOX_DNS_SERVERS": dns,
-        **UNTHROTTLED,
+        **UNLIMITED,
         **blob_settings(s3, work),
     }
     inbox = [sys.executable, "-m", "inbox"]

@@ -27,6 +27,8 @@ from bench.report import percentile
 SENDER = "billing@acme.example"
 # First match wins: (step, pattern on the sampled stack, outermost frame first).
 STEPS = [
+    # Before the rest: its thread's stack holds email/ (header From) and threading frames too.
+    ("SPF, DKIM, DMARC", r"inbox/authresults|authheaders|dkim|/spf\.py|publicsuffix|dns/"),
     ("MIME + PDF extraction", r"inbox/extract|pypdf|pdfium|mailparser|email/"),
     ("fsync of blob files", r"_fsync_file"),
     ("fsync of directories", r"fsync_dir"),
@@ -38,6 +40,7 @@ STEPS = [
     ("DATA: socket reads", r"_receive|readuntil"),
     ("SMTP commands (aiosmtpd)", r"aiosmtpd"),
     ("web", r"uvicorn|starlette|fastapi|web/"),
+    # Last: work in a thread that no step above names lands here too (it once hid the DMARC check).
     ("event loop, thread hand-offs", r"asyncio|selectors|concurrent/futures|threading|uvloop"),
 ]
 

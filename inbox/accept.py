@@ -14,7 +14,7 @@ from functools import partial
 from inbox.groupcommit import GroupCommit
 from inbox.recipient import Delivery
 from inbox.spool import SpooledMessage
-from storage.db import Store
+from storage.db import Store, take_write_lock
 from storage.messages import record_received
 
 
@@ -68,6 +68,7 @@ def accept_batch(store: Store, arrivals: list[Arrival]) -> list[list[str] | Acce
 def _accept_together(store: Store, arrivals: list[Arrival]) -> list[list[str]]:
     store.blobs.adopt([a.spool for a in arrivals if not _adopted(store, a)])
     with store.session() as session:
+        take_write_lock(session)
         recorded = [
             record_received(
                 session=session,

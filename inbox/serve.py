@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import weakref
+from collections.abc import Callable
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
@@ -27,6 +28,7 @@ from inbox.metrics import Metrics
 from inbox.pipeline import charge_crash
 from inbox.ratelog import Throttle, throttled_exception_handler
 from inbox.recipient import Recipient
+from inbox.recipientcache import RecipientCache
 from inbox.relay import Relay
 from inbox.smtp import InboxHandler, InboxSMTP
 from inbox.stores import open_configured_store
@@ -156,11 +158,25 @@ async def serve(settings: Settings, listeners: Listeners, *, ready=print) -> Non
         if worker is not None and relay is not None
         else None
     )
-    smtp = await _start_smtp(store, settings, listeners.smtp, worker, metrics) if listeners.smtp else None
+    # This process's web changes inboxes that its SMTP side may have looked up a moment ago.
+    recipients = RecipientCache(partial(_find_account, store))
+    smtp = (
+        await _start_smtp(store, settings, listeners.smtp, worker, metrics, recipients)
+        if listeners.smtp
+        else None
+    )
     web, web_task = (
         await _start_web(
-            store, settings, listeners.web, metrics, smtp.server if smtp else None, worker, dispatcher, relay
-        )
+            store,
+            settings,
+            listeners.web,
+            metrics,
+            smtp.server if smtp else None,
+            worker,
+            dispatcher,
+            relay,
+            recipients.forget,
+        )  # fmt: skip
         if listeners.web
         else (None, None)
     )
@@ -205,7 +221,12 @@ class _Smtp:
 
 
 async def _start_smtp(
-    store: Store, settings: Settings, sock: socket.socket, worker: WorkerProcess | None, metrics: Metrics
+    store: Store,
+    settings: Settings,
+    sock: socket.socket,
+    worker: WorkerProcess | None,
+    metrics: Metrics,
+    recipients: RecipientCache,
 ) -> _Smtp:
     loop = asyncio.get_running_loop()
     certificates = (
@@ -231,7 +252,7 @@ async def _start_smtp(
             worker.wake()
 
     handler = InboxHandler(
-        find_account=partial(_find_account, store),
+        find_account=recipients,
         accept=DurableAccept(store),
         mail_domain=settings.mail_domain,
         max_recipients=settings.max_recipients,
@@ -275,6 +296,7 @@ async def _start_web(
     worker: WorkerProcess | None,
     dispatcher: Dispatcher | None,
     relay: Relay | None,
+    inboxes_changed: Callable[[], None],
 ) -> tuple[_EmbeddedUvicorn, asyncio.Task]:
     app = create_app(
         store,
@@ -289,6 +311,7 @@ async def _start_web(
             web_url=settings.web_url,
         ),
         send_mail=relay.send if relay is not None else None,
+        inboxes_changed=inboxes_changed,
         # Processes without them: other workers and dispatchers find the work by polling.
         **({"wake_worker": worker.wake} if worker is not None else {}),
         **({"wake_dispatcher": dispatcher.wake} if dispatcher is not None else {}),

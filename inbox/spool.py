@@ -30,6 +30,7 @@ import hashlib
 import logging
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -69,6 +70,9 @@ class SpoolEnvelope(Envelope):
 class SpoolFile:
     """A temp file in the spool directory, with the size and sha256 of what was written.
 
+    `write` runs in a worker thread and does all the file work of one hop: the first call
+    creates the file, the call with `last=True` closes it, so a mail under WRITE_BATCH costs
+    one thread hand-off for its spool file (not three: create, write, close).
     A failure to create or write it does not raise at once: the client is still sending
     DATA, and its end must be read before any reply. The first error is kept; `finish`
     raises it as SpoolError.
@@ -76,60 +80,48 @@ class SpoolFile:
 
     def __init__(self, directory: Path) -> None:
         self.path: Path | None = None
+        self.size = 0
+        self._directory = directory
         self._file: BinaryIO | None = None
         self._error: OSError | None = None
         self._sha256 = hashlib.sha256()
-        self.size = 0
-        try:
-            fd, name = tempfile.mkstemp(dir=directory, prefix=spool_prefix("data"))
-            self.path = Path(name)
-            self._file = os.fdopen(fd, "wb")
-        except OSError as err:
-            self._error = err
+        self._discarded = False
+        # `discard` may come from the event loop while a `write` runs in its thread (the
+        # session ended): the lock keeps a file from being created after it was discarded.
+        self._lock = threading.Lock()
 
-    def write(self, data: bytes | bytearray) -> None:
-        if self._error is not None or self._file is None:
-            return
-        try:
-            self._file.write(data)
-        except OSError as err:
-            self._error = err
-            return
-        self._sha256.update(data)
-        self.size += len(data)
+    def write(self, data: bytes | bytearray, *, last: bool = False) -> None:
+        with self._lock:
+            if self._discarded or self._error is not None:
+                return
+            try:
+                if self._file is None:
+                    fd, name = tempfile.mkstemp(dir=self._directory, prefix=spool_prefix("data"))
+                    self.path = Path(name)
+                    self._file = os.fdopen(fd, "wb")
+                self._file.write(data)
+                if last:
+                    self._file.close()
+            except OSError as err:
+                self._error = err
+                return
+            self._sha256.update(data)
+            self.size += len(data)
 
     def finish(self) -> SpooledMessage:
-        try:
-            if self._file is not None:
-                self._file.close()
-        except OSError as err:
-            self._error = self._error or err
+        """The complete file, after the `write` with `last=True` (no file work left here)."""
         if self._error is not None or self.path is None:
             raise SpoolError(f"cannot spool DATA: {self._error}") from self._error
         return SpooledMessage(path=self.path, size=self.size, sha256=self._sha256.hexdigest())
 
     def discard(self) -> None:
-        with contextlib.suppress(OSError):
-            if self._file is not None:
-                self._file.close()
-        if self.path is not None:
-            self.path.unlink(missing_ok=True)
-
-
-async def _open_spool(directory: Path) -> SpoolFile:
-    """Create a spool file in a thread. If the session ends meanwhile (a client that closes
-    right after 354), the file the thread creates is removed as soon as it exists."""
-    creating = asyncio.ensure_future(asyncio.to_thread(SpoolFile, directory))
-    try:
-        return await asyncio.shield(creating)
-    except asyncio.CancelledError:
-        creating.add_done_callback(_discard_created)
-        raise
-
-
-def _discard_created(creating: asyncio.Future[SpoolFile]) -> None:
-    if not creating.cancelled() and creating.exception() is None:
-        creating.result().discard()
+        with self._lock:
+            self._discarded = True
+            with contextlib.suppress(OSError):
+                if self._file is not None:
+                    self._file.close()
+            if self.path is not None:
+                self.path.unlink(missing_ok=True)
 
 
 class SpoolingSMTP(SMTP):
@@ -157,11 +149,11 @@ class SpoolingSMTP(SMTP):
             return
         await self.push("354 End data with <CR><LF>.<CR><LF>")
         decoder = DataDecoder(size_limit=self.data_size_limit)
-        spool = await _open_spool(self.spool_dir)
+        spool = SpoolFile(self.spool_dir)
         try:
             await self._receive(decoder, spool)
             if decoder.outcome is DataOutcome.NOMINAL:
-                message = await asyncio.to_thread(spool.finish)
+                message = spool.finish()
         except BaseException:
             spool.discard()  # closing and unlinking a temp file is quick enough here
             self._set_post_data_state()
@@ -174,7 +166,7 @@ class SpoolingSMTP(SMTP):
         await self._deliver(message)
 
     async def _receive(self, decoder: DataDecoder, spool: SpoolFile) -> None:
-        """Read DATA to its end, writing what the decoder yields."""
+        """Read DATA to its end, writing what the decoder yields; the last write closes the file."""
         pending = bytearray()
         while not decoder.done:
             try:
@@ -183,8 +175,9 @@ class SpoolingSMTP(SMTP):
             except asyncio.LimitOverrunError as overrun:
                 chunk = await self._reader.read(overrun.consumed)
             pending += decoder.feed(chunk)
-            if len(pending) >= WRITE_BATCH or decoder.done:
-                await asyncio.to_thread(spool.write, pending)
+            last = decoder.done and decoder.outcome is DataOutcome.NOMINAL
+            if len(pending) >= WRITE_BATCH or last:
+                await asyncio.to_thread(spool.write, pending, last=last)
                 pending.clear()
 
     async def _deliver(self, message: SpooledMessage) -> None:

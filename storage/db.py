@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,6 +32,38 @@ class Store:
             yield session
 
 
+BUSY_TIMEOUT_MS = 10_000  # how long a connection waits for SQLite's write lock
+LOCK_POLL_SECONDS = 0.002
+
+
+def take_write_lock(session: Session) -> None:
+    """On SQLite, take the database's single write lock now (BEGIN IMMEDIATE), trying again
+    every 2 ms for up to BUSY_TIMEOUT_MS. SQLite's own busy handler sleeps between tries in
+    steps growing to 100 ms, so a waiter often sleeps on after the holder has let go: for an
+    SMTP accept, whose senders wait for its commit, that sleep was most of the 250's tail.
+    Other databases: nothing to do (their rows lock one by one)."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    raw = connection.connection.driver_connection
+    assert isinstance(raw, sqlite3.Connection)
+    if raw.in_transaction:
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    raw.execute("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                raw.execute("BEGIN IMMEDIATE")  # the driver then sees a transaction and adds no BEGIN
+                return
+            except sqlite3.OperationalError as err:
+                if "locked" not in str(err) or time.monotonic() > deadline:
+                    raise
+            time.sleep(LOCK_POLL_SECONDS)
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+
+
 def open_store(
     data_dir: Path, database_url: str | None = None, blob_url: str | None = None, **blob_options: Any
 ) -> Store:
@@ -49,7 +83,7 @@ def open_store(
 def _connect_args(url: str) -> dict:
     if url.startswith("sqlite"):
         # Threads share the pool; each connection is used by one thread at a time.
-        return {"check_same_thread": False, "timeout": 10}
+        return {"check_same_thread": False, "timeout": BUSY_TIMEOUT_MS / 1000}
     # A server that drops packets would otherwise hold a connect (and the 250 waiting on it)
     # for the kernel's TCP timeout, minutes; `?connect_timeout=N` in the URL wins.
     return {} if "connect_timeout=" in url else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
@@ -60,5 +94,5 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")  # a committed 250 must survive power loss
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()

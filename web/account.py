@@ -42,11 +42,14 @@ def inbox_page(request: Request, caller: PageCaller, done: str = "") -> Response
 
 
 @router.post("/inbox/regenerate")
-def regenerate(caller: EditorForm, store: StoreDep, confirm: Annotated[str, Form()] = "") -> Response:
+def regenerate(
+    request: Request, caller: EditorForm, store: StoreDep, confirm: Annotated[str, Form()] = ""
+) -> Response:
     if confirm != "yes":  # the checkbox says the old address stops working
         return RedirectResponse("/inbox?done=not_confirmed", status_code=303)
     with store.session() as session:
         regenerate_address(session=session, account_id=caller.account.id)
+    request.app.state.inboxes_changed()
     return RedirectResponse("/inbox?done=regenerated", status_code=303)
 
 
@@ -71,11 +74,14 @@ def save_allowed_senders(
         set_allowed_senders(
             session=session, account_id=caller.account.id, senders=lines[:MAX_ALLOWED_SENDERS]
         )
+    request.app.state.inboxes_changed()
     return RedirectResponse("/inbox?done=senders", status_code=303)
 
 
 @router.post("/inbox/senders/allow")
-def allow_sender(caller: EditorForm, store: StoreDep, sender: Annotated[str, Form()] = "") -> Response:
+def allow_sender(
+    request: Request, caller: EditorForm, store: StoreDep, sender: Annotated[str, Form()] = ""
+) -> Response:
     """One click from the mail log's refused senders: the address joins the allowed list."""
     address = sender.strip().lower()
     current = [line for line in caller.account.allowed_senders.splitlines() if line.strip()]
@@ -86,6 +92,7 @@ def allow_sender(caller: EditorForm, store: StoreDep, sender: Annotated[str, For
                 account_id=caller.account.id,
                 senders=[*current, address][:MAX_ALLOWED_SENDERS],
             )
+        request.app.state.inboxes_changed()
     return RedirectResponse("/inbox?done=senders", status_code=303)
 
 

@@ -79,16 +79,20 @@ def create_app(
     *,
     wake_worker: Callable[[], None] = _nothing,
     wake_dispatcher: Callable[[], None] = _nothing,
+    inboxes_changed: Callable[[], None] = _nothing,
     send_mail: Callable[[EmailMessage], None] | None = None,
 ) -> FastAPI:
     """`wake_worker`: an upload is waiting; `wake_dispatcher`: a delivery is due now. Both
     also find their work by polling, so another process's web may leave them out.
+    `inboxes_changed`: an inbox address or who may send to it changed (this process's SMTP side
+    looks it up again at once; others within a second).
     `send_mail`: the outgoing relay (blocking; raises on failure); None: mail is off."""
     app = FastAPI(title="invoice-inbox", docs_url=None, redoc_url=None)
     app.state.store = store
     app.state.settings = settings
     app.state.wake_worker = wake_worker
     app.state.wake_dispatcher = wake_dispatcher
+    app.state.inboxes_changed = inboxes_changed
     app.state.send_mail = send_mail
     app.state.rate_limiter = RateLimiter(store, settings.api_rate_per_minute)
     app.state.templates = make_environment()

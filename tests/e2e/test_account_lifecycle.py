@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlmodel import SQLModel, func, select
 
+from inbox.recipientcache import TTL_SECONDS
 from storage.models import Document, Message, utcnow
 from tests.backends import Backend
 from tests.builders import make_mail, make_pdf
@@ -123,7 +124,12 @@ def test_export_holds_what_was_sent_and_delete_leaves_other_accounts_whole(
     with smtplib.SMTP("127.0.0.1", service.smtp_port, timeout=30) as client:  # the running service
         client.ehlo()
         client.mail("billing@supplier.example")
-        code, reply = client.rcpt(acme.inbox_address)
+        # A running SMTP side keeps active inboxes for up to TTL_SECONDS (1 s).
+        code, reply = wait_for(
+            lambda: (answer := client.rcpt(acme.inbox_address))[0] == 550 and answer,
+            timeout=TTL_SECONDS + 2,
+            interval=0.05,
+        )
         assert (code, reply[:5]) == (550, b"5.1.1")
         assert client.rcpt(other.inbox_address)[0] == 250
 
