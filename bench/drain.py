@@ -24,8 +24,7 @@ from sqlmodel import func, select
 
 from bench.mails import DistinctMails
 from inbox.config import Settings
-from inbox.sandbox import ExtractionPool
-from inbox.worker import Worker
+from inbox.workerprocess import configured_worker
 from storage.accounts import create_account
 from storage.db import Store, open_store
 from storage.messages import count_backlog, record_received
@@ -69,15 +68,7 @@ async def drain(store: Store, watch: Store, settings: Settings) -> Drained:
     transactions = []
     event.listen(store.engine, "commit", lambda _connection: transactions.append(1))
     started, cpu = time.monotonic(), time.process_time()
-    pool = ExtractionPool(
-        blobs=store.blobs,
-        size=settings.workers,
-        timeout=settings.parse_timeout,
-        memory_mb=settings.parse_memory_mb,
-    )
-    worker = Worker(
-        store, pool, concurrency=settings.workers, lease=settings.lease, account_share=settings.account_share
-    )
+    pool, worker = configured_worker(store, settings)
     running = asyncio.create_task(worker.run())
     try:
         while await asyncio.to_thread(_backlog, watch):

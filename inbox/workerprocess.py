@@ -21,6 +21,7 @@ from inbox.logformat import configure_logging
 from inbox.sandbox import ExtractionPool
 from inbox.stores import open_configured_store
 from inbox.worker import Worker
+from storage.db import Store
 
 log = logging.getLogger("inbox.worker")
 RESTART_DELAY_SECONDS = 1.0
@@ -122,13 +123,10 @@ class WorkerProcess:
         wake.close()
 
 
-def _main(settings: Settings, wake: socket.socket) -> None:
-    configure_logging(settings.log_format)
-    asyncio.run(_run(settings, wake))
-
-
-async def _run(settings: Settings, wake: socket.socket) -> None:
-    store = open_configured_store(settings)
+def configured_worker(
+    store: Store, settings: Settings, *, on_processed: Callable[[str, float], None] | None = None
+) -> tuple[ExtractionPool, Worker]:
+    """The worker as `inbox serve` runs it, and its extraction pool (the caller closes it)."""
     pool = ExtractionPool(
         blobs=store.blobs,
         size=settings.workers,
@@ -140,8 +138,21 @@ async def _run(settings: Settings, wake: socket.socket) -> None:
         pool,
         concurrency=settings.workers,
         lease=settings.lease,
-        on_processed=lambda status, seconds: _report(wake, status, seconds),
+        on_processed=on_processed or (lambda status, seconds: None),
         account_share=settings.account_share,
+    )
+    return pool, worker
+
+
+def _main(settings: Settings, wake: socket.socket) -> None:
+    configure_logging(settings.log_format)
+    asyncio.run(_run(settings, wake))
+
+
+async def _run(settings: Settings, wake: socket.socket) -> None:
+    store = open_configured_store(settings)
+    pool, worker = configured_worker(
+        store, settings, on_processed=lambda status, seconds: _report(wake, status, seconds)
     )
     loop = asyncio.get_running_loop()
     loop.add_signal_handler(signal.SIGTERM, worker.stop)

@@ -3,7 +3,6 @@ claimed in one transaction, on a real database (SQLite, PostgreSQL)."""
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -13,10 +12,9 @@ from sqlalchemy import event
 from inbox import pipeline
 from inbox.extract.model import Decision, DocumentKind, MailExtraction, Part
 from inbox.sandbox import Extracted, ExtractionFailed
-from storage.accounts import create_account
 from storage.db import Store
-from storage.messages import record_received
 from storage.models import Message
+from tests.storage.test_claims import receive
 
 LEASE = timedelta(minutes=5)
 WORKER = "this-node:1:x"
@@ -33,26 +31,6 @@ def commits(store: Store) -> Iterator[list[int]]:
     event.listen(store.engine, "commit", count)
     yield seen
     event.remove(store.engine, "commit", count)
-
-
-def receive(store: Store, count: int) -> list[str]:
-    """`count` mails for a new account, oldest first."""
-    with store.session() as session:
-        account = create_account(
-            session=session, name="A", email=f"{secrets.token_hex(4)}@a.example", password="pw-12345"
-        )
-        messages = [
-            record_received(
-                session=session,
-                raw_sha256="0" * 64,
-                raw_size=1,
-                envelope_from="s@x.example",
-                envelope_to_by_account={account.id: "in@x"},
-            )[0]
-            for _ in range(count)
-        ]
-        session.flush()
-        return [m.id for m in messages]
 
 
 def read(subject: str = "Invoice", parts: tuple[Part, ...] = ()) -> Extracted:
