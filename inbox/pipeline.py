@@ -89,9 +89,21 @@ def settle(
     claimed: list[Claimed] = []
     try:
         with store.session() as session:
-            for message_id, outcome in outcomes.items():
-                statuses[message_id] = _record_in_round(session, message_id, worker, outcome)
+            recorded = {
+                message_id: _record_in_round(session, message_id, worker, outcome)
+                for message_id, outcome in outcomes.items()
+            }
             claimed = _claim_in_round(session, worker, want, lease, account_share)
+        for message_id, message in recorded.items():  # logged once committed: a kill before
+            statuses[message_id] = message.status if message else None  # it logs nothing
+            if message is not None:
+                log.info(
+                    "processed id=%s status=%s: %s",
+                    message_id,
+                    message.status,
+                    message.reason,
+                    extra=about(message_id),
+                )
     except Exception as err:  # nothing of the round was written: each mail on its own
         log.warning("could not record %d result(s) together (%s); recording each alone", len(outcomes), err)
         statuses, claimed = {}, []
@@ -105,7 +117,7 @@ def settle(
     return Settled(statuses, claimed)
 
 
-def _record_in_round(session: Session, message_id: str, worker: str, outcome: Outcome) -> str | None:
+def _record_in_round(session: Session, message_id: str, worker: str, outcome: Outcome) -> Message | None:
     try:
         message = record_outcome(session=session, message_id=message_id, worker=worker, outcome=outcome)
     except ClaimLost:  # raised before this mail wrote anything: the round goes on
@@ -115,10 +127,7 @@ def _record_in_round(session: Session, message_id: str, worker: str, outcome: Ou
             extra=about(message_id),
         )
         return None
-    log.info(
-        "processed id=%s status=%s: %s", message_id, message.status, message.reason, extra=about(message_id)
-    )
-    return message.status
+    return message
 
 
 def _claim_in_round(
