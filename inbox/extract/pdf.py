@@ -13,10 +13,8 @@ from inbox.extract.fields import merge_fields
 from inbox.extract.hints import Hint
 from inbox.extract.model import InvoiceFields, PdfFacts
 from inbox.extract.ocr import OcrAllowance
+from inbox.extract.pdf_words import MAX_TEXT_CHARS, MAX_TEXT_PAGES
 from inbox.extract.reading import read_pdf_text
-
-MAX_TEXT_CHARS = 200_000
-MAX_TEXT_PAGES = 50
 
 # pypdf reports recoverable damage through logging; it is recorded in the facts instead.
 logging.getLogger("pypdf").setLevel(logging.ERROR)
@@ -41,7 +39,8 @@ def read_pdf(payload: bytes, ocr: OcrAllowance | None = None, hints: tuple[Hint,
     except Exception as err:  # pypdf raises many types on hostile input; all mean "unreadable"
         reason = f"pypdf: {_describe(err)}"
         return PdfReading(PdfFacts(pages=None, encrypted=False, unreadable=True, reason=reason))
-    text = read_pdf_text(payload, _text(reader), ocr if ocr is not None else OcrAllowance(), hints)
+    allowance = ocr if ocr is not None else OcrAllowance()
+    text = read_pdf_text(payload, lambda: _text(reader), allowance, hints)
     facts = PdfFacts(
         pages=pages, encrypted=encrypted, unreadable=False, text=text.text, text_source=text.source
     )

@@ -5,9 +5,14 @@ page in milliseconds where pdfminer takes a large share of a second, and it give
 character's box, which is all the layout needs. Characters are joined into words here: a
 space, a control character, a jump to another line, or a gap wider than a third of the
 character height ends a word.
+
+The same pass gives pdfium's text of the pages, the text kept for search: one reading of the
+text layer instead of a second one by pypdf (measured about 8x faster over the corpus).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -15,7 +20,9 @@ from PIL import Image
 
 from inbox.extract.layout import MAX_WORDS, Word
 
-MAX_PAGES = 20
+MAX_PAGES = 20  # read for words
+MAX_TEXT_PAGES = 50  # read for the search text
+MAX_TEXT_CHARS = 200_000
 MAX_CHARS_PER_PAGE = 50_000
 MAX_RENDER_PIXELS = 12_000_000  # A4 at 300 dpi is 8.7 million
 SCAN_COVERAGE = 1 / 3
@@ -31,22 +38,42 @@ def open_pdf(payload: bytes) -> pdfium.PdfDocument | None:
         return None
 
 
-def pdf_words(document: pdfium.PdfDocument) -> list[Word]:
+@dataclass(frozen=True, slots=True)
+class TextLayer:
+    words: list[Word]  # of the first MAX_PAGES pages, at most MAX_WORDS
+    text: str  # of the first MAX_TEXT_PAGES pages, at most MAX_TEXT_CHARS
+
+
+def text_layer(document: pdfium.PdfDocument, text_pages: int = MAX_TEXT_PAGES) -> TextLayer:
+    """The words with their boxes and the plain text, from one load of each page's text."""
     words: list[Word] = []
-    for index in range(min(len(document), MAX_PAGES)):
+    texts: list[str] = []
+    chars = 0
+    for index in range(min(len(document), max(MAX_PAGES, text_pages))):
+        want_words = index < MAX_PAGES and len(words) < MAX_WORDS
+        want_text = index < text_pages and chars < MAX_TEXT_CHARS
+        if not (want_words or want_text):
+            break
         try:
             page = document[index]
-            words.extend(_page_words(page, index))
+            textpage = page.get_textpage()
+            if want_words:
+                words.extend(_page_words(page.get_height(), textpage, index))
+            if want_text:
+                count = min(textpage.count_chars(), MAX_TEXT_CHARS - chars)
+                text = textpage.get_text_range(0, count).replace("\r\n", "\n") if count > 0 else ""
+                texts.append(text)
+                chars += len(text)
         except pdfium.PdfiumError:  # one broken page does not hide the others
             continue
-        if len(words) >= MAX_WORDS:
-            break
-    return words[:MAX_WORDS]
+    return TextLayer(words[:MAX_WORDS], "\n".join(texts)[:MAX_TEXT_CHARS])
 
 
-def _page_words(page: pdfium.PdfPage, index: int) -> list[Word]:
-    height = page.get_height()
-    textpage = page.get_textpage()
+def pdf_words(document: pdfium.PdfDocument) -> list[Word]:
+    return text_layer(document, text_pages=0).words
+
+
+def _page_words(height: float, textpage: pdfium.PdfTextPage, index: int) -> list[Word]:
     words: list[Word] = []
     chars: list[str] = []
     box: list[float] = []  # left, bottom, right, top of the word so far

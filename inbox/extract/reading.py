@@ -7,6 +7,7 @@ go through the same layout reader, and the text kept for search says where it ca
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from PIL import Image
@@ -18,11 +19,17 @@ from inbox.extract.model import InvoiceFields
 from inbox.extract.ocr import MAX_PAGES as MAX_OCR_PAGES
 from inbox.extract.ocr import OcrAllowance, OcrReading, read_image, read_pages
 from inbox.extract.ocr_repair import repair
-from inbox.extract.pdf_words import has_page_images, open_pdf, pdf_words, render_pages
+from inbox.extract.pdf_words import (
+    MAX_TEXT_CHARS,
+    has_page_images,
+    open_pdf,
+    pdf_words,
+    render_pages,
+    text_layer,
+)
 from inbox.extract.sniff import DOCUMENT_IMAGES, detect_type
 
 MIN_TEXT_LAYER_WORDS = 10  # fewer: a scan, perhaps with a stamp or page number as text
-MAX_TEXT_CHARS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,21 +41,27 @@ class TextReading:
 
 
 def read_pdf_text(
-    payload: bytes, pypdf_text: str, allowance: OcrAllowance, hints: tuple[Hint, ...] = ()
+    payload: bytes, pypdf_text: Callable[[], str], allowance: OcrAllowance, hints: tuple[Hint, ...] = ()
 ) -> TextReading:
-    """Fields by position from the text layer; OCR of the pages when there is no text layer."""
+    """Fields by position from the text layer; OCR of the pages when there is no text layer.
+    The text kept is pdfium's, read with the words; pypdf's (`pypdf_text`, read only when
+    asked) stands in where pdfium sees no text."""
     document = open_pdf(payload)
     if document is None:  # pypdf could read it, pdfium cannot: its text without positions
-        return _from_text(pypdf_text)
+        return _from_text(pypdf_text())
     try:
-        words = pdf_words(document)
-        few_words = max(len(words), len(pypdf_text.split())) < MIN_TEXT_LAYER_WORDS
+        layer = text_layer(document)
+        words = layer.words
+        if len(words) >= MIN_TEXT_LAYER_WORDS:
+            return TextReading(fields_from_layout(layout_from_words(words), hints), layer.text, "pdf")
+        fallback = pypdf_text()
+        few_words = max(len(words), len(fallback.split())) < MIN_TEXT_LAYER_WORDS
         if few_words and has_page_images(document, MAX_OCR_PAGES):
             pages = render_pages(document, MAX_OCR_PAGES)
-            return _from_ocr(read_pages(pages, allowance), pypdf_text, hints)
+            return _from_ocr(read_pages(pages, allowance), fallback, hints)
         if not words:
-            return _from_text(pypdf_text)
-        return TextReading(fields_from_layout(layout_from_words(words), hints), pypdf_text, "pdf")
+            return _from_text(fallback)
+        return TextReading(fields_from_layout(layout_from_words(words), hints), fallback, "pdf")
     finally:
         document.close()
 
