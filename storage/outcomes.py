@@ -10,6 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
 from sqlmodel import Session, col, delete, select
 
 from storage.hooks import emit
@@ -77,6 +78,7 @@ def record_outcome(*, session: Session, message_id: str, worker: str, outcome: O
     session.exec(delete(PartLog).where(col(PartLog.message_id) == message.id))
     kept: set[str] = set()
     stored_here: dict[str, str] = {}  # sha256 -> document id, for the same file twice in one mail
+    log_rows: list[dict[str, Any]] = []
     documents = duplicates = 0
     for position, part in enumerate(outcome.parts):
         record, document_id = part.record, None
@@ -101,9 +103,10 @@ def record_outcome(*, session: Session, message_id: str, worker: str, outcome: O
                 kept.add(record.path)
                 document_id = stored_here[sha256] = document.id
                 documents += 1
-        session.add(
-            PartLog(message_id=message.id, position=position, document_id=document_id, **_bounded(record))
-        )
+        log_rows.append({"message_id": message.id, "position": position, "document_id": document_id})
+        log_rows[-1].update(_bounded(record))
+    if log_rows:  # one INSERT: nothing reads the rows back as objects in this transaction
+        session.execute(insert(PartLog.__table__), log_rows)  # type: ignore[attr-defined]
     for path, stale in existing.items():
         if path not in kept:
             forget_requests(session, stale.id)
