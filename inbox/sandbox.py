@@ -296,7 +296,7 @@ class _Slot:
 def _bare_main() -> Iterator[None]:
     """Start a child without the parent's main program. multiprocessing re-runs `__main__` in
     every child it starts (the `inbox` script, or `python -m bench.drain`, imports the whole
-    app: measured about 1.2 s of CPU per child); a child needs only `inbox.extract`, which the
+    app: measured about 1.2 s of CPU per child); a child needs only its own code, which the
     fork server has already imported. A bare module names neither a file nor a module to run."""
     main = sys.modules["__main__"]
     sys.modules["__main__"] = types.ModuleType("__main__")
@@ -309,7 +309,10 @@ def _bare_main() -> Iterator[None]:
 class ExtractionPool:
     def __init__(self, *, blobs: BlobStore, size: int, timeout: float, memory_mb: int) -> None:
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["inbox.extract"])
+        # The children's code is imported once, in the fork server: unpickling a child's target
+        # imports this module (and the store's, for the parent's side), which every child
+        # otherwise did on its own (measured: most of a fresh child's CPU).
+        self._context.set_forkserver_preload(["inbox.sandbox"])
         self._blobs = blobs
         self._timeout = timeout
         self._memory = memory_mb * 1024 * 1024
