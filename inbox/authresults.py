@@ -272,5 +272,10 @@ class Authenticator:
             log.exception("authentication checks failed for a mail from %r", mail_from)
             return UNCHECKED
 
+    async def prepare(self) -> None:
+        """Parse the public suffix list before the first mail: a quarter of a second of CPU
+        that would otherwise hold up the first mails' 250s (and the loop, through the GIL)."""
+        await asyncio.get_running_loop().run_in_executor(self._threads, _suffix_list)
+
     def close(self) -> None:
         self._threads.shutdown(wait=False, cancel_futures=True)

@@ -244,6 +244,7 @@ async def _start_smtp(
         log.info("removed %d abandoned spool file(s)", swept)
     configure_resolver(parse_dns_servers(settings.dns_servers), timeout=settings.dns_timeout)
     authenticator = Authenticator(timeout=settings.dns_timeout)
+    await authenticator.prepare()
 
     def on_accepted(count: int) -> None:
         metrics.accepted(count)

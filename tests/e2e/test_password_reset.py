@@ -154,6 +154,7 @@ def test_without_a_relay_the_page_says_reset_by_mail_is_off_and_the_command_work
 
     assert page.status_code == 200 and "Reset by mail is off" in page.text
     assert "inbox user passwd EMAIL" in page.text
+    assert '<a href="/login">' in page.text  # the way back, since this page is a dead end
     assert asked.status_code == 503 and "Reset by mail is off" in asked.text
     assert result.returncode == 0, result.stderr
     assert NEW_PASSWORD not in result.stdout

@@ -79,3 +79,30 @@ def test_sigterm_right_after_the_worker_died_starts_no_new_worker_and_exits(tmp_
         raise AssertionError("inbox serve did not exit after SIGTERM")
     assert started_after_sigterm - {None, pid} == set()
     assert service.stop() == 0
+
+
+def descendants(pid: int) -> list[int]:
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        found += [int(child), *descendants(int(child))]
+    return found
+
+
+def test_processing_yields_the_cores_to_the_smtp_side(service: Service):
+    """Senders wait for the 250; the backlog can wait: the worker runs below `inbox serve`, and
+    its extraction processes below the worker (they hold no lock the others wait for)."""
+    account = service.create_account("Acme", "a@acme.example")
+    mail = make_mail(to=account.inbox_address, attachments=[("a.pdf", make_pdf(), "application/pdf")])
+    with smtplib.SMTP("127.0.0.1", service.smtp_port) as smtp:
+        smtp.sendmail("s@x.example", [account.inbox_address], mail.as_bytes(policy=email.policy.SMTP))
+    assert wait_for(lambda: service.client(account).get("/api/documents").json()["items"], timeout=60)
+    assert service.process is not None
+    worker = wait_for(lambda: worker_pid(service))
+    below = {pid: os.getpriority(os.PRIO_PROCESS, pid) for pid in descendants(worker)}
+
+    serve_niceness = os.getpriority(os.PRIO_PROCESS, service.process.pid)
+    worker_niceness = os.getpriority(os.PRIO_PROCESS, worker)
+    assert worker_niceness >= serve_niceness + 10 or worker_niceness == 19
+    # The extraction processes (forked by the pool's fork server, a child of the worker).
+    assert any(niceness > worker_niceness for niceness in below.values()), below
+    assert all(niceness >= worker_niceness for niceness in below.values()), below

@@ -155,6 +155,21 @@ def test_the_public_suffix_list_is_read_once_for_many_mails_from_a_domain_withou
     assert len(parsed) == 1
 
 
+def test_the_public_suffix_list_is_parsed_before_the_first_mail(monkeypatch):
+    parsed: list[object] = []
+    monkeypatch.setattr(
+        authresults, "PublicSuffixList", lambda lines: parsed.append(lines) or PublicSuffixList(lines)
+    )
+    authresults._suffix_list.cache_clear()
+    authenticator = Authenticator(timeout=1)
+
+    asyncio.run(authenticator.prepare())
+    authenticator.close()
+
+    assert len(parsed) == 1
+    assert authresults._suffix_list.cache_info().currsize == 1
+
+
 def test_the_checks_read_an_unsigned_mail_up_to_its_header_section_only(tmp_path):
     big = mail() + b"A" * 2_000_000
     (tmp_path / "unsigned.eml").write_bytes(big)
