@@ -319,12 +319,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-readme", action="store_true", help="do not touch README.md")
     args = parser.parse_args(argv)
     began = time.monotonic()
-    sections = [f"{time.strftime('%Y-%m-%d %H:%M')}, {len(os.sched_getaffinity(0))} cores."]
+    stamp = f"{time.strftime('%Y-%m-%d %H:%M')}, {len(os.sched_getaffinity(0))} cores."
+    tables: dict[str, str] = {}  # README marker -> table: a part run alone keeps the other's figures
     with tempfile.TemporaryDirectory(prefix="bench-pg-") as tmp, ExitStack() as stack:
         cluster = PostgresCluster().start()
         stack.callback(cluster.stop)
         if "listing" not in args.skip:
-            sections += ["", *listing(cluster, args.documents, args.rounds, Path(tmp))]
+            tables["bench-pg-listing"] = "\n".join(
+                [stamp, "", *listing(cluster, args.documents, args.rounds, Path(tmp))]
+            )
         if "ingest" not in args.skip:
             dns, work = empty_dns(), Path(tmp)
             rows = [sqlite_reference(args.seconds, args.mails, work, dns)]
@@ -332,11 +335,11 @@ def main(argv: list[str] | None = None) -> None:
             s3 = MotoS3().start()
             stack.callback(s3.stop)
             rows += ingest(cluster, s3, args.seconds, args.mails, work, dns=dns)
-            sections += ["", *INGEST_HEAD, *rows]
-    table = "\n".join(sections)
-    print(table)
-    if not args.no_readme:
-        print(update_readme(ROOT / "README.md", table, marker="bench-pg"))
+            tables["bench-pg-ingest"] = "\n".join([stamp, "", *INGEST_HEAD, *rows])
+    for marker, table in tables.items():
+        print(table)
+        if not args.no_readme:
+            print(update_readme(ROOT / "README.md", table, marker=marker))
     print(f"bench.pg took {(time.monotonic() - began) / 60:.1f} min")
 
 
