@@ -69,7 +69,9 @@ LEGEND = (
     "worker running, rows committed before every 250, the per-address limits lifted (the generator "
     "is one address standing in for many MTAs). Latency: MAIL FROM to the 250 after DATA. "
     "vs sink / vs peer: mails/s over smtp-sink's / the best durable peer's, same workload, C and "
-    "generator. smtp-source rows (Postfix's generator, a check on ours) repeat one mail."
+    "generator. smtp-source rows (Postfix's generator, a check on ours) repeat one mail. Each "
+    "target and workload gets unmeasured load first (`--warmup`, 2 s): `inbox serve`'s worker is "
+    "at full speed when measuring begins, and its backlog carries from one C to the next."
 )
 
 
