@@ -22,7 +22,7 @@ from bench import targets
 from bench.haraka import haraka
 from bench.inbox_serve import Web, inbox_serve
 from bench.listing import message_ids, queued_id, watch_listing
-from bench.load import drive
+from bench.load import LoadResult, drive
 from bench.mails import DistinctMails, dot_stuffed, invoice_mail, invoice_pdf
 from bench.report import Results, Row, markdown, percentile, update_readme, write_json
 
@@ -62,13 +62,19 @@ def chosen(args) -> list[tuple[str, Factory]]:
     return [(name, f) for name, f in throughput_targets().items() if name in args.targets]
 
 
-def measure(target: targets.Target, workload: str, mails: DistinctMails, concurrency: int, args) -> Row:
-    result = asyncio.run(
+def send(
+    target: targets.Target, mails: DistinctMails, concurrency: int, count: int, seconds: float
+) -> LoadResult:
+    return asyncio.run(
         drive(
             targets.HOST, target.port, mails, sender=SENDER, recipient=target.recipient,
-            concurrency=concurrency, count=args.count, seconds=args.seconds,
+            concurrency=concurrency, count=count, seconds=seconds,
         )
     )  # fmt: skip
+
+
+def measure(target: targets.Target, workload: str, mails: DistinctMails, concurrency: int, args) -> Row:
+    result = send(target, mails, concurrency, args.count, args.seconds)
     return Row(
         target=target.name,
         workload=workload,
@@ -94,10 +100,8 @@ def warm_up(target: targets.Target, mails: DistinctMails, concurrency: int, args
     first mails and reaches full speed a second or two later; until then accept has the cores to
     itself (measured: 274-302 mails/s in the first 1.5 s, 158-218 after)."""
     if args.warmup > 0:
-        row = measure(
-            target, "warm-up", mails, concurrency, argparse.Namespace(count=args.count, seconds=args.warmup)
-        )
-        mails.first += row.mails + concurrency
+        sent = send(target, mails, concurrency, args.count, args.warmup)
+        mails.first += sent.mails + concurrency
 
 
 def throughput(results: Results, work: Path, args) -> None:

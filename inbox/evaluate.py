@@ -81,7 +81,7 @@ def _read_pictures_or_text(data: bytes, name: str, read: str) -> Outcome:
     if detect_type(data) != PDF:
         return Outcome("skipped", reason="not a PDF: nothing to read as text or as a scan")
     if read == "text":
-        reading = read_pdf_text(data, str, OcrAllowance(seconds=0))
+        reading = read_pdf_text(data, lambda: "", OcrAllowance(seconds=0))
         return Outcome("no_einvoice", reading.fields, reading.note)
     pages = scanned_pages(data, seed=zlib.crc32(name.encode()))
     if not pages:

@@ -97,13 +97,7 @@ def settle(
         for message_id, message in recorded.items():  # logged once committed: a kill before
             statuses[message_id] = message.status if message else None  # it logs nothing
             if message is not None:
-                log.info(
-                    "processed id=%s status=%s: %s",
-                    message_id,
-                    message.status,
-                    message.reason,
-                    extra=about(message_id),
-                )
+                _log_processed(message)
     except Exception as err:  # nothing of the round was written: each mail on its own
         log.warning("could not record %d result(s) together (%s); recording each alone", len(outcomes), err)
         statuses, claimed = {}, []
@@ -208,6 +202,13 @@ def record(store: Store, message_id: str, worker: str, result: Extracted | Extra
         return None
 
 
+def _log_processed(message: Message) -> None:
+    """Only once the outcome is committed: the kill tests read these lines as what was done."""
+    log.info(
+        "processed id=%s status=%s: %s", message.id, message.status, message.reason, extra=about(message.id)
+    )
+
+
 def _record(store: Store, message_id: str, worker: str, result: Extracted | ExtractionFailed) -> str:
     if isinstance(result, Extracted):
         try:
@@ -215,13 +216,7 @@ def _record(store: Store, message_id: str, worker: str, result: Extracted | Extr
                 message = record_outcome(
                     session=session, message_id=message_id, worker=worker, outcome=to_outcome(result)
                 )
-            log.info(
-                "processed id=%s status=%s: %s",
-                message_id,
-                message.status,
-                message.reason,
-                extra=about(message_id),
-            )
+            _log_processed(message)
             return message.status
         except OperationalError as err:  # database locked, unavailable or full: not the mail's fault
             log.warning("could not record id=%s: %s", message_id, err)
