@@ -84,6 +84,12 @@ class InboxHandler:
     log_rejection: LogRejection = _log_nothing
     authenticate: Authenticate = _check_nothing
 
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname  # aiosmtpd leaves it to a handler with this hook
+        return [*responses[:-1], "250-ENHANCEDSTATUSCODES", responses[-1]]
+
     async def handle_MAIL(self, server: SMTP, session: Session, envelope, address: str, mail_options):
         # aiosmtpd has already checked SIZE=; answering here only adds the enhanced code.
         problem = address_problem(address)
