@@ -20,6 +20,7 @@ from inbox.guardedsmtp import GuardedSMTP
 from inbox.logformat import about
 from inbox.recipient import Delivery, Recipient
 from inbox.spool import SpooledMessage, SpoolEnvelope
+from inbox.trace import trace_headers
 
 log = logging.getLogger("inbox.smtp")
 
@@ -54,6 +55,8 @@ class InboxEnvelope(SpoolEnvelope):
         # still be on the list, if DMARC vouches for it (decided after DATA).
         self.unlisted: dict[str, Recipient] = {}
         self.strict_dmarc: dict[str, Recipient] = {}  # accounts that refuse mail failing DMARC
+        # The id the sender learns (Received, "queued as"): a message id belongs to one account.
+        self.transaction_id = secrets.token_hex(10)
 
 
 class InboxSMTP(GuardedSMTP):
@@ -74,6 +77,18 @@ class InboxSMTP(GuardedSMTP):
         if isinstance(status, str):
             status = self._REWRITES.get(status, status)
         await super().push(status)
+
+    def _trace(self) -> bytes:
+        assert isinstance(self.envelope, InboxEnvelope) and self.session is not None
+        extended = "ESMTPS" if self._tls_protocol is not None else "ESMTP"
+        return trace_headers(
+            mail_from=self.envelope.mail_from or "",
+            helo=self.session.host_name or "",
+            peer_ip=_peer_ip(self.session),
+            by=self.hostname,
+            protocol=extended if self.session.extended_smtp else "SMTP",
+            transaction_id=self.envelope.transaction_id,
+        )
 
 
 @dataclass
@@ -161,8 +176,7 @@ class InboxHandler:
         except Exception:
             log.exception("could not store mail from=%r", envelope.mail_from)
             return replies.TRY_AGAIN
-        # The sender learns an id of its transaction only: a message id belongs to one account.
-        queued_as = secrets.token_hex(10)
+        queued_as = envelope.transaction_id
         log.info(
             "accepted queued=%s id=%s from=%r rcpts=%d size=%d peer=%s spf=%s dkim=%s dmarc=%s",
             queued_as,

@@ -6,7 +6,7 @@ mail: a file name like `../../etc/passwd` stays a value in the JSON.
 
     account.json                  the account, its users (no password hashes) and plan
     messages.json                 every message with its part log; "raw" names its .eml
-    messages/<message id>.eml     the raw mail as received
+    messages/<message id>.eml     the raw mail as received (with our trace in front)
     documents.json                every document (trash included) with invoice fields, tags,
                                   note and history; "file" names its file
     documents/<document id>.<ext>

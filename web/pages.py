@@ -151,8 +151,8 @@ def message_page(
 
 @router.get("/messages/{message_id}/raw")
 def download_raw_mail(message_id: str, request: Request, caller: PageCaller, store: StoreDep) -> Response:
-    """The mail exactly as it was received, as an .eml file. Its name is made of our own values
-    (when it arrived, its id), never of what the sender wrote."""
+    """The mail as it was received, behind our Return-Path and Received, as an .eml file. Its
+    name is made of our own values (when it arrived, its id), never of what the sender wrote."""
     with store.session() as session:
         raw = raw_mail(session=session, account_id=caller.account.id, message_id=message_id)
     name = f"mail-{raw.received_at:%Y%m%d-%H%M%S}-{message_id}.eml"
