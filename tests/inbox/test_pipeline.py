@@ -23,7 +23,7 @@ from storage.messages import claim_for_reprocessing, part_logs
 from storage.models import Document, Message
 from storage.schema import migrate
 from tests.backends import Backend
-from tests.builders import make_mail, make_pdf, spooled
+from tests.builders import make_inflating_pdf, make_mail, make_pdf, spooled
 
 LEASE = timedelta(minutes=5)
 WORKER = new_worker_id()
@@ -170,6 +170,28 @@ def test_a_mail_over_its_memory_bound_fails_with_the_reason(store, account):
     failed = message(store, message_id)
     assert failed.status == "failed"
     assert "memory" in failed.reason
+
+
+def test_a_part_that_kills_its_reader_costs_only_itself(store, account):
+    # Issue 10, item 3: PDFium dies (no Python MemoryError) when the inflated page outgrows
+    # the memory bound; a fresh child reads the invoice after it.
+    attachments = [
+        ("bomb.pdf", make_inflating_pdf(decoded_mb=300), "application/pdf"),
+        ("good.pdf", make_pdf(["INVOICE", "Invoice No. INV-77", "Total: 50.00 EUR"]), "application/pdf"),
+    ]
+    message_id = deliver(store, account, raw(make_mail(attachments=attachments)))
+
+    process_all(store, memory_mb=400)
+
+    kept = message(store, message_id)
+    assert kept.status == "processed", kept.reason
+    assert "warning" in kept.reason and "bomb.pdf (corrupt)" in kept.reason
+    with store.session() as session:
+        parts = {log.filename: log for log in part_logs(session=session, message_id=message_id)}
+    assert parts["bomb.pdf"].decision == "corrupt"
+    assert "memory bound or crash" in parts["bomb.pdf"].reason
+    assert parts["good.pdf"].decision == "document"
+    assert [d.filename for d in documents(store)] == ["good.pdf"]
 
 
 def test_an_account_row_gone_is_not_a_crash_of_the_worker(store, account):
