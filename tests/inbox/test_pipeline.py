@@ -198,6 +198,13 @@ def test_a_part_that_kills_its_reader_costs_only_itself(store, account):
     assert [d.filename for d in documents(store)] == ["good.pdf"]
 
 
+def test_transient_failures_back_off_with_the_mails_age_then_give_up():
+    # Issue 10, item 4: first tries within seconds, a long outage hourly, never a tight loop.
+    waits = [pipeline.retry_delay(timedelta(seconds=age)) for age in (0, 40, 480, 86_400)]
+    assert waits == [timedelta(seconds=s) for s in (5, 10, 120, 3600)]
+    assert pipeline.retry_delay(pipeline.RETRY_FOR) is None
+
+
 class LetGoWhen(logging.Handler):
     """Commits `holder`'s transaction once a log line containing `text` is emitted."""
 
