@@ -66,8 +66,24 @@ class Settings:
     relay_url: str = ""  # smtp://[user:password@]host:port; empty: no outgoing mail
     relay_from: str = ""  # the From of outgoing mail; empty: invoice-inbox@MAIL_DOMAIN
     public_url: str = ""  # the web's address in mailed links; empty: http://HOST:WEB_PORT
+    # The inbox address (or its key) that receives mail for postmaster@ and abuse@ MAIL_DOMAIN,
+    # which RFC 5321 and RFC 2142 ask an MX to take; empty: refused like any unknown address.
+    postmaster: str = ""
     # Days the raw mail of a processed message is kept; None: for ever (the documents stay).
     raw_retention_days: int | None = None
+
+    def postmaster_key(self) -> str:
+        """The inbox key of INBOX_POSTMASTER ("" when unset)."""
+        if not self.postmaster:
+            return ""
+        local, at, domain = self.postmaster.strip().rpartition("@")
+        key = local if at else domain
+        if (at and domain.lower().rstrip(".") != self.mail_domain.lower()) or not key or "+" in key:
+            raise ConfigError(
+                f"INBOX_POSTMASTER: {self.postmaster!r} is not an inbox address at INBOX_MAIL_DOMAIN "
+                f"({self.mail_domain})"
+            )
+        return key.lower()
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> Settings:
@@ -135,6 +151,7 @@ class Settings:
         self._validate_tls()
         if "@" in self.mail_domain or not self.mail_domain.strip("."):
             raise ConfigError(f"INBOX_MAIL_DOMAIN: {self.mail_domain!r} is not a domain")
+        self.postmaster_key()  # refuses an address of another domain at start-up
         if self.log_format not in LOG_FORMATS:
             raise ConfigError(f"INBOX_LOG_FORMAT: {self.log_format!r} is not one of {', '.join(LOG_FORMATS)}")
         return self

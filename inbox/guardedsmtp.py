@@ -6,6 +6,8 @@
   has its own deadline. Both answer `421 4.4.2` before closing.
 - Every `5xx` reply counts against the session's error budget; when it is spent, the
   client gets `421 4.7.0` and is disconnected (Postfix's smtpd_hard_error_limit).
+- Every reply has an enhanced status code (ENHANCEDSTATUSCODES, advertised by the handler's
+  EHLO), aiosmtpd's own protocol replies included.
 - MAIL FROM counts against the address's mails per minute (`421 4.7.0`); while the
   service shuts down it gets `421 4.3.2`.
 """
@@ -88,7 +90,7 @@ class GuardedSMTP(SpoolingSMTP):
 
     async def push(self, status: Any) -> None:
         if isinstance(status, str):
-            status = _REWRITES.get(status, status)
+            status = replies.with_enhanced_code(_REWRITES.get(status, status))
         await super().push(status)
         head = status[:4] if isinstance(status, str) else status[:4].decode(errors="replace")
         if head[3:] == "-":  # a line of a multi-line reply (EHLO): the reply is counted at its end

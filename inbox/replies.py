@@ -1,5 +1,7 @@
 """Every SMTP reply we send, with its enhanced status code (RFC 3463), in one place."""
 
+import re
+
 OK_MAIL = "250 2.1.0 Sender OK"
 OK_RCPT = "250 2.1.5 Recipient OK"
 UNKNOWN_RECIPIENT = "550 5.1.1 No such inbox here"
@@ -32,3 +34,39 @@ def bad_sender(problem: str) -> str:
 
 def bad_recipient(problem: str) -> str:
     return f"553 5.1.3 Recipient address {problem}"
+
+
+# aiosmtpd's own protocol replies have no enhanced code; these are the ones Postfix gives for the
+# same cases. Any other 4xx/5xx gets the class's "other" code.
+_PROTOCOL_CODES = {
+    "220": "2.0.0",  # ready to start TLS
+    "221": "2.0.0",
+    "250": "2.0.0",
+    "252": "2.0.0",
+    "454": "4.7.0",
+    "500": "5.5.2",
+    "501": "5.5.4",
+    "502": "5.5.1",
+    "503": "5.5.1",
+    "504": "5.5.4",
+    "552": "5.3.4",
+    "555": "5.5.4",
+}
+_HAS_CODE = re.compile(r"\d{3} [245]\.\d{1,3}\.\d{1,3}( |$)")
+# 250 lines that answer a command other than EHLO/HELO (whose lines carry no code).
+_PLAIN_250 = ("250 OK", "250 Supported commands:", "250 Syntax:")
+
+
+def with_enhanced_code(reply: str) -> str:
+    """`reply` with an enhanced code in front of its text, as RFC 2034 asks of a server that
+    advertises ENHANCEDSTATUSCODES: all replies but the greeting, EHLO/HELO's, and the
+    intermediate 334 and 354; lines of a multi-line reply stay as they are."""
+    code = reply[:3]
+    if reply[3:4] != " " or _HAS_CODE.match(reply) or code in ("334", "354"):
+        return reply
+    if code == "220" and reply != "220 Ready to start TLS":
+        return reply  # the greeting
+    if code == "250" and not reply.startswith(_PLAIN_250):
+        return reply  # EHLO's last line, HELO's
+    enhanced = _PROTOCOL_CODES.get(code, f"{code[0]}.0.0")
+    return f"{code} {enhanced} {reply[4:]}"

@@ -243,6 +243,8 @@ async def _start_smtp(
     if swept:
         log.info("removed %d abandoned spool file(s)", swept)
     configure_resolver(parse_dns_servers(settings.dns_servers), timeout=settings.dns_timeout)
+    if not settings.postmaster:
+        log.info("no INBOX_POSTMASTER: mail to postmaster@ and abuse@ %s is refused", settings.mail_domain)
     authenticator = Authenticator(timeout=settings.dns_timeout)
     await authenticator.prepare()
 
@@ -260,6 +262,7 @@ async def _start_smtp(
         on_accepted=on_accepted,
         log_rejection=partial(_log_rejection, store),
         authenticate=authenticator,
+        postmaster=settings.postmaster_key(),
     )
     sessions: weakref.WeakSet[InboxSMTP] = weakref.WeakSet()
 

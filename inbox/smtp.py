@@ -32,6 +32,8 @@ LogRejection = Callable[[Recipient, str, str, str], Awaitable[None]]
 NOT_LISTED = "sender not on the allowed list"
 FAILED_DMARC = "sender failed DMARC"
 QUOTA_REASON = "the plan's documents this month are used up"
+# Role mailboxes an MX is asked to take (RFC 5321 4.5.1, RFC 2142): for INBOX_POSTMASTER's inbox.
+ROLE_MAILBOXES = frozenset({"postmaster", "abuse"})
 # SPF, DKIM and DMARC of the spooled mail: path, ip=, helo=, mail_from= -> results.
 Authenticate = Callable[..., Awaitable[AuthResults]]
 
@@ -83,6 +85,13 @@ class InboxHandler:
     on_accepted: Callable[[int], None] = lambda count: None  # messages recorded for one mail
     log_rejection: LogRejection = _log_nothing
     authenticate: Authenticate = _check_nothing
+    postmaster: str = ""  # the inbox key that gets ROLE_MAILBOXES' mail; "": refused
+
+    async def handle_EHLO(
+        self, server: SMTP, session: Session, envelope, hostname: str, responses: list[str]
+    ) -> list[str]:
+        session.host_name = hostname  # aiosmtpd leaves it to a handler with this hook
+        return [*responses[:-1], "250-ENHANCEDSTATUSCODES", responses[-1]]
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope, address: str, mail_options):
         # aiosmtpd has already checked SIZE=; answering here only adds the enhanced code.
@@ -104,7 +113,7 @@ class InboxHandler:
             domain = address.rpartition("@")[2]
             log.info("rejected rcpt domain=%r peer=%s: recipient address %s", domain, _peer(session), problem)
             return replies.bad_recipient(problem)
-        local = inbox_local(address, self.mail_domain)
+        local = self._inbox_key(address)
         account = await self.find_account(local) if local else None
         if account is None:  # only the domain: the address may be a retired or mistyped inbox key
             log.info(
@@ -125,6 +134,14 @@ class InboxHandler:
         envelope.rcpt_options.extend(rcpt_options)
         envelope.deliveries.setdefault(account.account_id, Delivery(account.account_id, address))
         return replies.OK_RCPT
+
+    def _inbox_key(self, address: str) -> str | None:
+        local = inbox_local(address, self.mail_domain)
+        if address.strip().lower() == "postmaster":  # RFC 5321 4.1.1.3: taken without a domain
+            local = "postmaster"
+        if local in ROLE_MAILBOXES and self.postmaster:
+            return self.postmaster
+        return local
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: InboxEnvelope) -> str:
         spool = envelope.spool

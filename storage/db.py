@@ -16,6 +16,7 @@ from sqlmodel import Session, create_engine
 
 from storage import models  # noqa: F401  (registers the tables)
 from storage.blobs import BlobStore, open_blob_store
+from storage.fulltext import register_sqlite_functions
 
 CONNECT_TIMEOUT_SECONDS = 10
 
@@ -96,3 +97,4 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
+    register_sqlite_functions(dbapi_connection)

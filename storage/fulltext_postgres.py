@@ -21,7 +21,7 @@ from sqlalchemy import column, func, literal_column, select, table
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
-from storage.fulltext import INDEXED_COLUMNS, SEARCHED_COLUMNS, search_terms
+from storage.fulltext import SEARCHED_COLUMNS, Split, search_terms
 
 # How much of one column is indexed: a tsvector holds at most 1 MB (and positions stop at 16383).
 INDEXED_CHARS = 262144
@@ -97,17 +97,17 @@ DROP FUNCTION IF EXISTS inbox_document_fts_sync();
 
 
 class PostgresFullText:
-    # `columns` are SEARCHED_COLUMNS, with "account_id" when the vectors hold the account (since
-    # 0009_pgfts_account): as on SQLite, the interface's way of saying whether it is split.
-    def install(self, connection: Connection, columns: tuple[str, ...] = INDEXED_COLUMNS) -> None:
+    # Split.COLUMN since 0009_pgfts_account: the vectors hold the account as a lexeme.
+    def install(self, connection: Connection, split: Split = Split.COLUMN) -> None:
+        if split is Split.WORDS:
+            raise ValueError("PostgreSQL's index splits accounts by a lexeme (Split.COLUMN)")
         connection.exec_driver_sql("CREATE EXTENSION IF NOT EXISTS unaccent")
         schema = connection.exec_driver_sql(
             "SELECT quote_ident(extnamespace::regnamespace::text) FROM pg_extension "
             "WHERE extname = 'unaccent'"
         ).scalar_one()
         is_new = connection.exec_driver_sql("SELECT to_regclass('document_fts') IS NULL").scalar_one()
-        split = "account_id" in columns
-        indexed = ("account_id", *SEARCHED_COLUMNS) if split else SEARCHED_COLUMNS
+        indexed = ("account_id", *SEARCHED_COLUMNS) if split is Split.COLUMN else SEARCHED_COLUMNS
         names = ", ".join(indexed)
         connection.exec_driver_sql(
             _INSTALL.format(
@@ -115,7 +115,7 @@ class PostgresFullText:
                 chars=INDEXED_CHARS,
                 brk=COLUMN_BREAK,
                 params=", ".join(f"{c} text" for c in indexed),
-                account=_ACCOUNT_WORDS if split else "",
+                account=_ACCOUNT_WORDS if split is Split.COLUMN else "",
                 vector=" || ".join(_COLUMN_WORDS.format(c=c, brk=COLUMN_BREAK) for c in SEARCHED_COLUMNS),
                 new=", ".join(f"NEW.{c}" for c in indexed),
                 columns=names,
@@ -124,7 +124,7 @@ class PostgresFullText:
         if is_new:  # a database that had documents before the index
             connection.exec_driver_sql(_BACKFILL.format(columns=names))
 
-    def reinstall(self, connection: Connection, columns: tuple[str, ...] = INDEXED_COLUMNS) -> None:
+    def reinstall(self, connection: Connection, split: Split = Split.COLUMN) -> None:
         """Drop the index, its trigger and every version of its functions, then build it again
         from `document` (a migration changing what the vectors hold)."""
         connection.exec_driver_sql(_DROP)
@@ -133,7 +133,7 @@ class PostgresFullText:
         ).scalars()
         for signature in list(versions):  # names from the catalogue, not from input
             connection.exec_driver_sql(f"DROP FUNCTION {signature}")
-        self.install(connection, columns)
+        self.install(connection, split)
 
     def matching(self, query: str, account_id: str) -> ColumnElement[bool] | None:
         wanted = _wanted(query)

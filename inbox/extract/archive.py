@@ -64,15 +64,11 @@ def read_zip(payload: bytes, budget: Budget) -> Unpacked:
     office = _office_type(archive, infos)
     if office:
         return Unpacked(refused=Decision.UNSUPPORTED, reason="office document", detected_type=office)
-    declared_total = sum(info.file_size for info in infos)
     if len(infos) > budget.entries:
         return Unpacked(refused=Decision.TOO_LARGE, reason=f"{len(infos)} entries, limit {budget.entries}")
-    if declared_total > budget.total_bytes:
-        return Unpacked(
-            refused=Decision.TOO_LARGE,
-            reason=f"{declared_total} bytes uncompressed, limit {budget.total_bytes}",
-        )
     budget.entries -= len(infos)
+    # Bytes are counted entry by entry: one entry over what is left is too large on its own,
+    # and the invoices beside it are still read.
     return Unpacked(entries=tuple(_read_entry(archive, info, budget) for info in infos))
 
 
@@ -102,7 +98,9 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: Budget)
     if ratio > MAX_RATIO:
         return Entry(name, size, None, Decision.TOO_LARGE, f"compression ratio {ratio:.0f} > {MAX_RATIO}")
     if size > budget.total_bytes:
-        return Entry(name, size, None, Decision.TOO_LARGE, "archive size budget exhausted")
+        return Entry(
+            name, size, None, Decision.TOO_LARGE, f"{size} bytes uncompressed, limit {budget.total_bytes}"
+        )
     try:
         with archive.open(info) as handle:
             data = handle.read(size + 1)  # never more than declared, however the data lies

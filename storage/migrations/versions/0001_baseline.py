@@ -9,7 +9,7 @@ Revision ID: 0001_baseline
 import sqlalchemy as sa
 from alembic import op
 
-from storage.fulltext import fulltext_for
+from storage.fulltext import Split, fulltext_for
 
 revision = "0001_baseline"
 down_revision = None
@@ -197,7 +197,7 @@ def upgrade() -> None:
     )
 
     connection = op.get_bind()
-    fulltext_for(connection.dialect.name).install(connection)
+    fulltext_for(connection.dialect.name).install(connection, Split.NONE)
 
 
 def downgrade() -> None:

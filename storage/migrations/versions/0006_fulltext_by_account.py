@@ -7,7 +7,7 @@ Revises: 0005_auth_results
 
 from alembic import op
 
-from storage.fulltext import SEARCHED_COLUMNS, fulltext_for
+from storage.fulltext import Split, fulltext_for
 
 revision = "0006_fulltext_by_account"
 down_revision = "0005_auth_results"
@@ -17,9 +17,9 @@ depends_on = None
 
 def upgrade() -> None:
     connection = op.get_bind()
-    fulltext_for(connection.dialect.name).reinstall(connection)
+    fulltext_for(connection.dialect.name).reinstall(connection, Split.COLUMN)
 
 
 def downgrade() -> None:
     connection = op.get_bind()
-    fulltext_for(connection.dialect.name).reinstall(connection, columns=SEARCHED_COLUMNS)
+    fulltext_for(connection.dialect.name).reinstall(connection, Split.NONE)

@@ -7,7 +7,7 @@ Revises: 0008_webday
 
 from alembic import op
 
-from storage.fulltext import SEARCHED_COLUMNS, fulltext_for
+from storage.fulltext import Split, fulltext_for
 
 revision = "0009_pgfts_account"
 down_revision = "0008_webday"
@@ -18,10 +18,10 @@ depends_on = None
 def upgrade() -> None:
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":  # SQLite's index is split since 0006
-        fulltext_for(connection.dialect.name).reinstall(connection)
+        fulltext_for(connection.dialect.name).reinstall(connection, Split.COLUMN)
 
 
 def downgrade() -> None:
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
-        fulltext_for(connection.dialect.name).reinstall(connection, columns=SEARCHED_COLUMNS)
+        fulltext_for(connection.dialect.name).reinstall(connection, Split.NONE)

@@ -14,12 +14,19 @@ def test_more_entries_than_allowed_refuses_the_archive():
     assert unpacked.entries == ()
 
 
-def test_uncompressed_total_over_the_budget_refuses_the_archive():
-    archive = make_zip([("a.bin", random.Random(1).randbytes(2000))])
+def test_an_entry_over_the_bytes_left_is_too_large_and_the_others_are_read():
+    noise = random.Random(1).randbytes
+    archive = make_zip([("a.pdf", noise(600)), ("big.bin", noise(2000)), ("b.pdf", noise(300))])
+    budget = Budget(total_bytes=1000)
 
-    unpacked = read_zip(archive, Budget(total_bytes=1000))
+    unpacked = read_zip(archive, budget)
 
-    assert unpacked.refused is Decision.TOO_LARGE
+    assert unpacked.refused is None
+    first, big, last = unpacked.entries
+    assert (big.decision, big.payload) == (Decision.TOO_LARGE, None)
+    assert big.reason == "2000 bytes uncompressed, limit 400"  # what was left
+    assert (len(first.payload or b""), len(last.payload or b"")) == (600, 300)
+    assert budget.total_bytes == 100
 
 
 def test_highly_compressed_entry_is_too_large_and_not_read():

@@ -1,0 +1,65 @@
+"""Every SMTP reply after EHLO carries an enhanced status code (RFC 2034, RFC 3463), aiosmtpd's
+own protocol replies included: a client that sent a bad command learns what kind of problem it
+is, as from Postfix."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from tests.service import Service
+from tests.smtpclients import command, connect, read_line
+
+# Protocol replies before anything is stored: the store is not what is tested here.
+pytestmark = pytest.mark.store_agnostic
+
+ENHANCED = re.compile(rb"(\d)\d\d ([245])\.\d{1,3}\.\d{1,3} \S")
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory) -> Iterator[Service]:
+    svc = Service(data_dir=tmp_path_factory.mktemp("replies") / "data", env={"INBOX_SMTP_MAX_ERRORS": "50"})
+    yield svc.start()
+    svc.stop()
+
+
+def test_ehlo_advertises_enhanced_status_codes(service: Service):
+    sock = connect(service.smtp_port)
+    try:
+        read_line(sock)
+        sock.sendall(b"EHLO client.example\r\n")
+        lines = [read_line(sock)]
+        while lines[-1][3:4] == b"-":
+            lines.append(read_line(sock))
+    finally:
+        sock.close()
+
+    assert b"250-ENHANCEDSTATUSCODES" in lines
+    assert lines[-1].startswith(b"250 ")  # still one reply, ended by its last line
+
+
+@pytest.mark.parametrize(
+    "commands",
+    [
+        ["NOOP", "RSET", "HELP", "HELP MAIL", "VRFY someone@example.org"],
+        ["XYZZY", "EXPN staff", "STARTTLS", "DATA", "RCPT TO:<a@b.example>"],
+        ["MAIL FROM:<a@b.example> BOGUS=1", "MAIL FROM:<a@b.example>", "MAIL FROM:<a@b.example>"],
+        ["MAIL FROM:<a@b.example>", "RCPT TO:<someone@elsewhere.example> NOTIFY=NEVER", "RCPT TO:<broken"],
+        ["QUIT"],
+    ],
+)
+def test_every_reply_after_ehlo_has_an_enhanced_code_of_its_class(service: Service, commands: list[str]):
+    sock = connect(service.smtp_port)
+    try:
+        read_line(sock)
+        command(sock, "EHLO client.example")
+        answered = [(line, command(sock, line)) for line in commands]
+    finally:
+        sock.close()
+
+    for line, reply in answered:
+        match = ENHANCED.match(reply)
+        assert match, (line, reply)
+        assert match[1] == match[2], (line, reply)  # 5xx with 5.x.x, 2xx with 2.x.x
