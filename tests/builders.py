@@ -147,7 +147,18 @@ def spooled(directory: Path, raw: bytes) -> SpooledMessage:
 def make_slow_pdf(pages: int = 50, operators: int = 400_000) -> bytes:
     """A small PDF that is slow to read: every page shares one content stream of `operators`
     empty text objects (the defaults: about 2 KB, a minute of text extraction)."""
-    content = zlib.compress(b"BT ET\n" * operators, 9)
+    return _pages_sharing_one_stream(zlib.compress(b"BT ET\n" * operators, 9), pages)
+
+
+def make_inflating_pdf(decoded_mb: int) -> bytes:
+    """A small PDF (300 MiB: about 450 KB) whose one page's content stream inflates to
+    `decoded_mb` MiB: reading it exceeds a smaller memory bound."""
+    deflate = zlib.compressobj(9)
+    content = deflate.compress(b"BT ET\n" * (decoded_mb * 1024 * 1024 // 6)) + deflate.flush()
+    return _pages_sharing_one_stream(content, pages=1)
+
+
+def _pages_sharing_one_stream(content: bytes, pages: int) -> bytes:
     font = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
     kids = " ".join(f"{4 + n} 0 R" for n in range(pages)).encode()
     objects = [

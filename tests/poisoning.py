@@ -66,7 +66,10 @@ def main(seconds: float) -> None:
     from tests.service import Service
 
     with tempfile.TemporaryDirectory() as tmp:
-        service = Service(Path(tmp) / "data").start()
+        # Every client shares 127.0.0.1: lift the per-address mail rate (ops' limit, tested on its
+        # own), or what is counted is that budget's 421s, not the batch (as in test_bad_addresses).
+        env = {"INBOX_MAILS_PER_MINUTE_PER_IP": "100000"}
+        service = Service(Path(tmp) / "data", env=env).start()
         try:
             account = service.create_account("Acme", "owner@acme.example")
             normal, bad = run_load(service.smtp_port, account.inbox_address, seconds=seconds)

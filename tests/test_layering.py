@@ -41,6 +41,19 @@ def test_layer_imports_nothing_above_it(layer: str):
     assert {path: names for path, names in offenders.items() if names} == {}
 
 
+# The SMTP side is typed against its own recipient value (inbox/recipient.py), never tables:
+# storage's rows reach it only through the composition root (inbox/serve.py).
+SMTP_SIDE = ("smtp.py", "guardedsmtp.py", "recipient.py", "recipientcache.py")
+
+
+def test_the_smtp_side_imports_no_storage():
+    offenders = {
+        name: imported_packages(ROOT / "inbox" / name) & {"storage", "sqlmodel"} for name in SMTP_SIDE
+    }
+
+    assert {name: names for name, names in offenders.items() if names} == {}
+
+
 def test_the_check_sees_imports():
     assert {"inbox", "argparse"} <= imported_packages(ROOT / "inbox" / "cli.py")
 

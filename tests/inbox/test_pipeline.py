@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import email.policy
+import logging
+import sqlite3
 from collections.abc import Iterator
 from datetime import timedelta
 
@@ -14,8 +16,10 @@ from sqlmodel import select
 
 from inbox import pipeline
 from inbox.accept import Arrival, accept_batch
+from inbox.extract.model import MailExtraction
 from inbox.recipient import Delivery
-from inbox.sandbox import ExtractionPool
+from inbox.sandbox import Extracted, ExtractionPool
+from storage import db
 from storage.accounts import create_account
 from storage.claims import new_worker_id
 from storage.db import Store, open_store
@@ -23,7 +27,7 @@ from storage.messages import claim_for_reprocessing, part_logs
 from storage.models import Document, Message
 from storage.schema import migrate
 from tests.backends import Backend
-from tests.builders import make_mail, make_pdf, spooled
+from tests.builders import make_inflating_pdf, make_mail, make_pdf, spooled
 
 LEASE = timedelta(minutes=5)
 WORKER = new_worker_id()
@@ -170,6 +174,76 @@ def test_a_mail_over_its_memory_bound_fails_with_the_reason(store, account):
     failed = message(store, message_id)
     assert failed.status == "failed"
     assert "memory" in failed.reason
+
+
+def test_a_part_that_kills_its_reader_costs_only_itself(store, account):
+    # Issue 10, item 3: PDFium dies (no Python MemoryError) when the inflated page outgrows
+    # the memory bound; a fresh child reads the invoice after it.
+    attachments = [
+        ("bomb.pdf", make_inflating_pdf(decoded_mb=300), "application/pdf"),
+        ("good.pdf", make_pdf(["INVOICE", "Invoice No. INV-77", "Total: 50.00 EUR"]), "application/pdf"),
+    ]
+    message_id = deliver(store, account, raw(make_mail(attachments=attachments)))
+
+    process_all(store, memory_mb=400)
+
+    kept = message(store, message_id)
+    assert kept.status == "processed", kept.reason
+    assert "warning" in kept.reason and "bomb.pdf (corrupt)" in kept.reason
+    with store.session() as session:
+        parts = {log.filename: log for log in part_logs(session=session, message_id=message_id)}
+    assert parts["bomb.pdf"].decision == "corrupt"
+    assert "memory bound or crash" in parts["bomb.pdf"].reason
+    assert parts["good.pdf"].decision == "document"
+    assert [d.filename for d in documents(store)] == ["good.pdf"]
+
+
+def test_transient_failures_back_off_with_the_mails_age_then_give_up():
+    # Issue 10, item 4: first tries within seconds, a long outage hourly, never a tight loop.
+    waits = [pipeline.retry_delay(timedelta(seconds=age)) for age in (0, 40, 480, 86_400)]
+    assert waits == [timedelta(seconds=s) for s in (5, 10, 120, 3600)]
+    assert pipeline.retry_delay(pipeline.RETRY_FOR) is None
+
+
+class LetGoWhen(logging.Handler):
+    """Commits `holder`'s transaction once a log line containing `text` is emitted."""
+
+    def __init__(self, text: str, holder: sqlite3.Connection) -> None:
+        super().__init__()
+        self.text, self.holder = text, holder
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if self.text in record.getMessage() and self.holder.in_transaction:
+            self.holder.execute("COMMIT")
+
+
+def test_a_result_the_locked_database_refuses_is_tried_again_not_failed(tmp_path, monkeypatch):
+    # Issue 10, item 4: a database that cannot take the result is not the mail's fault.
+    monkeypatch.setattr(db, "BUSY_TIMEOUT_MS", 200)
+    store = open_store(tmp_path / "data")
+    migrate(store.engine)
+    with store.session() as session:
+        account = create_account(session=session, name="Acme", email="a@acme.example", password="secret123")
+    message_id = deliver(store, account, b"Subject: x\r\n\r\nno attachment\r\n")
+    claimed = pipeline.claim(store, WORKER, LEASE)
+    assert claimed is not None and claimed.id == message_id
+    nothing = MailExtraction("s@x.example", "x", "<m@x>", None, "no attachment", "", ())
+    holder = sqlite3.connect(tmp_path / "data" / "inbox.db", isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")  # another writer holds SQLite's lock past the busy timeout
+    # ... and lets go once recording has given up, so that the retry can be noted
+    let_go = LetGoWhen("could not record id=", holder)
+    logging.getLogger(pipeline.__name__).addHandler(let_go)
+    try:
+        status = pipeline.record(store, message_id, WORKER, Extracted(mail=nothing, blobs={}))
+    finally:
+        logging.getLogger(pipeline.__name__).removeHandler(let_go)
+        holder.close()
+    deferred = message(store, message_id)
+    store.engine.dispose()
+    assert status == "received"
+    assert (deferred.status, deferred.claimed_by) == ("received", None)
+    assert deferred.reason.startswith("will try again: could not record the result"), deferred.reason
+    assert "locked" in deferred.reason
 
 
 def test_an_account_row_gone_is_not_a_crash_of_the_worker(store, account):
