@@ -106,7 +106,8 @@ class InboxHandler:
         self, server: SMTP, session: Session, envelope, hostname: str, responses: list[str]
     ) -> list[str]:
         session.host_name = hostname  # aiosmtpd leaves it to a handler with this hook
-        return [*responses[:-1], "250-ENHANCEDSTATUSCODES", responses[-1]]
+        # aiosmtpd answers commands in the order it reads them, however many arrive at once.
+        return [*responses[:-1], "250-PIPELINING", "250-ENHANCEDSTATUSCODES", responses[-1]]
 
     async def handle_MAIL(self, server: SMTP, session: Session, envelope, address: str, mail_options):
         # aiosmtpd has already checked SIZE=; answering here only adds the enhanced code.

@@ -63,3 +63,31 @@ def test_every_reply_after_ehlo_has_an_enhanced_code_of_its_class(service: Servi
         match = ENHANCED.match(reply)
         assert match, (line, reply)
         assert match[1] == match[2], (line, reply)  # 5xx with 5.x.x, 2xx with 2.x.x
+
+
+def test_pipelined_commands_are_answered_in_order_and_the_mail_is_kept(service: Service):
+    """RFC 2920: a client that saw PIPELINING sends the envelope and DATA in one go."""
+    account = service.create_account("Pipelined", "owner@pipelined.example")
+    sock = connect(service.smtp_port)
+    try:
+        read_line(sock)
+        sock.sendall(b"EHLO client.example\r\n")
+        capabilities = [read_line(sock)]
+        while capabilities[-1][3:4] == b"-":
+            capabilities.append(read_line(sock))
+        sock.sendall(
+            b"MAIL FROM:<billing@supplier.example>\r\n"
+            b"RCPT TO:<nobody@inbox.localhost>\r\n"
+            + f"RCPT TO:<{account.inbox_address}>\r\n".encode()
+            + b"DATA\r\n"
+        )
+        envelope = [read_line(sock) for _ in range(4)]
+        sock.sendall(b"Subject: pipelined\r\n\r\nbody\r\n.\r\nQUIT\r\n")
+        end = [read_line(sock), read_line(sock)]
+    finally:
+        sock.close()
+
+    assert b"250-PIPELINING" in capabilities
+    assert [reply[:9] for reply in envelope] == [b"250 2.1.0", b"550 5.1.1", b"250 2.1.5", b"354 End d"]
+    assert end[0].startswith(b"250 2.0.0 Ok: queued as ") and end[1] == b"221 2.0.0 Bye"
+    assert len(service.client(account).get("/api/messages").json()["items"]) == 1
