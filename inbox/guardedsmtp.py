@@ -24,9 +24,11 @@ from inbox import replies
 from inbox.limits import SessionGate
 from inbox.spool import SpoolingSMTP
 
-# aiosmtpd's own replies for these limits lack enhanced codes or say something else.
+# aiosmtpd's own replies for these limits say something else than ours (the rest only lack an
+# enhanced code: `replies.with_enhanced_code`).
 _REWRITES = {
     "530 Must issue a STARTTLS command first": replies.TLS_REQUIRED,
+    "552 Error: message size exceeds fixed maximum message size": replies.MESSAGE_TOO_LARGE,  # SIZE=
     "502 5.5.1 Too many unrecognized commands, goodbye.": replies.TOO_MANY_ERRORS,
 }
 

@@ -2,11 +2,11 @@
 (and one thread hand-off) per inbox address and second instead of one per RCPT.
 
 Only addresses found active are kept, so a new inbox is found at once. An address that stops
-(account deleted, new address generated, allowed senders or the DMARC choice changed,
-the plan's documents used up) is answered from the database again within TTL_SECONDS in every
-process; in the process that made
-the change, at once (`forget`). A mail for a deleted account that passed RCPT in that second
-cannot be recorded (its rows need the account) and gets a 451: no row is written for it.
+(account deleted, new address generated, allowed senders or the DMARC choice changed, the
+plan's documents used up) is answered from the database again within TTL_SECONDS in every
+process; in the process that made the change, at once (`forget`). A mail for a deleted
+account that passed RCPT in that second cannot be recorded (its rows need the account) and
+gets a 451: no row is written for it.
 """
 
 from __future__ import annotations

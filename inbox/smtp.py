@@ -60,23 +60,11 @@ class InboxEnvelope(SpoolEnvelope):
 
 
 class InboxSMTP(GuardedSMTP):
-    """aiosmtpd's protocol engine with DATA spooled to disk, limits, and enhanced status codes.
-
-    SpoolingSMTP already answers DATA's size and line limits with enhanced codes; the one
-    built-in reply left to rewrite is MAIL FROM's SIZE= check.
-    """
-
-    _REWRITES = {
-        "552 Error: message size exceeds fixed maximum message size": replies.MESSAGE_TOO_LARGE,
-    }
+    """aiosmtpd's protocol engine with DATA spooled to disk, limits, enhanced status codes and
+    our trace in front of every mail."""
 
     def _create_envelope(self) -> Envelope:
         return InboxEnvelope()
-
-    async def push(self, status):
-        if isinstance(status, str):
-            status = self._REWRITES.get(status, status)
-        await super().push(status)
 
     def _trace(self) -> bytes:
         assert isinstance(self.envelope, InboxEnvelope) and self.session is not None

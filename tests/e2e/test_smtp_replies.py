@@ -5,6 +5,7 @@ is, as from Postfix."""
 from __future__ import annotations
 
 import re
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -25,14 +26,20 @@ def service(tmp_path_factory) -> Iterator[Service]:
     svc.stop()
 
 
+def greeted_with_ehlo(sock: socket.socket) -> list[bytes]:
+    """Read the greeting, send EHLO, and return every line of its reply."""
+    read_line(sock)
+    sock.sendall(b"EHLO client.example\r\n")
+    lines = [read_line(sock)]
+    while lines[-1][3:4] == b"-":
+        lines.append(read_line(sock))
+    return lines
+
+
 def test_ehlo_advertises_enhanced_status_codes(service: Service):
     sock = connect(service.smtp_port)
     try:
-        read_line(sock)
-        sock.sendall(b"EHLO client.example\r\n")
-        lines = [read_line(sock)]
-        while lines[-1][3:4] == b"-":
-            lines.append(read_line(sock))
+        lines = greeted_with_ehlo(sock)
     finally:
         sock.close()
 
@@ -70,11 +77,7 @@ def test_pipelined_commands_are_answered_in_order_and_the_mail_is_kept(service: 
     account = service.create_account("Pipelined", "owner@pipelined.example")
     sock = connect(service.smtp_port)
     try:
-        read_line(sock)
-        sock.sendall(b"EHLO client.example\r\n")
-        capabilities = [read_line(sock)]
-        while capabilities[-1][3:4] == b"-":
-            capabilities.append(read_line(sock))
+        capabilities = greeted_with_ehlo(sock)
         sock.sendall(
             b"MAIL FROM:<billing@supplier.example>\r\n"
             b"RCPT TO:<nobody@inbox.localhost>\r\n"
